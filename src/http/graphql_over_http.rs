@@ -1,0 +1,286 @@
+//! GraphQL over HTTP around any async-graphql [`Executor`], as the spec
+//! (<https://graphql.github.io/graphql-over-http/draft/>) and the `graphql-http`
+//! audit in `tools/graphql-http-audit` check it.
+//!
+//! Why not `async-graphql-axum`: its handler answers every request as
+//! `application/graphql-response+json` with status 200 whatever the `Accept`
+//! header says, reads `operation_name` instead of `operationName` from a GET
+//! query string, executes mutations over GET, reads a POST without
+//! `Content-Type` as JSON, and answers a malformed body with a plain-text debug
+//! dump.
+//!
+//! What a client gets:
+//!
+//! | request | `application/graphql-response+json` | `application/json` |
+//! |---|---|---|
+//! | executed (data present, even `null`, even with field errors) | 200 | 200 |
+//! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found | 400, no `data` | 200, no `data` |
+//! | request error carrying `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN` | 401 / 403 | 200 |
+//! | not a well-formed request: bad JSON, `query` missing or not a string, `variables`/`extensions` not objects, `operationName` not a string, a batch array | 400 | 400 |
+//! | POST without `Content-Type: application/json` (UTF-8) | 415 | 415 |
+//! | a mutation over GET; a method other than GET/POST | 405 + `Allow` | 405 + `Allow` |
+//! | `Accept` names neither type | 406 | 406 |
+//!
+//! Rejections made here, before the executor runs, carry a `{"errors":[…]}` body
+//! typed `application/json`: the spec forbids the GraphQL response type when no
+//! GraphQL response was produced.
+//!
+//! Newer drafts of the spec suggest 422 for validation and coercion failures and
+//! 294 for partial success; `graphql-http` 1.23 still audits 400 and 200, and
+//! so do we until the audit moves.
+
+mod negotiation;
+mod params;
+#[cfg(test)]
+mod tests;
+mod variables;
+
+use async_graphql::{
+    Executor, Positioned, Value,
+    parser::types::{DocumentOperations, OperationType, VariableDefinition},
+};
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{
+        HeaderValue, Method, StatusCode,
+        header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE},
+    },
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+
+use negotiation::ResponseMediaType;
+
+/// Answers one GraphQL-over-HTTP request with `executor`.
+///
+/// Mount it for every method on the GraphQL path (`any(…)`) so that other
+/// methods get its 405 with a GraphQL-shaped body; with `get(…).post(…)` axum
+/// answers them itself, also correctly. `prepare` receives each well-formed
+/// request before it is checked further and executed, to attach per-request
+/// data such as the actor (`|request| request.data(actor)`).
+pub async fn serve<E: Executor>(
+    executor: &E,
+    request: Request,
+    prepare: impl FnOnce(async_graphql::Request) -> async_graphql::Request,
+) -> Response {
+    match handle(executor, request, prepare).await {
+        Ok(response) => response,
+        Err(rejection) => rejection.into_response(),
+    }
+}
+
+async fn handle<E: Executor>(
+    executor: &E,
+    request: Request,
+    prepare: impl FnOnce(async_graphql::Request) -> async_graphql::Request,
+) -> Result<Response, Rejection> {
+    let is_get = match *request.method() {
+        Method::GET => true,
+        Method::POST => false,
+        _ => {
+            return Err(Rejection::method_not_allowed(
+                "GraphQL requests use GET (queries only) or POST",
+            ));
+        }
+    };
+    let media_type = negotiation::negotiate(request.headers()).ok_or_else(|| Rejection {
+        status: StatusCode::NOT_ACCEPTABLE,
+        message: "the Accept header allows neither application/graphql-response+json \
+                  nor application/json"
+            .into(),
+    })?;
+
+    let graphql_request = if is_get {
+        params::from_query_string(request.uri())?
+    } else if negotiation::is_json_content_type(request.headers().get(CONTENT_TYPE)) {
+        params::from_json_body(request).await?
+    } else {
+        return Err(Rejection {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            message: "POST bodies must be sent as Content-Type: application/json (UTF-8)".into(),
+        });
+    };
+
+    // Checked after `prepare`, which may rewrite the query.
+    let mut graphql_request = prepare(graphql_request);
+    if let Some((operation_type, variable_definitions)) = selected_operation(&mut graphql_request) {
+        if is_get && operation_type == OperationType::Mutation {
+            return Err(Rejection::method_not_allowed(
+                "mutations cannot be sent with GET; use POST",
+            ));
+        }
+        if let Err(error) = variables::check(&variable_definitions, &graphql_request.variables) {
+            let response = async_graphql::Response::from_errors(vec![error]);
+            return Ok(graphql_response(media_type, response));
+        }
+    }
+
+    let response = executor.execute(graphql_request).await;
+    Ok(graphql_response(media_type, response))
+}
+
+/// The type and variable definitions of the operation the request selects
+/// (by `operationName` when given), as GraphQL's `GetOperation()` picks it.
+///
+/// `None` when the document does not parse or names no operation we can find:
+/// the executor then answers with a request error without executing anything.
+/// Parsing here costs nothing extra: the document stays in the request and the
+/// executor does not parse it again.
+fn selected_operation(
+    request: &mut async_graphql::Request,
+) -> Option<(OperationType, Vec<Positioned<VariableDefinition>>)> {
+    let operation_name = request.operation_name.clone();
+    let document = request.parsed_query().ok()?;
+    let operation = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), None) => Some(operation),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
+            operations.values().next()
+        }
+        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+        _ => None,
+    }?;
+    Some((
+        operation.node.ty,
+        operation.node.variable_definitions.clone(),
+    ))
+}
+
+/// Whether the executor stopped before executing: a parse, validation, variable
+/// or operation-selection error.
+///
+/// The [`Executor`] trait does not say so directly, but async-graphql reports
+/// those with `data: null` and errors that have no `path`, while every error
+/// raised during execution belongs to a field and carries its path. A response
+/// whose `data` is `null` because a non-null root field failed therefore still
+/// counts as executed, as the spec wants.
+fn is_request_error(response: &async_graphql::Response) -> bool {
+    response.data == Value::Null
+        && !response.errors.is_empty()
+        && response.errors.iter().all(|error| error.path.is_empty())
+}
+
+/// Status for a request error under `application/graphql-response+json`: 400,
+/// unless an error says the client may not make the request (the error codes of
+/// `crates/graphql/src/error.rs`), which the spec wants as 401/403.
+fn request_error_status(errors: &[async_graphql::ServerError]) -> StatusCode {
+    let has_code = |wanted: &str| {
+        errors.iter().any(|error| {
+            error
+                .extensions
+                .as_ref()
+                .and_then(|extensions| extensions.get("code"))
+                .is_some_and(|code| matches!(code, Value::String(code) if code == wanted))
+        })
+    };
+    if has_code("UNAUTHENTICATED") {
+        StatusCode::UNAUTHORIZED
+    } else if has_code("FORBIDDEN") {
+        StatusCode::FORBIDDEN
+    } else {
+        StatusCode::BAD_REQUEST
+    }
+}
+
+/// The body of a request error: the GraphQL spec says `data` must be absent
+/// when execution never started, and async-graphql would write `"data": null`.
+#[derive(Serialize)]
+struct RequestErrorBody<'a> {
+    errors: &'a [async_graphql::ServerError],
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    extensions: &'a std::collections::BTreeMap<String, Value>,
+}
+
+/// Turns the executor's response into HTTP, in the negotiated media type.
+fn graphql_response(media_type: ResponseMediaType, response: async_graphql::Response) -> Response {
+    let request_error = is_request_error(&response);
+    let status = match media_type {
+        ResponseMediaType::GraphQLResponseJson if request_error => {
+            request_error_status(&response.errors)
+        }
+        _ => StatusCode::OK,
+    };
+    let body = if request_error {
+        serde_json::to_vec(&RequestErrorBody {
+            errors: &response.errors,
+            extensions: &response.extensions,
+        })
+    } else {
+        serde_json::to_vec(&response)
+    };
+    let body = match body {
+        Ok(body) => body,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot serialize a GraphQL response");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
+
+    // Headers set by resolvers first, so that ours win where they overlap.
+    let mut headers = response.http_headers;
+    headers.insert(CONTENT_TYPE, media_type.content_type());
+    // The media type, and so the status, depends on Accept: caches must know.
+    headers.append(VARY, HeaderValue::from_static("Accept"));
+    if response.errors.is_empty()
+        && let Some(cache_control) = response.cache_control.value()
+        && let Ok(cache_control) = HeaderValue::from_str(&cache_control)
+    {
+        headers.entry(CACHE_CONTROL).or_insert(cache_control);
+    }
+    if status == StatusCode::UNAUTHORIZED {
+        // RFC 9110 requires a challenge with 401; the API takes bearer tokens.
+        headers
+            .entry(WWW_AUTHENTICATE)
+            .or_insert(HeaderValue::from_static("Bearer"));
+    }
+
+    let mut http_response = Response::new(Body::from(body));
+    *http_response.status_mut() = status;
+    *http_response.headers_mut() = headers;
+    http_response
+}
+
+/// A request refused before it reached the executor.
+#[derive(Debug)]
+struct Rejection {
+    status: StatusCode,
+    message: String,
+}
+
+impl Rejection {
+    /// A request that is not a well-formed GraphQL-over-HTTP request.
+    fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            message: message.into(),
+        }
+    }
+
+    /// Wrong method (RFC 9110 then requires an `Allow` header, added when the
+    /// response is built).
+    fn method_not_allowed(message: &str) -> Self {
+        Self {
+            status: StatusCode::METHOD_NOT_ALLOWED,
+            message: message.into(),
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        tracing::debug!(status = %self.status, message = %self.message, "GraphQL-over-HTTP request rejected");
+        let body = serde_json::json!({ "errors": [{ "message": self.message }] }).to_string();
+        let mut response = (
+            self.status,
+            [(CONTENT_TYPE, ResponseMediaType::Json.content_type())],
+            body,
+        )
+            .into_response();
+        if self.status == StatusCode::METHOD_NOT_ALLOWED {
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("GET, POST"));
+        }
+        response
+    }
+}

@@ -1,0 +1,1 @@
+pub mod graphql_over_http;
