@@ -1,1 +1,32 @@
-//! placeholder
+#![doc = include_str!("../README.md")]
+#![warn(missing_docs)]
+
+use sea_orm_migration::prelude::*;
+
+mod util;
+
+mod m20261128_000001_create_enums;
+mod m20261128_000002_create_regions;
+mod m20261128_000003_create_members_and_lounges;
+mod m20261128_000004_create_lounge_activities;
+mod m20261128_000005_create_consultations;
+mod m20261128_000006_create_slot_requests_and_sentiment_reports;
+mod m20261128_000007_create_outbox_and_notifications;
+
+/// Every migration of xieshang, in the order they run.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261128_000001_create_enums::Migration),
+            Box::new(m20261128_000002_create_regions::Migration),
+            Box::new(m20261128_000003_create_members_and_lounges::Migration),
+            Box::new(m20261128_000004_create_lounge_activities::Migration),
+            Box::new(m20261128_000005_create_consultations::Migration),
+            Box::new(m20261128_000006_create_slot_requests_and_sentiment_reports::Migration),
+            Box::new(m20261128_000007_create_outbox_and_notifications::Migration),
+        ]
+    }
+}
