@@ -1,1 +1,11 @@
+//! The xieshang server: configuration, the HTTP router around the GraphQL schema, start-up and
+//! shutdown, and the command line. The binary in `main.rs` only dispatches to this library, so
+//! integration tests build exactly the production router.
+
+pub mod app;
+pub mod cli;
+pub mod commands;
+pub mod config;
 pub mod http;
+pub mod server;
+pub mod telemetry;

@@ -1,1 +1,39 @@
-fn main() {}
+//! The `xieshang` binary: parses the command line and runs the chosen command.
+
+use clap::Parser;
+use xieshang::{
+    cli::{Cli, Command},
+    commands,
+    config::{DatabaseConfig, LogConfig, ServerConfig},
+    server, telemetry,
+};
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xieshang: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    telemetry::init(&LogConfig::from_env()?)?;
+    let database = DatabaseConfig::from_env()?;
+    match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => {
+            let server = ServerConfig::from_env(database.is_embedded())?;
+            server::serve(database, server).await
+        }
+        Command::Migrate => commands::migrate(&database).await,
+        Command::Seed {
+            divisions,
+            reset,
+            no_demo,
+        } => commands::seed(&database, &divisions, reset, !no_demo).await,
+        Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
+    }
+}

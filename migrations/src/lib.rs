@@ -3,6 +3,8 @@
 
 use sea_orm_migration::prelude::*;
 
+pub use sea_orm_migration::MigratorTrait;
+
 mod util;
 
 mod m20261128_000001_create_enums;

@@ -1,1 +1,17 @@
-//! placeholder
+//! The rules of xieshang: storage handles for both engines, the region tree, seeding of real
+//! divisions and demo data, and (as the API grows) the services per aggregate, lifecycle state
+//! machines, authorization policy, statistics and outbox writes.
+//!
+//! This crate knows nothing of GraphQL or HTTP: the `graphql` crate and the server binary sit on
+//! top of it, and a test keeps the dependency graph pointing that way.
+
+pub mod actor;
+pub mod db;
+mod error;
+pub mod regions;
+pub mod seed;
+pub mod testing;
+
+pub use actor::Actor;
+pub use db::{Db, Engine};
+pub use error::DomainError;

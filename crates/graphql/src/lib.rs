@@ -1,1 +1,43 @@
-//! placeholder
+//! xieshang's GraphQL schema: the types frontend teams query, the DataLoaders that batch every
+//! relationship, the root objects, and the mapping of domain errors to stable error codes.
+//!
+//! [`schema`] returns a builder with no data attached; the server (and every test) adds the
+//! database handle with `.data(db)` and, per request, the caller's [`domain::Actor`] and a fresh
+//! [`Loaders`] with `request.data(…)`. This crate knows nothing of HTTP.
+
+mod error;
+mod ids;
+mod loaders;
+mod query;
+mod types;
+
+use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+
+pub use error::{ErrorCode, domain_error};
+pub use loaders::Loaders;
+pub use query::Query;
+
+/// The schema type served by xieshang.
+pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+
+/// The schema with every type registered and no data attached.
+pub fn schema() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
+    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+}
+
+/// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted, so the file
+/// changes only when the schema does.
+pub fn sdl() -> String {
+    schema()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
+}
+
+/// Per-request data every resolver relies on: the caller and fresh loaders over `db`.
+pub fn request_data(
+    request: async_graphql::Request,
+    db: &domain::Db,
+    actor: domain::Actor,
+) -> async_graphql::Request {
+    request.data(actor).data(Loaders::new(db.clone()))
+}

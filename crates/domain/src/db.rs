@@ -1,0 +1,237 @@
+//! Database handles for both engines.
+//!
+//! SQLite allows one writer at a time. Rather than letting concurrent writers collide and fail
+//! with `SQLITE_BUSY`, the embedded default keeps **one writer connection** whose transactions
+//! begin `IMMEDIATE` (they take the write lock up front, so a transaction never has to upgrade a
+//! read lock half-way) and a **separate read-only pool** that WAL lets read while the writer
+//! writes. Waiting writers queue on the single connection; only a wait longer than the busy
+//! timeout becomes an error, and that error is [`DomainError::Busy`](crate::DomainError::Busy),
+//! never an internal one. PostgreSQL needs none of this: one pool serves both roles.
+
+use std::{path::Path, str::FromStr, sync::Arc, time::Duration};
+
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
+    DbErr, SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous},
+};
+
+use migrations::{Migrator, MigratorTrait};
+
+use crate::DomainError;
+
+/// How long a SQLite statement waits for a lock held by another connection or process.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a request waits for a pooled connection before it is told the service is busy.
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The two database engines xieshang runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The embedded default: one SQLite file.
+    Sqlite,
+    /// PostgreSQL, for scale.
+    Postgres,
+}
+
+/// Pool sizes; the defaults suit a 2-core server.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSizes {
+    /// Connections in the read pool (SQLite) or in the one pool (PostgreSQL).
+    pub readers: u32,
+}
+
+impl Default for PoolSizes {
+    fn default() -> Self {
+        Self { readers: 8 }
+    }
+}
+
+/// A connected database: a read handle and a write handle, which are the same pool on
+/// PostgreSQL. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Db {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    engine: Engine,
+    url: String,
+    reader: DatabaseConnection,
+    writer: DatabaseConnection,
+}
+
+impl Db {
+    /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
+    pub async fn connect(url: &str, sizes: PoolSizes) -> Result<Self, DomainError> {
+        Self::connect_with(url, sizes, |_| {}).await
+    }
+
+    /// Like [`Db::connect`], letting the caller adjust both connections before use (tests
+    /// attach a statement counter here).
+    pub async fn connect_with(
+        url: &str,
+        sizes: PoolSizes,
+        adjust: impl Fn(&mut DatabaseConnection),
+    ) -> Result<Self, DomainError> {
+        let engine = engine_of(url)?;
+        let (mut reader, mut writer) = match engine {
+            Engine::Sqlite => {
+                let writer = connect_sqlite(url, 1, false).await?;
+                let reader = connect_sqlite(url, sizes.readers, true).await?;
+                (reader, writer)
+            }
+            Engine::Postgres => {
+                let mut options = ConnectOptions::new(url);
+                options
+                    .max_connections(sizes.readers.max(2))
+                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                    .sqlx_logging(false);
+                let pool = Database::connect(options).await?;
+                (pool.clone(), pool)
+            }
+        };
+        adjust(&mut reader);
+        if engine == Engine::Sqlite {
+            adjust(&mut writer);
+        } else {
+            writer = reader.clone();
+        }
+        Ok(Self {
+            inner: Arc::new(Inner {
+                engine,
+                url: url.to_owned(),
+                reader,
+                writer,
+            }),
+        })
+    }
+
+    /// The engine behind this handle.
+    pub fn engine(&self) -> Engine {
+        self.inner.engine
+    }
+
+    /// The URL this handle was opened with.
+    pub fn url(&self) -> &str {
+        &self.inner.url
+    }
+
+    /// The connection for queries that only read.
+    pub fn reader(&self) -> &DatabaseConnection {
+        &self.inner.reader
+    }
+
+    /// The connection that writes; on SQLite its transactions must come from
+    /// [`Db::begin_write`].
+    pub fn writer(&self) -> &DatabaseConnection {
+        &self.inner.writer
+    }
+
+    /// Starts a write transaction: `BEGIN IMMEDIATE` on SQLite, a plain `BEGIN` on PostgreSQL.
+    pub async fn begin_write(&self) -> Result<DatabaseTransaction, DomainError> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: (self.engine() == Engine::Sqlite)
+                .then_some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        Ok(self.writer().begin_with_options(options).await?)
+    }
+
+    /// Applies every pending schema migration.
+    pub async fn migrate(&self) -> Result<(), DomainError> {
+        Migrator::up(self.writer(), None).await?;
+        Ok(())
+    }
+
+    /// Drops every table and migrates again: an empty, current schema.
+    pub async fn reset(&self) -> Result<(), DomainError> {
+        Migrator::fresh(self.writer()).await?;
+        Ok(())
+    }
+
+    /// The sea-orm backend, for building engine-specific statements.
+    pub fn backend(&self) -> DbBackend {
+        self.writer().get_database_backend()
+    }
+
+    /// Closes both pools, waiting for connections in use to come back.
+    pub async fn close(&self) {
+        let _ = self.inner.reader.clone().close().await;
+        if self.engine() == Engine::Sqlite {
+            let _ = self.inner.writer.clone().close().await;
+        }
+    }
+}
+
+/// The SQLite URL of a database file, created when missing.
+pub fn sqlite_url(path: &Path) -> String {
+    format!("sqlite://{}?mode=rwc", path.display())
+}
+
+fn engine_of(url: &str) -> Result<Engine, DomainError> {
+    if url.starts_with("sqlite:") {
+        Ok(Engine::Sqlite)
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        Ok(Engine::Postgres)
+    } else {
+        Err(DomainError::Config(format!(
+            "DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got {url:?})"
+        )))
+    }
+}
+
+async fn connect_sqlite(
+    url: &str,
+    max_connections: u32,
+    read_only: bool,
+) -> Result<DatabaseConnection, DomainError> {
+    // Parse here so a bad URL names itself rather than failing inside the pool.
+    SqliteConnectOptions::from_str(url)
+        .map_err(|error| DomainError::Config(format!("invalid SQLite URL {url:?}: {error}")))?;
+    let mut options = ConnectOptions::new(url);
+    options
+        .max_connections(max_connections)
+        .min_connections(if read_only { 0 } else { 1 })
+        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(move |opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .read_only(read_only)
+                .create_if_missing(!read_only)
+        });
+    let connection = Database::connect(options).await?;
+    // WAL is a property of the file; make sure the writer set it before readers arrive.
+    if !read_only {
+        connection
+            .execute_unprepared("PRAGMA journal_mode = WAL")
+            .await?;
+    }
+    Ok(connection)
+}
+
+impl From<DbErr> for DomainError {
+    fn from(error: DbErr) -> Self {
+        if is_busy(&error) {
+            DomainError::Busy
+        } else {
+            DomainError::Database(error)
+        }
+    }
+}
+
+/// True when the error means "try again shortly": a pool that had no free connection in time,
+/// or a SQLite lock that outlasted the busy timeout.
+fn is_busy(error: &DbErr) -> bool {
+    match error {
+        DbErr::ConnectionAcquire(_) => true,
+        other => {
+            let text = other.to_string();
+            text.contains("database is locked") || text.contains("SQLITE_BUSY")
+        }
+    }
+}

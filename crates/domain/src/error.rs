@@ -1,0 +1,42 @@
+//! The domain's one error type. The GraphQL layer maps each variant to a stable code.
+
+use sea_orm::DbErr;
+
+/// Everything that can go wrong below the API.
+#[derive(Debug, thiserror::Error)]
+pub enum DomainError {
+    /// The database is momentarily saturated (pool exhausted or a lock outlasted the busy
+    /// timeout). The request may be retried; it is not an internal failure.
+    #[error("the database is busy; try again shortly")]
+    Busy,
+    /// A configuration value is unusable; the message names the variable or value.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// Input that cannot be accepted; `field` names the offending input field.
+    #[error("{field}: {message}")]
+    Invalid {
+        /// The input field at fault, as the client named it.
+        field: String,
+        /// What is wrong with it, in words a user understands.
+        message: String,
+    },
+    /// A referenced record does not exist.
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Seed data or another bulk operation refused to run (e.g. a non-empty database).
+    #[error("{0}")]
+    Refused(String),
+    /// Any other database failure: a bug or an outage, logged and reported as internal.
+    #[error("database error: {0}")]
+    Database(DbErr),
+}
+
+impl DomainError {
+    /// Shorthand for [`DomainError::Invalid`].
+    pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self::Invalid {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}

@@ -1,0 +1,94 @@
+//! The region tree (行政区划): one CPPCC committee per region, three tiers deep.
+//!
+//! Every function takes a batch of keys and answers with one statement, so the API layer can
+//! resolve a whole tier of the tree at once however many regions it holds.
+
+use std::collections::HashMap;
+
+use entity::{enums::RegionLevel, region};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+
+use crate::{Db, DomainError};
+
+/// A region as stored.
+pub type Region = region::Model;
+
+/// True when `code` looks like a GB/T 2260 code (six ASCII digits); anything else cannot name a
+/// region and is rejected before it reaches the database.
+pub fn is_region_code(code: &str) -> bool {
+    code.len() == 6 && code.bytes().all(|byte| byte.is_ascii_digit())
+}
+
+/// Every province, in code order.
+pub async fn provinces(db: &Db) -> Result<Vec<Region>, DomainError> {
+    Ok(region::Entity::find()
+        .filter(region::Column::Level.eq(RegionLevel::Province))
+        .order_by_asc(region::Column::Code)
+        .all(db.reader())
+        .await?)
+}
+
+/// The region with this code, if any. A malformed code is an input error.
+pub async fn by_code(db: &Db, code: &str) -> Result<Option<Region>, DomainError> {
+    if !is_region_code(code) {
+        return Err(DomainError::invalid(
+            "code",
+            format!("{code:?} is not a region code: expected six digits, e.g. 330000"),
+        ));
+    }
+    Ok(region::Entity::find()
+        .filter(region::Column::Code.eq(code))
+        .one(db.reader())
+        .await?)
+}
+
+/// The regions with these ids, keyed by id; unknown ids are absent.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Region>, DomainError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = region::Entity::find()
+        .filter(region::Column::Id.is_in(ids.iter().copied()))
+        .all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The direct children of each parent that have the given level, in code order, keyed by
+/// parent id. Every parent asked for has an entry, empty when it has no such children.
+pub async fn children(
+    db: &Db,
+    parent_ids: &[i64],
+    level: RegionLevel,
+) -> Result<HashMap<i64, Vec<Region>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<Region>> =
+        parent_ids.iter().map(|id| (*id, Vec::new())).collect();
+    if parent_ids.is_empty() {
+        return Ok(grouped);
+    }
+    let rows = region::Entity::find()
+        .filter(region::Column::ParentId.is_in(parent_ids.iter().copied()))
+        .filter(region::Column::Level.eq(level))
+        .order_by_asc(region::Column::Code)
+        .all(db.reader())
+        .await?;
+    for row in rows {
+        if let Some(parent) = row.parent_id {
+            grouped.entry(parent).or_default().push(row);
+        }
+    }
+    Ok(grouped)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::is_region_code;
+
+    #[test]
+    fn region_codes_are_six_digits() {
+        assert!(is_region_code("330000"));
+        assert!(!is_region_code("33000"));
+        assert!(!is_region_code("33000a"));
+        assert!(!is_region_code("３３００００"));
+    }
+}

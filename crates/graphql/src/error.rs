@@ -1,0 +1,86 @@
+//! Stable error codes. Clients branch on `extensions.code`, never on messages.
+
+use async_graphql::ErrorExtensions;
+use domain::DomainError;
+
+/// The codes a top-level GraphQL error carries in `extensions.code`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// Malformed arguments, IDs or cursors.
+    BadUserInput,
+    /// The database is momentarily saturated; retry shortly.
+    ServiceBusy,
+    /// A bug or an outage; details are logged, clients see a generic message.
+    Internal,
+}
+
+impl ErrorCode {
+    /// The code as it appears in `extensions.code`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::ServiceBusy => "SERVICE_BUSY",
+            ErrorCode::Internal => "INTERNAL",
+        }
+    }
+
+    /// An error with this code and message.
+    pub fn error(self, message: impl Into<String>) -> async_graphql::Error {
+        async_graphql::Error::new(message).extend_with(|_, extensions| {
+            extensions.set("code", self.as_str());
+        })
+    }
+}
+
+/// Maps a domain error to a GraphQL error with a stable code. Internal details are logged here
+/// and never shown to the client.
+pub fn domain_error(error: &DomainError) -> async_graphql::Error {
+    match error {
+        DomainError::Invalid { field, message } => {
+            ErrorCode::BadUserInput.error(format!("{field}: {message}"))
+        }
+        DomainError::NotFound(what) => ErrorCode::BadUserInput.error(format!("{what} not found")),
+        DomainError::Busy => {
+            ErrorCode::ServiceBusy.error("the database is busy; try again shortly")
+        }
+        other @ (DomainError::Config(_) | DomainError::Refused(_) | DomainError::Database(_)) => {
+            tracing::error!(error = %other, "internal error while resolving a GraphQL request");
+            ErrorCode::Internal.error("internal error")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(error: &async_graphql::Error) -> Option<String> {
+        error
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .map(|value| value.to_string())
+    }
+
+    #[test]
+    fn invalid_input_is_bad_user_input() {
+        let error = domain_error(&DomainError::invalid("code", "not a region code"));
+        assert_eq!(code(&error).as_deref(), Some("\"BAD_USER_INPUT\""));
+        assert_eq!(error.message, "code: not a region code");
+    }
+
+    #[test]
+    fn busy_database_is_service_busy_not_internal() {
+        assert_eq!(
+            code(&domain_error(&DomainError::Busy)).as_deref(),
+            Some("\"SERVICE_BUSY\"")
+        );
+    }
+
+    #[test]
+    fn internal_errors_hide_their_details() {
+        let error = domain_error(&DomainError::Config("secret path /etc/x".into()));
+        assert_eq!(code(&error).as_deref(), Some("\"INTERNAL\""));
+        assert_eq!(error.message, "internal error");
+    }
+}

@@ -1,0 +1,9 @@
+//! The root query, merged from one object per domain area.
+
+mod regions;
+
+use async_graphql::MergedObject;
+
+/// The root of every read.
+#[derive(MergedObject, Default)]
+pub struct Query(regions::RegionQuery);

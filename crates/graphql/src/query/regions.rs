@@ -1,0 +1,53 @@
+//! Root fields for the region tree.
+
+use async_graphql::{Context, Object, Result};
+use domain::Db;
+
+use crate::{
+    domain_error,
+    types::region::{Province, Region},
+};
+
+/// Entry points into the three-tier region tree.
+#[derive(Default)]
+pub struct RegionQuery;
+
+#[Object]
+impl RegionQuery {
+    /// Every province-level region, in code order.
+    async fn provinces(&self, ctx: &Context<'_>) -> Result<Vec<Province>> {
+        let db = ctx.data::<Db>()?;
+        let rows = domain::regions::provinces(db)
+            .await
+            .map_err(|error| domain_error(&error))?;
+        Ok(rows.into_iter().map(Province).collect())
+    }
+
+    /// The province with this code, e.g. `330000`; null when there is none.
+    async fn province(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Six-digit GB/T 2260 code of a province, e.g. `330000`.")] code: String,
+    ) -> Result<Option<Province>> {
+        let db = ctx.data::<Db>()?;
+        let row = domain::regions::by_code(db, &code)
+            .await
+            .map_err(|error| domain_error(&error))?;
+        Ok(row
+            .filter(|row| row.level == entity::enums::RegionLevel::Province)
+            .map(Province))
+    }
+
+    /// The region of any tier with this code; null when there is none.
+    async fn region(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Six-digit GB/T 2260 code, e.g. `330212` for 鄞州区.")] code: String,
+    ) -> Result<Option<Region>> {
+        let db = ctx.data::<Db>()?;
+        let row = domain::regions::by_code(db, &code)
+            .await
+            .map_err(|error| domain_error(&error))?;
+        Ok(row.map(Region::from_row))
+    }
+}

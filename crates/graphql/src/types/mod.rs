@@ -1,0 +1,3 @@
+//! GraphQL object types, one file per type.
+
+pub mod region;

@@ -1,0 +1,142 @@
+//! The application state and the HTTP router, built once and shared by every request.
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    extract::{Request, State},
+    http::{HeaderName, HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+    routing::get,
+};
+use domain::{Actor, Db};
+use graphql::AppSchema;
+use sea_orm::ConnectionTrait;
+use tower_http::{
+    cors::{AllowOrigin, Any, CorsLayer},
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+    trace::TraceLayer,
+};
+
+use crate::http::{graphiql, graphql_over_http};
+
+/// Everything a request handler needs. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    schema: AppSchema,
+    sdl: String,
+}
+
+/// Router-level settings.
+#[derive(Clone, Debug)]
+pub struct RouterOptions {
+    /// Origins allowed by CORS (`*` for any); empty means same-origin only.
+    pub cors_origins: Vec<String>,
+    /// Longest time a request may run.
+    pub request_timeout: Duration,
+}
+
+impl Default for RouterOptions {
+    fn default() -> Self {
+        Self {
+            cors_origins: Vec::new(),
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+impl AppState {
+    /// Builds the schema over `db`.
+    pub fn new(db: Db) -> Self {
+        let schema = graphql::schema().data(db.clone()).finish();
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                schema,
+                sdl: graphql::sdl(),
+            }),
+        }
+    }
+
+    /// The database handle.
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+}
+
+/// The production router; tests call it in-process.
+pub fn router(state: AppState, options: &RouterOptions) -> Router {
+    let request_id = HeaderName::from_static("x-request-id");
+    Router::new()
+        .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
+        .route("/schema.graphql", get(schema_sdl))
+        .route("/healthz", get(healthz))
+        .merge(graphiql::routes())
+        .with_state(state)
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            options.request_timeout,
+        ))
+        .layer(cors(&options.cors_origins))
+        .layer(PropagateRequestIdLayer::new(request_id.clone()))
+        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
+            let id = request
+                .headers()
+                .get("x-request-id")
+                .and_then(|value| value.to_str().ok())
+                .unwrap_or("-");
+            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+        }))
+        .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
+}
+
+/// `GET`/`POST /graphql`, per the GraphQL-over-HTTP spec.
+async fn graphql_endpoint(State(state): State<AppState>, request: Request) -> Response {
+    let actor = Actor::Anonymous;
+    graphql_over_http::serve(&state.inner.schema, request, |graphql_request| {
+        graphql::request_data(graphql_request, state.db(), actor)
+    })
+    .await
+}
+
+/// `GET /schema.graphql`: the SDL frontend tooling generates types from.
+async fn schema_sdl(State(state): State<AppState>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        state.inner.sdl.clone(),
+    )
+        .into_response()
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise.
+async fn healthz(State(state): State<AppState>) -> Response {
+    match state.db().reader().execute_unprepared("SELECT 1").await {
+        Ok(_) => (StatusCode::OK, "ok\n").into_response(),
+        Err(error) => {
+            tracing::warn!(%error, "health check: database unreachable");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable\n").into_response()
+        }
+    }
+}
+
+fn cors(origins: &[String]) -> CorsLayer {
+    let layer = CorsLayer::new()
+        .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .max_age(Duration::from_secs(600));
+    if origins.iter().any(|origin| origin == "*") {
+        layer.allow_origin(Any)
+    } else {
+        let allowed: Vec<HeaderValue> = origins
+            .iter()
+            .filter_map(|origin| HeaderValue::from_str(origin).ok())
+            .collect();
+        layer.allow_origin(AllowOrigin::list(allowed))
+    }
+}

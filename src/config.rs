@@ -1,0 +1,148 @@
+//! Configuration from the environment (`XIESHANG_*`, `DATABASE_URL`), one struct per concern.
+//! Every default gives the embedded mode, so a bare `xieshang` needs no configuration at all.
+//! Errors name the variable at fault. `.env.sample` lists every variable.
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+/// Where the data lives.
+#[derive(Clone, Debug)]
+pub struct DatabaseConfig {
+    /// `DATABASE_URL`; `None` means the embedded SQLite file.
+    pub url: Option<String>,
+    /// `XIESHANG_SQLITE_PATH`: the embedded database file (default `./xieshang.db`).
+    pub sqlite_path: PathBuf,
+    /// `XIESHANG_DB_POOL_SIZE`: connections in the read pool (default 8).
+    pub pool_size: u32,
+}
+
+impl DatabaseConfig {
+    /// Reads the database settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Ok(Self {
+            url: var("DATABASE_URL").filter(|url| !url.trim().is_empty()),
+            sqlite_path: var("XIESHANG_SQLITE_PATH")
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("xieshang.db")),
+            pool_size: parse("XIESHANG_DB_POOL_SIZE", 8)?,
+        })
+    }
+
+    /// True for the embedded default (no `DATABASE_URL`).
+    pub fn is_embedded(&self) -> bool {
+        self.url.is_none()
+    }
+
+    /// The URL to connect to.
+    pub fn connection_url(&self) -> String {
+        self.url
+            .clone()
+            .unwrap_or_else(|| domain::db::sqlite_url(&self.sqlite_path))
+    }
+}
+
+/// How `serve` listens and behaves.
+#[derive(Clone, Debug)]
+pub struct ServerConfig {
+    /// `XIESHANG_LISTEN` (default `127.0.0.1:8000`).
+    pub listen: SocketAddr,
+    /// `XIESHANG_DEMO`: load the demo data into an empty database at start-up. Default: on for
+    /// the embedded SQLite database, off with `DATABASE_URL`, so that a production database
+    /// never receives synthetic data by accident.
+    pub demo: bool,
+    /// `XIESHANG_CORS_ORIGINS`: comma-separated origins allowed to call the API from a browser
+    /// (`*` for any). Default: none, i.e. same-origin only.
+    pub cors_origins: Vec<String>,
+    /// `XIESHANG_REQUEST_TIMEOUT_SECS`: requests running longer are answered 408 (default 30).
+    pub request_timeout: Duration,
+}
+
+impl ServerConfig {
+    /// Reads the server settings; `embedded` tells the default of `XIESHANG_DEMO`.
+    pub fn from_env(embedded: bool) -> Result<Self, ConfigError> {
+        let listen = var("XIESHANG_LISTEN").unwrap_or_else(|| "127.0.0.1:8000".to_owned());
+        let listen = listen.parse().map_err(|_| ConfigError {
+            variable: "XIESHANG_LISTEN",
+            message: format!("{listen:?} is not an address like 127.0.0.1:8000"),
+        })?;
+        Ok(Self {
+            listen,
+            demo: flag("XIESHANG_DEMO", embedded)?,
+            cors_origins: var("XIESHANG_CORS_ORIGINS")
+                .map(|origins| {
+                    origins
+                        .split(',')
+                        .map(|origin| origin.trim().to_owned())
+                        .filter(|origin| !origin.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default(),
+            request_timeout: Duration::from_secs(parse("XIESHANG_REQUEST_TIMEOUT_SECS", 30)?),
+        })
+    }
+}
+
+/// How the service logs.
+#[derive(Clone, Debug)]
+pub struct LogConfig {
+    /// `XIESHANG_LOG`: a tracing filter such as `info` or `xieshang=debug` (default `info`).
+    pub filter: String,
+    /// `XIESHANG_LOG_FORMAT`: `text` (default) or `json`.
+    pub json: bool,
+}
+
+impl LogConfig {
+    /// Reads the log settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let format = var("XIESHANG_LOG_FORMAT").unwrap_or_else(|| "text".to_owned());
+        let json = match format.as_str() {
+            "text" => false,
+            "json" => true,
+            other => {
+                return Err(ConfigError {
+                    variable: "XIESHANG_LOG_FORMAT",
+                    message: format!("{other:?} is neither text nor json"),
+                });
+            }
+        };
+        Ok(Self {
+            filter: var("XIESHANG_LOG").unwrap_or_else(|| "info".to_owned()),
+            json,
+        })
+    }
+}
+
+/// A configuration variable with an unusable value.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {message}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with its value.
+    pub message: String,
+}
+
+fn var(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+fn parse<T: std::str::FromStr>(variable: &'static str, default: T) -> Result<T, ConfigError> {
+    match var(variable) {
+        None => Ok(default),
+        Some(text) => text.trim().parse().map_err(|_| ConfigError {
+            variable,
+            message: format!("{text:?} is not a valid number"),
+        }),
+    }
+}
+
+fn flag(variable: &'static str, default: bool) -> Result<bool, ConfigError> {
+    match var(variable).as_deref().map(str::trim) {
+        None | Some("") => Ok(default),
+        Some("1" | "true" | "on" | "yes") => Ok(true),
+        Some("0" | "false" | "off" | "no") => Ok(false),
+        Some(other) => Err(ConfigError {
+            variable,
+            message: format!("{other:?} is not on/off (use 1/0, true/false, on/off)"),
+        }),
+    }
+}

@@ -1,0 +1,95 @@
+//! Shared set-up for the integration tests: a database of the test's own (engine chosen by
+//! `XIESHANG_TEST_ENGINE`) and the production router over it, called in-process.
+
+#![allow(dead_code)]
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, StatusCode},
+};
+use domain::testing::{StatementLog, Template, TestDb};
+use http_body_util::BodyExt;
+use serde_json::{Value, json};
+use tower::ServiceExt;
+use xieshang::app::{AppState, RouterOptions, router};
+
+/// The production router over a fresh test database.
+pub struct TestApp {
+    pub router: Router,
+    pub test_db: TestDb,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub content_type: String,
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON (panics in tests when it is not).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).expect("a JSON body")
+    }
+}
+
+impl TestApp {
+    pub async fn new(template: Template) -> Self {
+        let test_db = TestDb::new(template).await.expect("a test database");
+        let state = AppState::new(test_db.db.clone());
+        let router = router(state, &RouterOptions::default());
+        Self { router, test_db }
+    }
+
+    /// The statements executed so far through the app's database handle.
+    pub fn statements(&self) -> &StatementLog {
+        &self.test_db.log
+    }
+
+    /// Sends a request and reads the whole reply.
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("the router answers");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|value| value.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("a readable body")
+            .to_bytes();
+        Reply {
+            status,
+            content_type,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// POSTs a GraphQL query with variables and returns the JSON response.
+    pub async fn graphql(&self, query: &str, variables: Value) -> Value {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .body(Body::from(body))
+            .expect("a request");
+        let reply = self.send(request).await;
+        reply.json()
+    }
+
+    /// GETs a path.
+    pub async fn get(&self, path: &str) -> Reply {
+        self.send(Request::get(path).body(Body::empty()).expect("a request"))
+            .await
+    }
+}
