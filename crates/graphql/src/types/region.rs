@@ -32,25 +32,16 @@ impl From<RegionLevelRow> for RegionLevel {
 
 /// An administrative region (GB/T 2260) and the CPPCC committee (政协) that serves it. One
 /// committee per region: lounges, members and consultations belong to a region's committee.
+// `name` is `String` and `code` is `&str` on purpose: async-graphql 7.2's derive misreports two
+// fields with the same `ty` string as a "duplicated attribute" under clippy.
+#[rustfmt::skip]
 #[derive(Interface)]
 #[graphql(
     field(name = "id", ty = "ID", desc = "Opaque global ID of the region."),
-    field(
-        name = "code",
-        ty = "&str",
-        desc = "Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省."
-    ),
-    field(
-        name = "name",
-        ty = "&str",
-        desc = "Official name in Simplified Chinese."
-    ),
+    field(name = "code", ty = "&str", desc = "Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省."),
+    field(name = "name", ty = "String", desc = "Official name in Simplified Chinese."),
     field(name = "level", ty = "RegionLevel", desc = "Tier of the region."),
-    field(
-        name = "parent",
-        ty = "Option<Region>",
-        desc = "The region directly above; null for a province."
-    )
+    field(name = "parent", ty = "Option<Region>", desc = "The region directly above; null for a province.")
 )]
 pub enum Region {
     /// A province.
@@ -137,8 +128,8 @@ impl Province {
     }
 
     /// Official name in Simplified Chinese.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> String {
+        self.0.name.clone()
     }
 
     /// Tier of the region.
@@ -180,8 +171,8 @@ impl City {
     }
 
     /// Official name in Simplified Chinese.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> String {
+        self.0.name.clone()
     }
 
     /// Tier of the region.
@@ -221,8 +212,8 @@ impl County {
     }
 
     /// Official name in Simplified Chinese.
-    async fn name(&self) -> &str {
-        &self.0.name
+    async fn name(&self) -> String {
+        self.0.name.clone()
     }
 
     /// Tier of the region.
