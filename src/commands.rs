@@ -4,7 +4,7 @@ use std::{io::Write, path::Path, time::Instant};
 
 use domain::{
     Db,
-    db::PoolSizes,
+    db::DbOptions,
     seed::{self, DivisionSet, Progress},
 };
 
@@ -15,8 +15,9 @@ pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
     let url = config.connection_url();
     let db = Db::connect(
         &url,
-        PoolSizes {
+        DbOptions {
             readers: config.pool_size,
+            ..DbOptions::default()
         },
     )
     .await?;

@@ -23,6 +23,7 @@ pub struct TestApp {
 /// A response, read whole.
 pub struct Reply {
     pub status: StatusCode,
+    pub headers: axum::http::HeaderMap,
     pub content_type: String,
     pub body: String,
 }
@@ -36,9 +37,13 @@ impl Reply {
 
 impl TestApp {
     pub async fn new(template: Template) -> Self {
+        Self::with_options(template, &RouterOptions::default()).await
+    }
+
+    pub async fn with_options(template: Template, options: &RouterOptions) -> Self {
         let test_db = TestDb::new(template).await.expect("a test database");
         let state = AppState::new(test_db.db.clone());
-        let router = router(state, &RouterOptions::default());
+        let router = router(state, options);
         Self { router, test_db }
     }
 
@@ -56,6 +61,7 @@ impl TestApp {
             .await
             .expect("the router answers");
         let status = response.status();
+        let headers = response.headers().clone();
         let content_type = response
             .headers()
             .get("content-type")
@@ -70,6 +76,7 @@ impl TestApp {
             .to_bytes();
         Reply {
             status,
+            headers,
             content_type,
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }

@@ -20,10 +20,6 @@ use migrations::{Migrator, MigratorTrait};
 
 use crate::DomainError;
 
-/// How long a SQLite statement waits for a lock held by another connection or process.
-const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long a request waits for a pooled connection before it is told the service is busy.
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The two database engines xieshang runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,16 +30,24 @@ pub enum Engine {
     Postgres,
 }
 
-/// Pool sizes; the defaults suit a 2-core server.
+/// Pool sizes and waits; the defaults suit a 2-core server.
 #[derive(Clone, Copy, Debug)]
-pub struct PoolSizes {
+pub struct DbOptions {
     /// Connections in the read pool (SQLite) or in the one pool (PostgreSQL).
     pub readers: u32,
+    /// How long a SQLite statement waits for a lock held by another connection or process.
+    pub busy_timeout: Duration,
+    /// How long a caller waits for a pooled connection before it is told the service is busy.
+    pub acquire_timeout: Duration,
 }
 
-impl Default for PoolSizes {
+impl Default for DbOptions {
     fn default() -> Self {
-        Self { readers: 8 }
+        Self {
+            readers: 8,
+            busy_timeout: Duration::from_secs(5),
+            acquire_timeout: Duration::from_secs(10),
+        }
     }
 }
 
@@ -64,31 +68,31 @@ struct Inner {
 
 impl Db {
     /// Connects to `url` (`sqlite://path?mode=rwc` or `postgres://…`).
-    pub async fn connect(url: &str, sizes: PoolSizes) -> Result<Self, DomainError> {
-        Self::connect_with(url, sizes, |_| {}).await
+    pub async fn connect(url: &str, options: DbOptions) -> Result<Self, DomainError> {
+        Self::connect_with(url, options, |_| {}).await
     }
 
     /// Like [`Db::connect`], letting the caller adjust both connections before use (tests
     /// attach a statement counter here).
     pub async fn connect_with(
         url: &str,
-        sizes: PoolSizes,
+        options: DbOptions,
         adjust: impl Fn(&mut DatabaseConnection),
     ) -> Result<Self, DomainError> {
         let engine = engine_of(url)?;
         let (mut reader, mut writer) = match engine {
             Engine::Sqlite => {
-                let writer = connect_sqlite(url, 1, false).await?;
-                let reader = connect_sqlite(url, sizes.readers, true).await?;
+                let writer = connect_sqlite(url, 1, false, &options).await?;
+                let reader = connect_sqlite(url, options.readers, true, &options).await?;
                 (reader, writer)
             }
             Engine::Postgres => {
-                let mut options = ConnectOptions::new(url);
-                options
-                    .max_connections(sizes.readers.max(2))
-                    .acquire_timeout(ACQUIRE_TIMEOUT)
+                let mut connect = ConnectOptions::new(url);
+                connect
+                    .max_connections(options.readers.max(2))
+                    .acquire_timeout(options.acquire_timeout)
                     .sqlx_logging(false);
-                let pool = Database::connect(options).await?;
+                let pool = Database::connect(connect).await?;
                 (pool.clone(), pool)
             }
         };
@@ -186,7 +190,9 @@ async fn connect_sqlite(
     url: &str,
     max_connections: u32,
     read_only: bool,
+    db_options: &DbOptions,
 ) -> Result<DatabaseConnection, DomainError> {
+    let busy_timeout = db_options.busy_timeout;
     // Parse here so a bad URL names itself rather than failing inside the pool.
     SqliteConnectOptions::from_str(url)
         .map_err(|error| DomainError::Config(format!("invalid SQLite URL {url:?}: {error}")))?;
@@ -194,12 +200,12 @@ async fn connect_sqlite(
     options
         .max_connections(max_connections)
         .min_connections(if read_only { 0 } else { 1 })
-        .acquire_timeout(ACQUIRE_TIMEOUT)
+        .acquire_timeout(db_options.acquire_timeout)
         .sqlx_logging(false)
         .map_sqlx_sqlite_opts(move |opts| {
             opts.journal_mode(SqliteJournalMode::Wal)
                 .synchronous(SqliteSynchronous::Normal)
-                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .busy_timeout(busy_timeout)
                 .foreign_keys(true)
                 .read_only(read_only)
                 .create_if_missing(!read_only)

@@ -21,7 +21,7 @@ use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 use crate::{
     Db, DomainError, Engine,
-    db::{PoolSizes, sqlite_url},
+    db::{DbOptions, sqlite_url},
     seed::{self, DivisionSet, NoProgress},
 };
 
@@ -105,7 +105,7 @@ impl TestDb {
             Engine::Postgres => (postgres_database(template).await?, None),
         };
         let log = StatementLog::default();
-        let db = Db::connect_with(&url, PoolSizes::default(), |connection| {
+        let db = Db::connect_with(&url, DbOptions::default(), |connection| {
             log.attach(connection)
         })
         .await?;
@@ -170,7 +170,7 @@ async fn sqlite_template(template: Template) -> Result<PathBuf, DomainError> {
     }
     let building = dir.join(format!("{}.{}.building", template_key(template), unique()));
     {
-        let db = Db::connect(&sqlite_url(&building), PoolSizes::default()).await?;
+        let db = Db::connect(&sqlite_url(&building), DbOptions::default()).await?;
         fill(&db, template).await?;
         db.writer()
             .execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
@@ -230,7 +230,7 @@ async fn ensure_pg_template(
     admin
         .execute_unprepared(&format!("CREATE DATABASE {building} TEMPLATE template0"))
         .await?;
-    let db = Db::connect(&database_url(server, &building), PoolSizes::default()).await?;
+    let db = Db::connect(&database_url(server, &building), DbOptions::default()).await?;
     fill(&db, template).await?;
     db.close().await;
     let renamed = admin
