@@ -16,7 +16,7 @@ use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     timeout::TimeoutLayer,
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 
 use crate::http::{graphiql, graphql_over_http};
@@ -92,7 +92,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("-");
             tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
-        }))
+        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 

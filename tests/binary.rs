@@ -101,8 +101,20 @@ async fn serve_prepares_an_empty_database_and_stops_on_sigterm() {
     let status = terminate(&mut child);
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
 
-    assert_eq!(region::Entity::find().count(test.db.reader()).await.unwrap(), 102);
-    assert_eq!(lounge::Entity::find().count(test.db.reader()).await.unwrap(), 110);
+    assert_eq!(
+        region::Entity::find()
+            .count(test.db.reader())
+            .await
+            .unwrap(),
+        102
+    );
+    assert_eq!(
+        lounge::Entity::find()
+            .count(test.db.reader())
+            .await
+            .unwrap(),
+        110
+    );
 }
 
 #[tokio::test]
@@ -116,8 +128,20 @@ async fn serve_with_a_database_url_loads_no_demo_data_by_default() {
         .unwrap();
     wait_until_healthy(&mut child, port).await;
     assert!(terminate(&mut child).success());
-    assert_eq!(region::Entity::find().count(test.db.reader()).await.unwrap(), 102);
-    assert_eq!(lounge::Entity::find().count(test.db.reader()).await.unwrap(), 0);
+    assert_eq!(
+        region::Entity::find()
+            .count(test.db.reader())
+            .await
+            .unwrap(),
+        102
+    );
+    assert_eq!(
+        lounge::Entity::find()
+            .count(test.db.reader())
+            .await
+            .unwrap(),
+        0
+    );
 }
 
 #[tokio::test]
@@ -127,7 +151,11 @@ async fn seed_refuses_a_non_empty_database_unless_reset() {
         .args(["seed", "--no-demo"])
         .output()
         .unwrap();
-    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(
+        first.status.success(),
+        "{}",
+        String::from_utf8_lossy(&first.stderr)
+    );
 
     let again = xieshang(&test.url)
         .args(["seed", "--no-demo"])
@@ -141,8 +169,18 @@ async fn seed_refuses_a_non_empty_database_unless_reset() {
         .args(["seed", "--reset", "--no-demo", "--divisions", "china"])
         .output()
         .unwrap();
-    assert!(reset.status.success(), "{}", String::from_utf8_lossy(&reset.stderr));
-    assert_eq!(region::Entity::find().count(test.db.reader()).await.unwrap(), 3209);
+    assert!(
+        reset.status.success(),
+        "{}",
+        String::from_utf8_lossy(&reset.stderr)
+    );
+    assert_eq!(
+        region::Entity::find()
+            .count(test.db.reader())
+            .await
+            .unwrap(),
+        3209
+    );
 
     let unknown = xieshang(&test.url)
         .args(["seed", "--reset", "--divisions", "mars"])

@@ -12,10 +12,18 @@ async fn graphiql_is_served_from_the_binary_without_external_urls() {
     let app = TestApp::new(Template::Migrated).await;
     let page = app.get("/").await;
     assert_eq!(page.status, 200);
-    assert!(page.content_type.starts_with("text/html"), "{}", page.content_type);
+    assert!(
+        page.content_type.starts_with("text/html"),
+        "{}",
+        page.content_type
+    );
     assert!(page.body.contains("graphiql"), "{}", page.body);
     for scheme in ["http://", "https://", "//unpkg", "//cdn"] {
-        assert!(!page.body.contains(scheme), "page refers to {scheme}: {}", page.body);
+        assert!(
+            !page.body.contains(scheme),
+            "page refers to {scheme}: {}",
+            page.body
+        );
     }
     // Every script and stylesheet the page loads is served by us.
     let mut assets = 0;
@@ -27,7 +35,10 @@ async fn graphiql_is_served_from_the_binary_without_external_urls() {
             assets += 1;
         }
     }
-    assert!(assets >= 3, "expected the page to load its assets from /graphiql/");
+    assert!(
+        assets >= 3,
+        "expected the page to load its assets from /graphiql/"
+    );
 }
 
 #[tokio::test]
@@ -44,7 +55,10 @@ async fn get_queries_work_and_get_mutations_are_405() {
 async fn every_response_carries_a_request_id() {
     let app = TestApp::new(Template::Migrated).await;
     let generated = app.get("/healthz").await;
-    let id = generated.headers.get("x-request-id").expect("a generated id");
+    let id = generated
+        .headers
+        .get("x-request-id")
+        .expect("a generated id");
     assert!(!id.is_empty());
     let request = Request::get("/healthz")
         .header("x-request-id", "abc-123")

@@ -20,7 +20,6 @@ use migrations::{Migrator, MigratorTrait};
 
 use crate::DomainError;
 
-
 /// The two database engines xieshang runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Engine {

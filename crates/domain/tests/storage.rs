@@ -42,7 +42,10 @@ async fn concurrent_writers_all_commit() {
     for task in tasks {
         task.await.unwrap().unwrap();
     }
-    let count = region::Entity::find().count(test.db.reader()).await.unwrap();
+    let count = region::Entity::find()
+        .count(test.db.reader())
+        .await
+        .unwrap();
     assert_eq!(count, 32);
 }
 
@@ -61,7 +64,10 @@ async fn readers_are_not_blocked_by_an_open_write() {
     .unwrap();
     assert_eq!(before, 0);
     transaction.commit().await.unwrap();
-    let after = region::Entity::find().count(test.db.reader()).await.unwrap();
+    let after = region::Entity::find()
+        .count(test.db.reader())
+        .await
+        .unwrap();
     assert_eq!(after, 1);
 }
 
