@@ -13,9 +13,8 @@ use sea_orm::{EntityTrait, PaginatorTrait};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
+        .and_then(|listener| listener.local_addr())
+        .expect("a free loopback port")
         .port()
 }
 
@@ -56,11 +55,11 @@ fn terminate(child: &mut Child) -> std::process::ExitStatus {
     let killed = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()
-        .unwrap();
+        .expect("kill runs");
     assert!(killed.success());
     let started = Instant::now();
     loop {
-        if let Some(status) = child.try_wait().unwrap() {
+        if let Some(status) = child.try_wait().expect("the child can be polled") {
             return status;
         }
         assert!(
