@@ -8,6 +8,8 @@
 pub mod actor;
 pub mod db;
 mod error;
+pub mod page;
+pub mod read;
 pub mod regions;
 pub mod seed;
 pub mod testing;
@@ -15,3 +17,4 @@ pub mod testing;
 pub use actor::Actor;
 pub use db::{Db, Engine};
 pub use error::DomainError;
+pub use read::Direction;

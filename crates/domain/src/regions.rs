@@ -80,6 +80,24 @@ pub async fn children(
     Ok(grouped)
 }
 
+/// The scope named by a filter's `regionCode` and `includeDescendants`; `None` when no code is
+/// given. An unknown or malformed code is an input error, never an empty result.
+pub async fn scope(
+    db: &Db,
+    code: Option<&str>,
+    include_descendants: bool,
+) -> Result<Option<crate::read::RegionScope>, DomainError> {
+    let Some(code) = code else { return Ok(None) };
+    let region = by_code(db, code)
+        .await
+        .map_err(|_| DomainError::invalid("regionCode", format!("{code:?} is not a region code")))?
+        .ok_or_else(|| DomainError::invalid("regionCode", format!("no region has code {code}")))?;
+    Ok(Some(crate::read::RegionScope {
+        region_id: region.id,
+        include_descendants,
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::is_region_code;

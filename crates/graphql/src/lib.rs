@@ -5,10 +5,12 @@
 //! database handle with `.data(db)` and, per request, the caller's [`domain::Actor`] and a fresh
 //! [`Loaders`] with `request.data(…)`. This crate knows nothing of HTTP.
 
+pub mod connection;
 mod error;
 mod ids;
 mod loaders;
 mod query;
+mod siblings;
 mod types;
 
 use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};

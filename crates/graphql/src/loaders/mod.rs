@@ -1,27 +1,45 @@
-//! DataLoaders: every relationship of the schema is fetched in batches, one statement per batch,
-//! so the statement count of a request does not grow with the number of rows it returns.
+//! Many-to-one lookups by id (a lounge's region, a suggestion's proposer) through async-graphql
+//! DataLoaders with a per-request cache, so an id is read at most once per request whichever
+//! part of the query asks for it. Callers hand a whole sibling generation's ids to
+//! [`Loaders::load_many`] at once (see [`crate::siblings`]), so each generation costs one batch.
 
-mod regions;
+mod by_id;
 
-use std::sync::Arc;
+use std::{collections::HashMap, hash::Hash, sync::Arc};
 
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-pub use regions::{ChildRegions, RegionId, RegionLoader};
+pub use by_id::{ByIdLoader, RegionId};
 
-/// The loaders of one request. Built fresh per request, so nothing cached outlives it and every
-/// request sees committed data.
+/// Loader errors are shared between every field waiting on the batch.
+pub type LoaderError = Arc<domain::DomainError>;
+
+/// The loaders of one request. Built fresh per request, so the cache never outlives it and
+/// every request sees committed data.
 pub struct Loaders {
-    /// Regions by id, and the children of regions.
-    pub regions: DataLoader<RegionLoader>,
+    by_id: DataLoader<ByIdLoader, HashMapCache>,
 }
 
 impl Loaders {
     /// Fresh loaders over `db`.
     pub fn new(db: domain::Db) -> Self {
         Self {
-            regions: DataLoader::new(RegionLoader { db }, tokio_spawn),
+            by_id: DataLoader::with_cache(ByIdLoader { db }, tokio_spawn, HashMapCache::default())
+                // One generation's keys must stay one batch.
+                .max_batch_size(100_000),
         }
+    }
+
+    /// The records with these keys; unknown keys are absent.
+    pub async fn load_many<K>(
+        &self,
+        keys: impl IntoIterator<Item = K>,
+    ) -> Result<HashMap<K, <ByIdLoader as Loader<K>>::Value>, LoaderError>
+    where
+        K: Send + Sync + Hash + Eq + Clone + 'static,
+        ByIdLoader: Loader<K, Error = LoaderError>,
+    {
+        self.by_id.load_many(keys).await
     }
 }
 
@@ -29,6 +47,3 @@ impl Loaders {
 fn tokio_spawn(future: futures_util::future::BoxFuture<'static, ()>) {
     tokio::spawn(future);
 }
-
-/// Loader errors are shared between every field waiting on the batch.
-pub type LoaderError = Arc<domain::DomainError>;

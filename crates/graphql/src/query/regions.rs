@@ -5,7 +5,7 @@ use domain::Db;
 
 use crate::{
     domain_error,
-    types::region::{Province, Region},
+    types::region::{Province, Region, RegionNode},
 };
 
 /// Entry points into the three-tier region tree.
@@ -20,7 +20,10 @@ impl RegionQuery {
         let rows = domain::regions::provinces(db)
             .await
             .map_err(|error| domain_error(&error))?;
-        Ok(rows.into_iter().map(Province).collect())
+        Ok(RegionNode::generation(rows)
+            .into_iter()
+            .map(Province)
+            .collect())
     }
 
     /// The province with this code, e.g. `330000`; null when there is none.
@@ -32,9 +35,11 @@ impl RegionQuery {
         let db = ctx.data::<Db>()?;
         let row = domain::regions::by_code(db, &code)
             .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(row
-            .filter(|row| row.level == entity::enums::RegionLevel::Province)
+            .map_err(|error| domain_error(&error))?
+            .filter(|row| row.level == entity::enums::RegionLevel::Province);
+        Ok(RegionNode::generation(row.into_iter().collect())
+            .into_iter()
+            .next()
             .map(Province))
     }
 
@@ -48,6 +53,9 @@ impl RegionQuery {
         let row = domain::regions::by_code(db, &code)
             .await
             .map_err(|error| domain_error(&error))?;
-        Ok(row.map(Region::from_row))
+        Ok(RegionNode::generation(row.into_iter().collect())
+            .into_iter()
+            .next()
+            .map(Region::from_node))
     }
 }

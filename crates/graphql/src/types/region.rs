@@ -1,16 +1,25 @@
 //! The region tree (行政区划) as GraphQL: interface `Region` with `Province`, `City`, `County`.
 
+use std::{collections::HashMap, sync::Arc};
+
 use async_graphql::{Context, Enum, ID, Interface, Object, Result};
-use domain::regions::Region as RegionRow;
+use domain::{Db, regions::Region as RegionRow};
 use entity::enums::RegionLevel as RegionLevelRow;
 
 use crate::{
-    Loaders, domain_error, ids,
-    loaders::{ChildRegions, RegionId},
+    ErrorCode, Loaders, ids,
+    loaders::RegionId,
+    siblings::{Nested, Related, Siblings},
+    types::{
+        lounge::{LoungeConnection, LoungeFilter, LoungeOrder},
+        member::{MemberConnection, MemberFilter, MemberOrder},
+        region_lists,
+    },
 };
 
 /// The tier of a region in the administrative hierarchy.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::RegionLevel")]
 pub enum RegionLevel {
     /// A province-level division (省级), e.g. 浙江省.
     Province,
@@ -20,20 +29,119 @@ pub enum RegionLevel {
     County,
 }
 
-impl From<RegionLevelRow> for RegionLevel {
-    fn from(level: RegionLevelRow) -> Self {
-        match level {
-            RegionLevelRow::Province => RegionLevel::Province,
-            RegionLevelRow::City => RegionLevel::City,
-            RegionLevelRow::County => RegionLevel::County,
+/// One region of a generation of regions.
+#[derive(Clone)]
+pub struct RegionNode {
+    index: usize,
+    siblings: Arc<Siblings<RegionRow>>,
+}
+
+impl RegionNode {
+    /// Every row as a node of one generation.
+    pub fn generation(rows: Vec<RegionRow>) -> Vec<RegionNode> {
+        let siblings = Siblings::new(rows);
+        (0..siblings.rows().len())
+            .map(|index| RegionNode {
+                index,
+                siblings: Arc::clone(&siblings),
+            })
+            .collect()
+    }
+
+    /// The region at `index` of a generation.
+    pub fn at(index: usize, siblings: Arc<Siblings<RegionRow>>) -> Self {
+        Self { index, siblings }
+    }
+
+    /// The stored row.
+    pub fn row(&self) -> &RegionRow {
+        self.siblings.row(self.index)
+    }
+
+    /// The generation this node belongs to.
+    pub fn siblings(&self) -> &Arc<Siblings<RegionRow>> {
+        &self.siblings
+    }
+
+    /// The direct children of the given level, loaded for the whole generation at once.
+    async fn children(&self, ctx: &Context<'_>, level: RegionLevelRow) -> Result<Vec<RegionNode>> {
+        let db = ctx.data::<Db>()?;
+        let (lists, generation) = &*self
+            .siblings
+            .load(format!("children:{}", level.as_str()), |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                let children = domain::regions::children(db, &ids, level).await?;
+                Ok(Nested::from_lists(children))
+            })
+            .await?;
+        Ok(lists
+            .get(&self.row().id)
+            .into_iter()
+            .flatten()
+            .map(|index| RegionNode {
+                index: *index,
+                siblings: Arc::clone(generation),
+            })
+            .collect())
+    }
+
+    /// The region directly above, loaded for the whole generation at once.
+    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<RegionNode>> {
+        let loaders = ctx.data::<Loaders>()?;
+        let related = self
+            .siblings
+            .load("parent".to_owned(), |rows| async move {
+                let keys: Vec<RegionId> = rows
+                    .iter()
+                    .filter_map(|row| row.parent_id)
+                    .map(RegionId)
+                    .collect();
+                let found: HashMap<i64, RegionRow> = loaders
+                    .load_many(keys)
+                    .await
+                    .map_err(|error| clone_error(&error))?
+                    .into_iter()
+                    .map(|(key, row)| (key.0, row))
+                    .collect();
+                Ok(Related::from_map(found))
+            })
+            .await?;
+        Ok(related
+            .position(self.row().parent_id)
+            .map(|index| RegionNode {
+                index,
+                siblings: Arc::clone(&related.targets),
+            }))
+    }
+
+    /// The province above a city or county (at most two hops). Every city and county has one,
+    /// so a missing province is a data error, reported as internal.
+    async fn province(&self, ctx: &Context<'_>) -> Result<Province> {
+        let mut current = self.parent(ctx).await?;
+        while let Some(node) = current {
+            if node.row().level == RegionLevelRow::Province {
+                return Ok(Province(node));
+            }
+            current = node.parent(ctx).await?;
         }
+        tracing::error!(code = %self.row().code, "region without a province above it");
+        Err(ErrorCode::Internal.error("internal error"))
+    }
+}
+
+/// Loader errors arrive shared; the sibling cache needs an owned one.
+fn clone_error(error: &domain::DomainError) -> domain::DomainError {
+    match error {
+        domain::DomainError::Busy => domain::DomainError::Busy,
+        other => domain::DomainError::Refused(other.to_string()),
     }
 }
 
 /// An administrative region (GB/T 2260) and the CPPCC committee (政协) that serves it. One
 /// committee per region: lounges, members and consultations belong to a region's committee.
-// `name` is `String` and `code` is `&str` on purpose: async-graphql 7.2's derive misreports two
-// fields with the same `ty` string as a "duplicated attribute" under clippy.
+// The interface's fields repeat `ty = …` strings, which clippy's `duplicated_attributes` lint
+// mistakes for duplicated attributes. One line per field keeps the list readable.
+#[allow(clippy::duplicated_attributes)]
 #[rustfmt::skip]
 #[derive(Interface)]
 #[graphql(
@@ -41,7 +149,29 @@ impl From<RegionLevelRow> for RegionLevel {
     field(name = "code", ty = "&str", desc = "Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省."),
     field(name = "name", ty = "String", desc = "Official name in Simplified Chinese."),
     field(name = "level", ty = "RegionLevel", desc = "Tier of the region."),
-    field(name = "parent", ty = "Option<Region>", desc = "The region directly above; null for a province.")
+    field(name = "parent", ty = "Option<Region>", desc = "The region directly above; null for a province."),
+    field(
+        name = "lounges", ty = "LoungeConnection",
+        desc = "Members' lounges owned by this committee, or with `includeDescendants` by it and every committee below.",
+        arg(name = "include_descendants", ty = "bool", default = false, desc = "Also count the regions below this one."),
+        arg(name = "filter", ty = "Option<LoungeFilter>", desc = "Which lounges; its `regionCode` further narrows the set."),
+        arg(name = "order_by", ty = "Option<LoungeOrder>", desc = "Order of the lounges (default: established first)."),
+        arg(name = "first", ty = "Option<i32>", desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."),
+        arg(name = "after", ty = "Option<String>", desc = "Return items after this cursor."),
+        arg(name = "last", ty = "Option<i32>", desc = "Return the last n items (at most 100)."),
+        arg(name = "before", ty = "Option<String>", desc = "Return items before this cursor.")
+    ),
+    field(
+        name = "members", ty = "MemberConnection",
+        desc = "Members serving on this committee, or with `includeDescendants` on it or any committee below.",
+        arg(name = "include_descendants", ty = "bool", default = false, desc = "Also count the regions below this one."),
+        arg(name = "filter", ty = "Option<MemberFilter>", desc = "Which members; its `regionCode` further narrows the set."),
+        arg(name = "order_by", ty = "Option<MemberOrder>", desc = "Order of the members (default: registration order)."),
+        arg(name = "first", ty = "Option<i32>", desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."),
+        arg(name = "after", ty = "Option<String>", desc = "Return items after this cursor."),
+        arg(name = "last", ty = "Option<i32>", desc = "Return the last n items (at most 100)."),
+        arg(name = "before", ty = "Option<String>", desc = "Return items before this cursor.")
+    )
 )]
 pub enum Region {
     /// A province.
@@ -53,189 +183,153 @@ pub enum Region {
 }
 
 impl Region {
-    /// Wraps a stored region in the GraphQL type of its level.
-    pub fn from_row(row: RegionRow) -> Self {
-        match row.level {
-            RegionLevelRow::Province => Region::Province(Province(row)),
-            RegionLevelRow::City => Region::City(City(row)),
-            RegionLevelRow::County => Region::County(County(row)),
+    /// Wraps a region in the GraphQL type of its level.
+    pub fn from_node(node: RegionNode) -> Self {
+        match node.row().level {
+            RegionLevelRow::Province => Region::Province(Province(node)),
+            RegionLevelRow::City => Region::City(City(node)),
+            RegionLevelRow::County => Region::County(County(node)),
         }
     }
 }
 
 /// A province-level region (省级) and its provincial committee.
-pub struct Province(pub RegionRow);
+#[derive(Clone)]
+pub struct Province(pub RegionNode);
 
 /// A prefecture-level city (地级市) and its city committee.
-pub struct City(pub RegionRow);
+#[derive(Clone)]
+pub struct City(pub RegionNode);
 
 /// A county-level unit (区, 县级市, 县) and its county committee.
-pub struct County(pub RegionRow);
+#[derive(Clone)]
+pub struct County(pub RegionNode);
 
-async fn load_region(ctx: &Context<'_>, id: Option<i64>) -> Result<Option<RegionRow>> {
-    let Some(id) = id else { return Ok(None) };
-    let loaders = ctx.data::<Loaders>()?;
-    loaders
-        .regions
-        .load_one(RegionId(id))
-        .await
-        .map_err(|error| domain_error(&error))
-}
+/// Declares a region type's `#[Object]` impl: the fields every region has, then `$extra`.
+macro_rules! region_object {
+    ($(#[$doc:meta])* $ty:ident, $type_name:literal, { $($extra:tt)* }) => {
+        $(#[$doc])*
+        #[Object]
+        impl $ty {
+            /// Opaque global ID of the region.
+            async fn id(&self) -> ID {
+                ids::encode($type_name, self.0.row().id)
+            }
 
-async fn load_children(
-    ctx: &Context<'_>,
-    parent: i64,
-    level: RegionLevelRow,
-) -> Result<Vec<RegionRow>> {
-    let loaders = ctx.data::<Loaders>()?;
-    Ok(loaders
-        .regions
-        .load_one(ChildRegions { parent, level })
-        .await
-        .map_err(|error| domain_error(&error))?
-        .unwrap_or_default())
-}
+            /// Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省.
+            async fn code(&self) -> &str {
+                &self.0.row().code
+            }
 
-/// The province above a city or county: at most two hops up the tree. Every city and county
-/// has one, so a missing province is a data error, reported as internal.
-async fn province_of(ctx: &Context<'_>, row: &RegionRow) -> Result<Province> {
-    let mut current = load_region(ctx, row.parent_id).await?;
-    while let Some(ancestor) = current {
-        if ancestor.level == RegionLevelRow::Province {
-            return Ok(Province(ancestor));
+            /// Official name in Simplified Chinese.
+            async fn name(&self) -> String {
+                self.0.row().name.clone()
+            }
+
+            /// Tier of the region.
+            async fn level(&self) -> RegionLevel {
+                self.0.row().level.into()
+            }
+
+            /// The region directly above; null for a province.
+            async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
+                Ok(self.0.parent(ctx).await?.map(Region::from_node))
+            }
+
+            /// Members' lounges owned by this committee, or with `includeDescendants` by it and
+            /// every committee below.
+            #[allow(clippy::too_many_arguments)]
+            async fn lounges(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(default = false, desc = "Also count the regions below this one.")]
+                include_descendants: bool,
+                #[graphql(desc = "Which lounges; its `regionCode` further narrows the set.")]
+                filter: Option<LoungeFilter>,
+                #[graphql(desc = "Order of the lounges (default: established first).")]
+                order_by: Option<LoungeOrder>,
+                #[graphql(desc = "Return the first n items (at most 100; 20 when neither first nor last is given).")]
+                first: Option<i32>,
+                #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+                #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+            ) -> Result<LoungeConnection> {
+                let page = crate::connection::page_request(first, after, last, before)?;
+                region_lists::lounges(ctx, &self.0, include_descendants, filter, order_by, page).await
+            }
+
+            /// Members serving on this committee, or with `includeDescendants` on it or any
+            /// committee below.
+            #[allow(clippy::too_many_arguments)]
+            async fn members(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(default = false, desc = "Also count the regions below this one.")]
+                include_descendants: bool,
+                #[graphql(desc = "Which members; its `regionCode` further narrows the set.")]
+                filter: Option<MemberFilter>,
+                #[graphql(desc = "Order of the members (default: registration order).")]
+                order_by: Option<MemberOrder>,
+                #[graphql(desc = "Return the first n items (at most 100; 20 when neither first nor last is given).")]
+                first: Option<i32>,
+                #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+                #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+            ) -> Result<MemberConnection> {
+                let page = crate::connection::page_request(first, after, last, before)?;
+                region_lists::members(ctx, &self.0, include_descendants, filter, order_by, page).await
+            }
+
+            $($extra)*
         }
-        current = load_region(ctx, ancestor.parent_id).await?;
-    }
-    tracing::error!(code = %row.code, "region without a province above it");
-    Err(crate::ErrorCode::Internal.error("internal error"))
+    };
 }
 
-async fn parent_region(ctx: &Context<'_>, row: &RegionRow) -> Result<Option<Region>> {
-    Ok(load_region(ctx, row.parent_id).await?.map(Region::from_row))
-}
+region_object!(
+    /// A province-level region (省级) and its provincial committee.
+    Province, "Province", {
+        /// Prefecture-level cities of the province, in code order.
+        async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
+            Ok(self.0.children(ctx, RegionLevelRow::City).await?.into_iter().map(City).collect())
+        }
 
-/// A province-level region (省级) and its provincial committee.
-#[Object]
-impl Province {
-    /// Opaque global ID of the region.
-    async fn id(&self) -> ID {
-        ids::encode("Province", self.0.id)
+        /// County-level units directly under the province (no city in between), in code order:
+        /// the districts and counties of a municipality such as 北京市, or Hainan's directly
+        /// administered counties. Empty for Zhejiang, whose counties all belong to cities.
+        async fn counties(&self, ctx: &Context<'_>) -> Result<Vec<County>> {
+            Ok(self.0.children(ctx, RegionLevelRow::County).await?.into_iter().map(County).collect())
+        }
     }
+);
 
-    /// Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
+region_object!(
+    /// A prefecture-level city (地级市) and its city committee.
+    City, "City", {
+        /// The province the city belongs to.
+        async fn province(&self, ctx: &Context<'_>) -> Result<Province> {
+            self.0.province(ctx).await
+        }
 
-    /// Official name in Simplified Chinese.
-    async fn name(&self) -> String {
-        self.0.name.clone()
+        /// County-level units of the city (districts, county-level cities, counties), in code
+        /// order.
+        async fn counties(&self, ctx: &Context<'_>) -> Result<Vec<County>> {
+            Ok(self.0.children(ctx, RegionLevelRow::County).await?.into_iter().map(County).collect())
+        }
     }
+);
 
-    /// Tier of the region.
-    async fn level(&self) -> RegionLevel {
-        self.0.level.into()
-    }
+region_object!(
+    /// A county-level unit (区, 县级市, 县) and its county committee.
+    County, "County", {
+        /// The city the county belongs to; null for a county directly under a province.
+        async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
+            let parent = self.0.parent(ctx).await?;
+            Ok(parent.filter(|node| node.row().level == RegionLevelRow::City).map(City))
+        }
 
-    /// The region directly above; null for a province.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        parent_region(ctx, &self.0).await
+        /// The province the county lies in, directly or through its city.
+        async fn province(&self, ctx: &Context<'_>) -> Result<Province> {
+            self.0.province(ctx).await
+        }
     }
-
-    /// Prefecture-level cities of the province, in code order.
-    async fn cities(&self, ctx: &Context<'_>) -> Result<Vec<City>> {
-        let rows = load_children(ctx, self.0.id, RegionLevelRow::City).await?;
-        Ok(rows.into_iter().map(City).collect())
-    }
-
-    /// County-level units directly under the province (no city in between), in code order:
-    /// the districts and counties of a municipality such as 北京市, or Hainan's directly
-    /// administered counties. Empty for Zhejiang, whose counties all belong to cities.
-    async fn counties(&self, ctx: &Context<'_>) -> Result<Vec<County>> {
-        let rows = load_children(ctx, self.0.id, RegionLevelRow::County).await?;
-        Ok(rows.into_iter().map(County).collect())
-    }
-}
-
-/// A prefecture-level city (地级市) and its city committee.
-#[Object]
-impl City {
-    /// Opaque global ID of the region.
-    async fn id(&self) -> ID {
-        ids::encode("City", self.0.id)
-    }
-
-    /// Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-
-    /// Official name in Simplified Chinese.
-    async fn name(&self) -> String {
-        self.0.name.clone()
-    }
-
-    /// Tier of the region.
-    async fn level(&self) -> RegionLevel {
-        self.0.level.into()
-    }
-
-    /// The region directly above; null for a province.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        parent_region(ctx, &self.0).await
-    }
-
-    /// The province the city belongs to.
-    async fn province(&self, ctx: &Context<'_>) -> Result<Province> {
-        province_of(ctx, &self.0).await
-    }
-
-    /// County-level units of the city (districts, county-level cities, counties), in code
-    /// order.
-    async fn counties(&self, ctx: &Context<'_>) -> Result<Vec<County>> {
-        let rows = load_children(ctx, self.0.id, RegionLevelRow::County).await?;
-        Ok(rows.into_iter().map(County).collect())
-    }
-}
-
-/// A county-level unit (区, 县级市, 县) and its county committee.
-#[Object]
-impl County {
-    /// Opaque global ID of the region.
-    async fn id(&self) -> ID {
-        ids::encode("County", self.0.id)
-    }
-
-    /// Six-digit GB/T 2260 division code, e.g. `330000` for 浙江省.
-    async fn code(&self) -> &str {
-        &self.0.code
-    }
-
-    /// Official name in Simplified Chinese.
-    async fn name(&self) -> String {
-        self.0.name.clone()
-    }
-
-    /// Tier of the region.
-    async fn level(&self) -> RegionLevel {
-        self.0.level.into()
-    }
-
-    /// The region directly above; null for a province.
-    async fn parent(&self, ctx: &Context<'_>) -> Result<Option<Region>> {
-        parent_region(ctx, &self.0).await
-    }
-
-    /// The city the county belongs to; null for a county directly under a province.
-    async fn city(&self, ctx: &Context<'_>) -> Result<Option<City>> {
-        let parent = load_region(ctx, self.0.parent_id).await?;
-        Ok(parent
-            .filter(|row| row.level == RegionLevelRow::City)
-            .map(City))
-    }
-
-    /// The province the county lies in, directly or through its city.
-    async fn province(&self, ctx: &Context<'_>) -> Result<Province> {
-        province_of(ctx, &self.0).await
-    }
-}
+);

@@ -1,0 +1,11 @@
+//! Reads for the API: filtered, ordered, paged lists of each aggregate, for one parent or for a
+//! whole generation of parents at once (see [`crate::page`]).
+//!
+//! Nothing here decides visibility by itself: every function that can return non-public
+//! records takes the caller's [`crate::Actor`].
+
+pub mod lounges;
+pub mod members;
+mod scope;
+
+pub use scope::{Direction, RegionScope, contains_text, parse_pages, per_region, today};

@@ -1,0 +1,119 @@
+//! Building blocks shared by the read modules: region scoping through the closure table, text
+//! search, order direction.
+
+use chrono::{FixedOffset, NaiveDate, Utc};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Order, Query, SelectStatement};
+
+/// A region, optionally with every region below it (`includeDescendants`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct RegionScope {
+    /// The region's database id.
+    pub region_id: i64,
+    /// Whether the regions below it count too.
+    pub include_descendants: bool,
+}
+
+impl RegionScope {
+    /// `column IN (the region, or the region and all its descendants)`: one indexed lookup in
+    /// `region_closure` on both engines.
+    pub fn condition(&self, column: impl IntoColumnRef) -> Expr {
+        if !self.include_descendants {
+            return Expr::col(column).eq(self.region_id);
+        }
+        let mut descendants: SelectStatement = Query::select();
+        descendants
+            .column(Alias::new("descendant_id"))
+            .from(Alias::new("region_closure"))
+            .and_where(Expr::col(Alias::new("ancestor_id")).eq(self.region_id));
+        Expr::col(column).in_subquery(descendants)
+    }
+}
+
+/// Sort direction.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum Direction {
+    /// Smallest first.
+    #[default]
+    Asc,
+    /// Largest first.
+    Desc,
+}
+
+impl From<Direction> for Order {
+    fn from(direction: Direction) -> Self {
+        match direction {
+            Direction::Asc => Order::Asc,
+            Direction::Desc => Order::Desc,
+        }
+    }
+}
+
+/// `column LIKE '%term%'` with the term's own `%`, `_` and `\` escaped, so that user input is
+/// matched literally. Chinese text has no case, so no case folding is attempted.
+pub fn contains_text(column: impl IntoColumnRef, term: &str) -> Expr {
+    let escaped = term
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    Expr::cust_with_exprs(
+        "$1 LIKE $2 ESCAPE '\\'",
+        [Expr::col(column), Expr::val(format!("%{escaped}%"))],
+    )
+}
+
+/// Today in China Standard Time (UTC+8), the calendar the committees work in.
+pub fn today() -> NaiveDate {
+    let now = Utc::now();
+    FixedOffset::east_opt(8 * 3600).map_or_else(
+        || now.date_naive(),
+        |china| now.with_timezone(&china).date_naive(),
+    )
+}
+
+/// Joins `region_closure` to a select over a table with a region column, so that its rows can be
+/// paged per asked-for region: returns the partition expression (the asked-for region id).
+pub fn per_region(
+    select: &mut SelectStatement,
+    region_column: impl IntoColumnRef,
+    region_ids: &[i64],
+    include_descendants: bool,
+) -> Expr {
+    let closure = || Alias::new("region_closure");
+    select
+        .inner_join(
+            closure(),
+            Expr::col((closure(), Alias::new("descendant_id"))).equals(region_column),
+        )
+        .and_where(
+            Expr::col((closure(), Alias::new("ancestor_id"))).is_in(region_ids.iter().copied()),
+        );
+    if !include_descendants {
+        select.and_where(Expr::col((closure(), Alias::new("depth"))).eq(0));
+    }
+    Expr::col((closure(), Alias::new("ancestor_id")))
+}
+
+/// Turns paged raw rows into paged models.
+pub fn parse_pages<M: sea_orm::FromQueryResult>(
+    pages: std::collections::HashMap<i64, crate::page::Page<sea_orm::QueryResult>>,
+) -> Result<std::collections::HashMap<i64, crate::page::Page<M>>, crate::DomainError> {
+    pages
+        .into_iter()
+        .map(|(parent, page)| {
+            let items = page
+                .items
+                .into_iter()
+                .map(|(position, row)| Ok((position, M::from_query_result(&row, "")?)))
+                .collect::<Result<Vec<_>, sea_orm::DbErr>>()?;
+            Ok((
+                parent,
+                crate::page::Page {
+                    items,
+                    total: page.total,
+                    has_next: page.has_next,
+                    has_previous: page.has_previous,
+                },
+            ))
+        })
+        .collect()
+}
