@@ -17,4 +17,20 @@ impl Actor {
             Actor::Anonymous => false,
         }
     }
+
+    /// Whether this caller may see DRAFT sentiment reports (社情民意信息) of the committee with
+    /// the given region id. Anonymous callers never may.
+    pub fn sees_drafts_of(&self, _region_id: i64) -> bool {
+        match self {
+            Actor::Anonymous => false,
+        }
+    }
+
+    /// The committees (region ids) whose DRAFT sentiment reports this caller may see, for list
+    /// queries; agrees with [`Actor::sees_drafts_of`]. Anonymous callers: none.
+    pub fn draft_regions(&self) -> Vec<i64> {
+        match self {
+            Actor::Anonymous => Vec::new(),
+        }
+    }
 }

@@ -4,8 +4,13 @@
 //! Nothing here decides visibility by itself: every function that can return non-public
 //! records takes the caller's [`crate::Actor`].
 
+pub mod activities;
+mod calendar;
 pub mod lounges;
 pub mod members;
 mod scope;
+pub mod sentiment_reports;
+pub mod slot_requests;
 
+pub use calendar::year_instants;
 pub use scope::{Direction, RegionScope, contains_text, parse_pages, per_region, today};

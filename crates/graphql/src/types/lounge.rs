@@ -17,6 +17,9 @@ use crate::{
     connection, ids,
     siblings::{Nested, Siblings},
     types::{
+        activity::{
+            LoungeActivity, LoungeActivityConnection, LoungeActivityFilter, LoungeActivityOrder,
+        },
         common::{OrderDirection, load_region},
         member::Member,
         region::Region,
@@ -255,6 +258,46 @@ impl Lounge {
         Ok(LoungeMemberConnection {
             edges,
             page: page.map(|_| ()),
+        })
+    }
+
+    /// Activities the lounge hosted, alone or jointly (a cross-lounge activity appears under each
+    /// of its hosts); latest last unless ordered otherwise.
+    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
+    #[allow(clippy::too_many_arguments)]
+    async fn activities(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which activities.")] filter: Option<LoungeActivityFilter>,
+        #[graphql(desc = "Order of the activities (default: by start, earliest first).")]
+        order_by: Option<LoungeActivityOrder>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> Result<LoungeActivityConnection> {
+        let db = ctx.data::<Db>()?;
+        let page = connection::page_request(first, after, last, before)?;
+        let key = format!("activities:{filter:?}:{order_by:?}:{}", page.key());
+        let loaded = self
+            .siblings
+            .load(key, |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                let filter = LoungeActivityFilter::resolve(filter, db).await?;
+                let order = order_by.map(Into::into).unwrap_or_default();
+                let pages =
+                    domain::read::activities::pages_by_lounge(db, &ids, &filter, order, page)
+                        .await?;
+                Ok(Nested::from_pages(pages))
+            })
+            .await?;
+        Ok(LoungeActivityConnection {
+            page: loaded
+                .page(self.row().id)
+                .map(|index| LoungeActivity::new(index, Arc::clone(&loaded.children))),
         })
     }
 }

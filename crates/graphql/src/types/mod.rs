@@ -1,7 +1,10 @@
 //! GraphQL object types, one file per type.
 
+pub mod activity;
 pub mod common;
 pub mod lounge;
 pub mod member;
 pub mod region;
 pub mod region_lists;
+pub mod sentiment_report;
+pub mod slot_request;

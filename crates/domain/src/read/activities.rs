@@ -1,0 +1,246 @@
+//! Lounge activities (the "4+X" activities of members' lounges): lists, pages per lounge, hosts
+//! and participants.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{
+    enums::{ActivityChannel, ActivityFormat, ActivityKind},
+    lounge, lounge_activity, lounge_activity_host, lounge_activity_participant, member,
+};
+use sea_orm::{
+    ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait,
+    sea_query::{Expr, ExprTrait, Order, Query, SelectStatement},
+};
+
+use super::{Direction, RegionScope, calendar::year_instants, contains_text, parse_pages};
+use crate::{
+    Db, DomainError,
+    page::{self, Page, PageRequest, Window},
+};
+
+/// An activity as stored.
+pub type Activity = lounge_activity::Model;
+
+/// Which activities to list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ActivityFilter {
+    /// Hosted by at least one lounge owned by a committee in this scope.
+    pub region: Option<RegionScope>,
+    /// Hosted (alone or jointly) by this lounge.
+    pub lounge_id: Option<i64>,
+    /// Any of these kinds; empty means all.
+    pub kinds: Vec<ActivityKind>,
+    /// Any of these formats; empty means all.
+    pub formats: Vec<ActivityFormat>,
+    /// Any of these channels; empty means all.
+    pub channels: Vec<ActivityChannel>,
+    /// Starting within this calendar year (China Standard Time).
+    pub year: Option<i32>,
+    /// Starting at or after this instant.
+    pub starts_from: Option<DateTime<Utc>>,
+    /// Starting at or before this instant.
+    pub starts_to: Option<DateTime<Utc>>,
+    /// Text contained in the title.
+    pub search: Option<String>,
+}
+
+/// What activities are ordered by; ties are broken by id.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ActivityOrderField {
+    /// Start time.
+    #[default]
+    StartsAt,
+    /// Creation order.
+    Id,
+}
+
+/// An activity ordering.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct ActivityOrder {
+    /// The field.
+    pub field: ActivityOrderField,
+    /// The direction.
+    pub direction: Direction,
+}
+
+/// `EXISTS (SELECT 1 FROM lounge_activity_hosts JOIN lounges … WHERE activity_id = outer.id AND
+/// <condition on lounges>)`.
+fn hosted_where(condition: Expr) -> Expr {
+    let mut hosts: SelectStatement = Query::select();
+    hosts
+        .expr(Expr::val(1))
+        .from(lounge_activity_host::Entity)
+        .inner_join(
+            lounge::Entity,
+            Expr::col((lounge::Entity, lounge::Column::Id)).equals((
+                lounge_activity_host::Entity,
+                lounge_activity_host::Column::LoungeId,
+            )),
+        )
+        .and_where(
+            Expr::col((
+                lounge_activity_host::Entity,
+                lounge_activity_host::Column::ActivityId,
+            ))
+            .equals((lounge_activity::Entity, lounge_activity::Column::Id)),
+        )
+        .and_where(condition);
+    Expr::exists(hosts)
+}
+
+fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
+    let column = |column: lounge_activity::Column| Expr::col((lounge_activity::Entity, column));
+    let mut select = lounge_activity::Entity::find();
+    if let Some(region) = filter.region {
+        select = select.filter(hosted_where(
+            region.condition((lounge::Entity, lounge::Column::RegionId)),
+        ));
+    }
+    if let Some(lounge_id) = filter.lounge_id {
+        select = select.filter(hosted_where(
+            Expr::col((lounge::Entity, lounge::Column::Id)).eq(lounge_id),
+        ));
+    }
+    if !filter.kinds.is_empty() {
+        select = select.filter(lounge_activity::Column::Kind.is_in(filter.kinds.iter().copied()));
+    }
+    if !filter.formats.is_empty() {
+        select =
+            select.filter(lounge_activity::Column::Format.is_in(filter.formats.iter().copied()));
+    }
+    if !filter.channels.is_empty() {
+        select =
+            select.filter(lounge_activity::Column::Channel.is_in(filter.channels.iter().copied()));
+    }
+    if let Some(year) = filter.year {
+        let (start, end) = year_instants(year)?;
+        select = select
+            .filter(column(lounge_activity::Column::StartsAt).gte(start))
+            .filter(column(lounge_activity::Column::StartsAt).lt(end));
+    }
+    if let Some(from) = filter.starts_from {
+        select = select.filter(column(lounge_activity::Column::StartsAt).gte(from));
+    }
+    if let Some(to) = filter.starts_to {
+        select = select.filter(column(lounge_activity::Column::StartsAt).lte(to));
+    }
+    if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        select = select.filter(contains_text(
+            (lounge_activity::Entity, lounge_activity::Column::Title),
+            term,
+        ));
+    }
+    Ok(select.into_query())
+}
+
+fn window(partition: Option<Expr>, sort: ActivityOrder) -> Window {
+    let direction: Order = sort.direction.into();
+    let column = |column: lounge_activity::Column| Expr::col((lounge_activity::Entity, column));
+    let id = (column(lounge_activity::Column::Id), direction.clone());
+    let order = match sort.field {
+        ActivityOrderField::StartsAt => {
+            vec![(column(lounge_activity::Column::StartsAt), direction), id]
+        }
+        ActivityOrderField::Id => vec![id],
+    };
+    Window { partition, order }
+}
+
+/// One page of activities.
+pub async fn page(
+    db: &Db,
+    filter: &ActivityFilter,
+    sort: ActivityOrder,
+    request: PageRequest,
+) -> Result<Page<Activity>, DomainError> {
+    let pages = page::fetch(db.reader(), filtered(filter)?, window(None, sort), request).await?;
+    Ok(parse_pages(pages)?.remove(&0).unwrap_or_else(Page::empty))
+}
+
+/// A page of activities for each lounge, counting every activity the lounge hosted alone or
+/// jointly: a cross-lounge activity appears under each of its hosts.
+pub async fn pages_by_lounge(
+    db: &Db,
+    lounge_ids: &[i64],
+    filter: &ActivityFilter,
+    sort: ActivityOrder,
+    request: PageRequest,
+) -> Result<HashMap<i64, Page<Activity>>, DomainError> {
+    if lounge_ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let mut select = filtered(filter)?;
+    let host =
+        |column: lounge_activity_host::Column| Expr::col((lounge_activity_host::Entity, column));
+    select
+        .inner_join(
+            lounge_activity_host::Entity,
+            host(lounge_activity_host::Column::ActivityId)
+                .equals((lounge_activity::Entity, lounge_activity::Column::Id)),
+        )
+        .and_where(host(lounge_activity_host::Column::LoungeId).is_in(lounge_ids.iter().copied()));
+    let partition = host(lounge_activity_host::Column::LoungeId);
+    parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
+}
+
+/// The activities with these ids.
+pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Activity>, DomainError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = lounge_activity::Entity::find()
+        .filter(lounge_activity::Column::Id.is_in(ids.iter().copied()))
+        .all(db.reader())
+        .await?;
+    Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The host lounges of each activity, by lounge id (one statement).
+pub async fn hosts(
+    db: &Db,
+    activity_ids: &[i64],
+) -> Result<HashMap<i64, Vec<lounge::Model>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<lounge::Model>> = HashMap::new();
+    if activity_ids.is_empty() {
+        return Ok(grouped);
+    }
+    let rows = lounge_activity_host::Entity::find()
+        .find_also_related(lounge::Entity)
+        .filter(lounge_activity_host::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .order_by_asc(lounge_activity_host::Column::LoungeId)
+        .all(db.reader())
+        .await?;
+    for (host, lounge) in rows {
+        if let Some(lounge) = lounge {
+            grouped.entry(host.activity_id).or_default().push(lounge);
+        }
+    }
+    Ok(grouped)
+}
+
+/// The member participants of each activity, by member id (one statement).
+pub async fn participants(
+    db: &Db,
+    activity_ids: &[i64],
+) -> Result<HashMap<i64, Vec<member::Model>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<member::Model>> = HashMap::new();
+    if activity_ids.is_empty() {
+        return Ok(grouped);
+    }
+    let rows = lounge_activity_participant::Entity::find()
+        .find_also_related(member::Entity)
+        .filter(lounge_activity_participant::Column::ActivityId.is_in(activity_ids.iter().copied()))
+        .order_by_asc(lounge_activity_participant::Column::MemberId)
+        .all(db.reader())
+        .await?;
+    for (participant, member) in rows {
+        if let Some(member) = member {
+            grouped
+                .entry(participant.activity_id)
+                .or_default()
+                .push(member);
+        }
+    }
+    Ok(grouped)
+}
