@@ -6,11 +6,13 @@
 
 pub mod activities;
 mod calendar;
+pub mod consultations;
 pub mod lounges;
 pub mod members;
 mod scope;
 pub mod sentiment_reports;
 pub mod slot_requests;
+pub mod suggestions;
 
 pub use calendar::year_instants;
 pub use scope::{Direction, RegionScope, contains_text, parse_pages, per_region, today};

@@ -1,6 +1,7 @@
 //! The root query, merged from one object per domain area.
 
 mod activities;
+mod consultations;
 mod lounges;
 mod regions;
 mod sentiment_reports;
@@ -16,4 +17,5 @@ pub struct Query(
     activities::ActivityQuery,
     sentiment_reports::SentimentReportQuery,
     slot_requests::SlotRequestQuery,
+    consultations::ConsultationQuery,
 );

@@ -13,6 +13,9 @@ use crate::{
     siblings::Siblings,
     types::{
         common::{OrderDirection, load_region},
+        consultation::{
+            Consultation, ConsultationConnection, ConsultationFilter, ConsultationOrder,
+        },
         lounge::{Lounge, LoungeMembership},
         region::Region,
     },
@@ -234,6 +237,45 @@ impl Member {
                 })
             })
             .collect())
+    }
+
+    /// Consultations the member took part in (as a participant).
+    #[allow(clippy::too_many_arguments)]
+    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
+    async fn consultations(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which consultations.")] filter: Option<ConsultationFilter>,
+        #[graphql(desc = "Order of the consultations (default: held first, unheld last).")]
+        order_by: Option<ConsultationOrder>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> Result<ConsultationConnection> {
+        let db = ctx.data::<Db>()?;
+        let page = crate::connection::page_request(first, after, last, before)?;
+        let key = format!("consultations:{filter:?}:{order_by:?}:{}", page.key());
+        let nested = self
+            .siblings
+            .load(key, |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                let filter = ConsultationFilter::resolve(filter, db).await?;
+                let order = order_by.map(Into::into).unwrap_or_default();
+                let pages =
+                    domain::read::consultations::pages_by_member(db, &ids, &filter, order, page)
+                        .await?;
+                Ok(crate::siblings::Nested::from_pages(pages))
+            })
+            .await?;
+        Ok(ConsultationConnection {
+            page: nested
+                .page(self.row().id)
+                .map(|index| Consultation::new(index, Arc::clone(&nested.children))),
+        })
     }
 }
 

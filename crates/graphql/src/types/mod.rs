@@ -2,9 +2,11 @@
 
 pub mod activity;
 pub mod common;
+pub mod consultation;
 pub mod lounge;
 pub mod member;
 pub mod region;
 pub mod region_lists;
 pub mod sentiment_report;
 pub mod slot_request;
+pub mod suggestion;

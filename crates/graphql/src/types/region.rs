@@ -11,6 +11,7 @@ use crate::{
     loaders::RegionId,
     siblings::{Nested, Related, Siblings},
     types::{
+        consultation::{ConsultationConnection, ConsultationFilter, ConsultationOrder},
         lounge::{LoungeConnection, LoungeFilter, LoungeOrder},
         member::{MemberConnection, MemberFilter, MemberOrder},
         region_lists,
@@ -162,6 +163,17 @@ fn clone_error(error: &domain::DomainError) -> domain::DomainError {
         arg(name = "before", ty = "Option<String>", desc = "Return items before this cursor.")
     ),
     field(
+        name = "consultations", ty = "ConsultationConnection",
+        desc = "Consultations held by this committee, or with `includeDescendants` by it or any committee below.",
+        arg(name = "include_descendants", ty = "bool", default = false, desc = "Also count the regions below this one."),
+        arg(name = "filter", ty = "Option<ConsultationFilter>", desc = "Which consultations; its `regionCode` further narrows the set."),
+        arg(name = "order_by", ty = "Option<ConsultationOrder>", desc = "Order of the consultations (default: held first, unheld last)."),
+        arg(name = "first", ty = "Option<i32>", desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."),
+        arg(name = "after", ty = "Option<String>", desc = "Return items after this cursor."),
+        arg(name = "last", ty = "Option<i32>", desc = "Return the last n items (at most 100)."),
+        arg(name = "before", ty = "Option<String>", desc = "Return items before this cursor.")
+    ),
+    field(
         name = "members", ty = "MemberConnection",
         desc = "Members serving on this committee, or with `includeDescendants` on it or any committee below.",
         arg(name = "include_descendants", ty = "bool", default = false, desc = "Also count the regions below this one."),
@@ -278,6 +290,29 @@ macro_rules! region_object {
             ) -> Result<MemberConnection> {
                 let page = crate::connection::page_request(first, after, last, before)?;
                 region_lists::members(ctx, &self.0, include_descendants, filter, order_by, page).await
+            }
+
+            /// Consultations held by this committee, or with `includeDescendants` by it or any
+            /// committee below.
+            #[allow(clippy::too_many_arguments)]
+            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
+            async fn consultations(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(default = false, desc = "Also count the regions below this one.")]
+                include_descendants: bool,
+                #[graphql(desc = "Which consultations; its `regionCode` further narrows the set.")]
+                filter: Option<ConsultationFilter>,
+                #[graphql(desc = "Order of the consultations (default: held first, unheld last).")]
+                order_by: Option<ConsultationOrder>,
+                #[graphql(desc = "Return the first n items (at most 100; 20 when neither first nor last is given).")]
+                first: Option<i32>,
+                #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+                #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+                #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+            ) -> Result<ConsultationConnection> {
+                let page = crate::connection::page_request(first, after, last, before)?;
+                region_lists::consultations(ctx, &self.0, include_descendants, filter, order_by, page).await
             }
 
             $($extra)*

@@ -9,6 +9,9 @@ use domain::{Db, page::PageRequest};
 use crate::{
     siblings::Nested,
     types::{
+        consultation::{
+            Consultation, ConsultationConnection, ConsultationFilter, ConsultationOrder,
+        },
         lounge::{Lounge, LoungeConnection, LoungeFilter, LoungeOrder},
         member::{Member, MemberConnection, MemberFilter, MemberOrder},
         region::RegionNode,
@@ -90,5 +93,44 @@ pub async fn members(
         page: nested
             .page(region.row().id)
             .map(|index| Member::new(index, Arc::clone(&nested.children))),
+    })
+}
+
+/// `Region.consultations`.
+pub async fn consultations(
+    ctx: &Context<'_>,
+    region: &RegionNode,
+    include_descendants: bool,
+    filter: Option<ConsultationFilter>,
+    order_by: Option<ConsultationOrder>,
+    page: PageRequest,
+) -> Result<ConsultationConnection> {
+    let db = ctx.data::<Db>()?;
+    let key = format!(
+        "consultations:{include_descendants}:{filter:?}:{order_by:?}:{}",
+        page.key()
+    );
+    let nested = region
+        .siblings()
+        .load(key, |rows| async move {
+            let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+            let filter = ConsultationFilter::resolve(filter, db).await?;
+            let order = order_by.map(Into::into).unwrap_or_default();
+            let pages = domain::read::consultations::pages_by_region(
+                db,
+                &ids,
+                include_descendants,
+                &filter,
+                order,
+                page,
+            )
+            .await?;
+            Ok(Nested::from_pages(pages))
+        })
+        .await?;
+    Ok(ConsultationConnection {
+        page: nested
+            .page(region.row().id)
+            .map(|index| Consultation::new(index, Arc::clone(&nested.children))),
     })
 }

@@ -1,0 +1,477 @@
+//! "请你来协商" consultations as GraphQL.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use domain::{
+    Db, DomainError,
+    read::consultations::{self as read, Consultation as ConsultationRow},
+};
+use entity::consultation_participant;
+
+use crate::{
+    connection, ids,
+    siblings::{Nested, Related, Siblings},
+    types::{
+        common::{OrderDirection, load_region},
+        lounge::Lounge,
+        member::Member,
+        region::Region,
+        suggestion::{Suggestion, SuggestionConnection, SuggestionFilter},
+    },
+};
+
+/// Where a consultation topic came from.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::TopicSource")]
+pub enum TopicSource {
+    /// Proposed by the Party committee or the government (党委政府点题).
+    PartyGovernment,
+    /// Proposed by CPPCC members (委员提题).
+    Member,
+    /// Proposed by the public (群众出题).
+    Public,
+}
+
+/// The scale of a consultation.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ConsultationKind")]
+pub enum ConsultationKind {
+    /// A main session, usually chaired by the committee's chair.
+    Main,
+    /// A micro consultation (微协商) on a local, concrete matter.
+    Micro,
+}
+
+/// Where a consultation is in its lifecycle.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ConsultationStatus")]
+pub enum ConsultationStatus {
+    /// The topic has been proposed.
+    Proposed,
+    /// The topic has been approved for consultation.
+    Approved,
+    /// Research on the topic is under way.
+    Researching,
+    /// A date and venue are set.
+    Scheduled,
+    /// The session has taken place.
+    Held,
+    /// Its suggestions are being followed up.
+    FollowUp,
+    /// Finished.
+    Closed,
+    /// Called off (see `cancelReason`).
+    Cancelled,
+}
+
+/// The kind of unit organizing a consultation.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::OrganizerKind")]
+pub enum OrganizerKind {
+    /// The committee itself.
+    Committee,
+    /// One of the committee's special committees (专委会).
+    SpecialCommittee,
+    /// A sector (界别).
+    Sector,
+    /// A participating party or organization (参加单位).
+    ParticipatingUnit,
+}
+
+/// The role of a participant in a consultation.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ParticipantRole")]
+pub enum ParticipantRole {
+    /// The chair presiding over the session.
+    PresidingChair,
+    /// A leader of the Party committee or government.
+    PartyGovernmentLeader,
+    /// A government department.
+    Department,
+    /// A CPPCC member.
+    Member,
+    /// An expert.
+    Expert,
+    /// A representative of the public.
+    PublicRepresentative,
+}
+
+/// Which consultations to list. Every condition given must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct ConsultationFilter {
+    /// Only consultations held by the committee of this region (GB/T 2260 code).
+    pub region_code: Option<String>,
+    /// With `regionCode`: also consultations of every committee below that region.
+    #[graphql(default = false)]
+    pub include_descendants: bool,
+    /// Only consultations with one of these statuses.
+    pub status: Option<Vec<ConsultationStatus>>,
+    /// Only consultations of one of these kinds.
+    pub kind: Option<Vec<ConsultationKind>>,
+    /// Only consultations whose topic came from one of these sources.
+    pub topic_source: Option<Vec<TopicSource>>,
+    /// Only consultations held in this calendar year (China Standard Time).
+    pub year: Option<i32>,
+    /// Only consultations held at or after this time.
+    pub held_from: Option<DateTime<Utc>>,
+    /// Only consultations held at or before this time.
+    pub held_to: Option<DateTime<Utc>>,
+    /// Only consultations whose title or topic contains this text.
+    pub search: Option<String>,
+}
+
+impl ConsultationFilter {
+    /// The domain filter, with the region code looked up.
+    pub async fn resolve(
+        filter: Option<Self>,
+        db: &Db,
+    ) -> Result<read::ConsultationFilter, DomainError> {
+        let filter = filter.unwrap_or_default();
+        let region = domain::regions::scope(
+            db,
+            filter.region_code.as_deref(),
+            filter.include_descendants,
+        )
+        .await?;
+        Ok(read::ConsultationFilter {
+            region,
+            statuses: filter
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            kinds: filter
+                .kind
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            topic_sources: filter
+                .topic_source
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+            year: filter.year,
+            held_from: filter.held_from,
+            held_to: filter.held_to,
+            search: filter.search,
+            lounge_id: None,
+        })
+    }
+}
+
+/// What consultations can be ordered by. Consultations without the time come last.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ConsultationOrderField {
+    /// When the session was held, then id.
+    #[default]
+    HeldAt,
+    /// When the session is scheduled, then id.
+    ScheduledAt,
+    /// When the consultation was recorded, then id.
+    CreatedAt,
+    /// Order of creation.
+    Id,
+}
+
+/// How to order consultations.
+#[derive(InputObject, Clone, Copy, Debug)]
+pub struct ConsultationOrder {
+    /// The field to order by.
+    pub field: ConsultationOrderField,
+    /// The direction.
+    #[graphql(default)]
+    pub direction: OrderDirection,
+}
+
+impl From<ConsultationOrder> for read::ConsultationOrder {
+    fn from(order: ConsultationOrder) -> Self {
+        Self {
+            field: match order.field {
+                ConsultationOrderField::HeldAt => read::ConsultationOrderField::HeldAt,
+                ConsultationOrderField::ScheduledAt => read::ConsultationOrderField::ScheduledAt,
+                ConsultationOrderField::CreatedAt => read::ConsultationOrderField::CreatedAt,
+                ConsultationOrderField::Id => read::ConsultationOrderField::Id,
+            },
+            direction: order.direction.into(),
+        }
+    }
+}
+
+/// The unit organizing a consultation.
+#[derive(SimpleObject, Clone)]
+pub struct Organizer {
+    /// The kind of unit.
+    pub kind: OrganizerKind,
+    /// Its name, e.g. 嘉善县政协.
+    pub name: String,
+}
+
+/// A change of a consultation's status.
+#[derive(SimpleObject, Clone)]
+pub struct StatusChange {
+    /// The status before; null for the first entry.
+    pub from: Option<ConsultationStatus>,
+    /// The status after.
+    pub to: ConsultationStatus,
+    /// When the change happened.
+    pub at: DateTime<Utc>,
+    /// Who made the change.
+    pub actor: String,
+    /// Why, or what happened.
+    pub note: Option<String>,
+}
+
+/// One consultation of a generation of consultations.
+#[derive(Clone)]
+pub struct Consultation {
+    index: usize,
+    siblings: Arc<Siblings<ConsultationRow>>,
+}
+
+impl Consultation {
+    /// The consultation at `index` of a generation.
+    pub fn new(index: usize, siblings: Arc<Siblings<ConsultationRow>>) -> Self {
+        Self { index, siblings }
+    }
+
+    fn row(&self) -> &ConsultationRow {
+        self.siblings.row(self.index)
+    }
+}
+
+/// A "请你来协商" consultation: a session where CPPCC members, the Party committee and
+/// government, departments, experts and the public consult on one topic, and the suggestions
+/// that come out of it. The submitter of a public topic is personal data and not shown.
+#[Object]
+impl Consultation {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode("Consultation", self.row().id)
+    }
+
+    /// Title of the session.
+    async fn title(&self) -> &str {
+        &self.row().title
+    }
+
+    /// The question consulted on.
+    async fn topic(&self) -> &str {
+        &self.row().topic
+    }
+
+    /// Where the topic came from.
+    async fn topic_source(&self) -> TopicSource {
+        self.row().topic_source.into()
+    }
+
+    /// Main session or micro consultation.
+    async fn kind(&self) -> ConsultationKind {
+        self.row().kind.into()
+    }
+
+    /// Where the consultation is in its lifecycle.
+    async fn status(&self) -> ConsultationStatus {
+        self.row().status.into()
+    }
+
+    /// The committee (region) holding the consultation.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
+        load_region(ctx, &self.siblings, self.row().region_id, |row| {
+            row.region_id
+        })
+        .await
+    }
+
+    /// The members' lounge hosting the session; null when none does.
+    async fn lounge(&self, ctx: &Context<'_>) -> Result<Option<Lounge>> {
+        let Some(lounge_id) = self.row().lounge_id else {
+            return Ok(None);
+        };
+        let db = ctx.data::<Db>()?;
+        let related = self
+            .siblings
+            .load("lounge".to_owned(), |rows| async move {
+                let ids: Vec<i64> = rows.iter().filter_map(|row| row.lounge_id).collect();
+                Ok(Related::from_map(
+                    domain::read::lounges::by_ids(db, &ids).await?,
+                ))
+            })
+            .await?;
+        Ok(related
+            .position(Some(lounge_id))
+            .map(|index| Lounge::new(index, Arc::clone(&related.targets))))
+    }
+
+    /// The unit organizing the consultation.
+    async fn organizer(&self) -> Organizer {
+        Organizer {
+            kind: self.row().organizer_kind.into(),
+            name: self.row().organizer_name.clone(),
+        }
+    }
+
+    /// Where the session takes place; null until decided.
+    async fn venue(&self) -> Option<&str> {
+        self.row().venue.as_deref()
+    }
+
+    /// When the session is scheduled; null until scheduled.
+    async fn scheduled_at(&self) -> Option<DateTime<Utc>> {
+        self.row().scheduled_at
+    }
+
+    /// When the session was held; null until held.
+    async fn held_at(&self) -> Option<DateTime<Utc>> {
+        self.row().held_at
+    }
+
+    /// Why the consultation was cancelled; null unless cancelled.
+    async fn cancel_reason(&self) -> Option<&str> {
+        self.row().cancel_reason.as_deref()
+    }
+
+    /// Everyone taking part, in order of listing.
+    async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<ConsultationParticipant>> {
+        let db = ctx.data::<Db>()?;
+        let (lists, participants) = &*self
+            .siblings
+            .load("participants".to_owned(), |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                Ok(Nested::from_lists(read::participants(db, &ids).await?))
+            })
+            .await?;
+        Ok(lists
+            .get(&self.row().id)
+            .into_iter()
+            .flatten()
+            .map(|index| ConsultationParticipant {
+                index: *index,
+                siblings: Arc::clone(participants),
+            })
+            .collect())
+    }
+
+    /// The suggestions (建议) that came out of the consultation, oldest first.
+    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
+    async fn suggestions(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which suggestions.")] filter: Option<SuggestionFilter>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> Result<SuggestionConnection> {
+        let db = ctx.data::<Db>()?;
+        let page = connection::page_request(first, after, last, before)?;
+        let key = format!("suggestions:{filter:?}:{}", page.key());
+        let nested = self
+            .siblings
+            .load(key, |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                let filter = SuggestionFilter::resolve(filter);
+                let pages =
+                    domain::read::suggestions::pages_by_consultation(db, &ids, &filter, page)
+                        .await?;
+                Ok(Nested::from_pages(pages))
+            })
+            .await?;
+        Ok(SuggestionConnection {
+            page: nested
+                .page(self.row().id)
+                .map(|index| Suggestion::new(index, Arc::clone(&nested.children))),
+        })
+    }
+
+    /// Every change of status, oldest first; the first is the proposal.
+    async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
+        let db = ctx.data::<Db>()?;
+        let history = self
+            .siblings
+            .load("statusHistory".to_owned(), |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                read::status_history(db, &ids).await
+            })
+            .await?;
+        Ok(history
+            .get(&self.row().id)
+            .into_iter()
+            .flatten()
+            .map(|change| StatusChange {
+                from: change.from_status.map(Into::into),
+                to: change.to_status.into(),
+                at: change.changed_at,
+                actor: change.actor.clone(),
+                note: change.note.clone(),
+            })
+            .collect())
+    }
+}
+
+/// One participant of a generation of participants.
+#[derive(Clone)]
+pub struct ConsultationParticipant {
+    index: usize,
+    siblings: Arc<Siblings<consultation_participant::Model>>,
+}
+
+impl ConsultationParticipant {
+    fn row(&self) -> &consultation_participant::Model {
+        self.siblings.row(self.index)
+    }
+}
+
+/// Someone taking part in a consultation: a member, a leader, a department, an expert or a
+/// representative of the public.
+#[Object]
+impl ConsultationParticipant {
+    /// The part they play.
+    async fn role(&self) -> ParticipantRole {
+        self.row().role.into()
+    }
+
+    /// Name of the person or body (a member's name as it was at the time).
+    async fn name(&self) -> &str {
+        &self.row().name
+    }
+
+    /// The organization they come from; null when not recorded.
+    async fn organization(&self) -> Option<&str> {
+        self.row().organization.as_deref()
+    }
+
+    /// The CPPCC member, when the participant is one.
+    async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
+        let Some(member_id) = self.row().member_id else {
+            return Ok(None);
+        };
+        let db = ctx.data::<Db>()?;
+        let related = self
+            .siblings
+            .load("member".to_owned(), |rows| async move {
+                let ids: Vec<i64> = rows.iter().filter_map(|row| row.member_id).collect();
+                Ok(Related::from_map(
+                    domain::read::members::by_ids(db, &ids).await?,
+                ))
+            })
+            .await?;
+        Ok(related
+            .position(Some(member_id))
+            .map(|index| Member::new(index, Arc::clone(&related.targets))))
+    }
+}
+
+crate::connection!(
+    ConsultationConnection,
+    ConsultationEdge,
+    Consultation,
+    "consultations"
+);
