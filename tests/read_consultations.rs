@@ -419,3 +419,50 @@ async fn a_deep_query_costs_the_same_statements_whatever_the_county_count() {
     // region, counties, consultations, suggestions, follow-ups, participants, status history.
     assert_eq!(counts[0].1, 7, "{counts:?}");
 }
+
+#[tokio::test]
+async fn search_matches_the_title_or_the_topic() {
+    let app = TestApp::new(Template::Demo).await;
+    let all = all_consultations(&app).await;
+    for term in ["城乡公交", "打通农村公交", "100%_\\"] {
+        let expected = all
+            .iter()
+            .filter(|row| row.title.contains(term) || row.topic.contains(term))
+            .count() as u64;
+        let response = ok(app
+            .graphql(
+                r#"query($search: String) { consultations(filter: { search: $search }) { totalCount } }"#,
+                json!({ "search": term }),
+            )
+            .await);
+        assert_eq!(total(&response), expected, "{term}");
+    }
+}
+
+#[tokio::test]
+async fn consultations_and_suggestions_are_nodes() {
+    let app = TestApp::new(Template::Demo).await;
+    let listed = ok(app
+        .graphql(
+            r#"{ consultations(filter: { search: "打通农村公交" }) { nodes {
+                    id suggestions(first: 1) { nodes { id grade } } } } }"#,
+            json!({}),
+        )
+        .await);
+    let consultation = &listed["data"]["consultations"]["nodes"][0];
+    let suggestion = &consultation["suggestions"]["nodes"][0];
+    let response = ok(app
+        .graphql(
+            r#"query($ids: [ID!]!) { nodes(ids: $ids) { __typename id
+                    ... on Consultation { title }
+                    ... on Suggestion { grade consultation { id } } } }"#,
+            json!({ "ids": [consultation["id"], suggestion["id"]] }),
+        )
+        .await);
+    let nodes = &response["data"]["nodes"];
+    assert_eq!(nodes[0]["__typename"], "Consultation");
+    assert_eq!(nodes[0]["title"], BUS_LINE);
+    assert_eq!(nodes[1]["__typename"], "Suggestion");
+    assert_eq!(nodes[1]["grade"], suggestion["grade"]);
+    assert_eq!(nodes[1]["consultation"]["id"], consultation["id"]);
+}

@@ -8,6 +8,7 @@
 pub mod connection;
 mod error;
 mod ids;
+pub mod limits;
 mod loaders;
 mod query;
 mod siblings;
@@ -25,6 +26,8 @@ pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 /// The schema with every type registered and no data attached.
 pub fn schema() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
     Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+        .limit_depth(limits::MAX_DEPTH)
+        .limit_complexity(limits::MAX_COMPLEXITY)
 }
 
 /// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted, so the file

@@ -2,7 +2,9 @@
 //! search, order direction.
 
 use chrono::{FixedOffset, NaiveDate, Utc};
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, IntoColumnRef, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, IntoColumnRef, LikeExpr, Order, Query, SelectStatement,
+};
 
 /// A region, optionally with every region below it (`includeDescendants`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -55,10 +57,7 @@ pub fn contains_text(column: impl IntoColumnRef, term: &str) -> Expr {
         .replace('\\', "\\\\")
         .replace('%', "\\%")
         .replace('_', "\\_");
-    Expr::cust_with_exprs(
-        "$1 LIKE $2 ESCAPE '\\'",
-        [Expr::col(column), Expr::val(format!("%{escaped}%"))],
-    )
+    Expr::col(column).like(LikeExpr::new(format!("%{escaped}%")).escape('\\'))
 }
 
 /// Today in China Standard Time (UTC+8), the calendar the committees work in.

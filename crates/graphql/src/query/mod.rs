@@ -3,6 +3,7 @@
 mod activities;
 mod consultations;
 mod lounges;
+mod node;
 mod regions;
 mod sentiment_reports;
 mod slot_requests;
@@ -12,10 +13,11 @@ use async_graphql::MergedObject;
 /// The root of every read.
 #[derive(MergedObject, Default)]
 pub struct Query(
+    node::NodeQuery,
     regions::RegionQuery,
     lounges::LoungeQuery,
+    consultations::ConsultationQuery,
     activities::ActivityQuery,
     sentiment_reports::SentimentReportQuery,
     slot_requests::SlotRequestQuery,
-    consultations::ConsultationQuery,
 );

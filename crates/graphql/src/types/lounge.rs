@@ -150,7 +150,7 @@ impl Lounge {
 #[Object]
 impl Lounge {
     /// Opaque global ID.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Lounge", self.row().id)
     }
 
@@ -216,6 +216,7 @@ impl Lounge {
     }
 
     /// Current members of the lounge, lead members first, then by date of joining.
+    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

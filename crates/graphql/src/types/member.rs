@@ -148,7 +148,7 @@ impl Member {
 #[Object]
 impl Member {
     /// Opaque global ID.
-    async fn id(&self) -> ID {
+    pub async fn id(&self) -> ID {
         ids::encode("Member", self.row().id)
     }
 

@@ -5,6 +5,7 @@ pub mod common;
 pub mod consultation;
 pub mod lounge;
 pub mod member;
+pub mod node;
 pub mod region;
 pub mod region_lists;
 pub mod sentiment_report;

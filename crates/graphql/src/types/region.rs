@@ -224,7 +224,7 @@ macro_rules! region_object {
         #[Object]
         impl $ty {
             /// Opaque global ID of the region.
-            async fn id(&self) -> ID {
+            pub async fn id(&self) -> ID {
                 ids::encode($type_name, self.0.row().id)
             }
 
@@ -251,6 +251,7 @@ macro_rules! region_object {
             /// Members' lounges owned by this committee, or with `includeDescendants` by it and
             /// every committee below.
             #[allow(clippy::too_many_arguments)]
+            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
             async fn lounges(
                 &self,
                 ctx: &Context<'_>,
@@ -273,6 +274,7 @@ macro_rules! region_object {
             /// Members serving on this committee, or with `includeDescendants` on it or any
             /// committee below.
             #[allow(clippy::too_many_arguments)]
+            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
             async fn members(
                 &self,
                 ctx: &Context<'_>,
