@@ -20,6 +20,7 @@ fn code(response: &Value) -> &str {
 const HEADLINE: &str = r#"{
   province(code: "330000") { name cities { name counties { name
     lounges(first: 20) { totalCount nodes { name members(first: 10) { totalCount nodes { name } } } }
+    consultations(first: 10) { nodes { title suggestions(first: 10) { nodes { content } } } }
   } } }
 }"#;
 
@@ -314,4 +315,25 @@ async fn nested_pages_cost_one_statement_per_level() {
     // region, counties, lounges, leads, members: five statements whatever the size.
     assert_eq!(counts[0], counts[1], "{counts:?}");
     assert_eq!(counts[0], 5, "{:#?}", app.statements().statements());
+}
+
+/// The issue's own test query: lounges with leads and members, consultations with suggestions,
+/// under every county of a 4-county city (舟山市) and of a 13-county city (杭州市).
+#[tokio::test]
+async fn the_full_nested_query_costs_the_same_for_small_and_large_cities() {
+    let app = TestApp::new(Template::Demo).await;
+    let query = r#"query($code: String!) { region(code: $code) { ... on City { counties {
+        lounges(first: 5) { nodes { leads { name } members(first: 3) { nodes { name } } } }
+        consultations(first: 5) { nodes { suggestions(first: 3) { nodes { content } } } } } } } }"#;
+    let mut counts = Vec::new();
+    for (code, counties) in [("330900", 4), ("330100", 13)] {
+        app.statements().clear();
+        let response = app.graphql(query, json!({ "code": code })).await;
+        no_errors(&response);
+        let found = response["data"]["region"]["counties"].as_array().unwrap();
+        assert_eq!(found.len(), counties);
+        counts.push(app.statements().len());
+    }
+    // region, counties, lounges, leads, members, consultations, suggestions.
+    assert_eq!(counts, vec![7, 7], "{:#?}", app.statements().statements());
 }
