@@ -24,6 +24,15 @@ pub fn year_instants(year: i32) -> Result<(DateTime<Utc>, DateTime<Utc>), Domain
     Ok((start, end))
 }
 
+/// The first and last day of a calendar year.
+pub fn year_days(year: i32) -> Result<(NaiveDate, NaiveDate), DomainError> {
+    let first = NaiveDate::from_ymd_opt(year, 1, 1);
+    let last = NaiveDate::from_ymd_opt(year, 12, 31);
+    first
+        .zip(last)
+        .ok_or_else(|| DomainError::invalid("year", format!("{year} is not a valid year")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

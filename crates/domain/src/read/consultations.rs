@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, FixedOffset, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Utc};
 use entity::{
     consultation, consultation_participant, consultation_status_change,
     enums::{ConsultationKind, ConsultationStatus, TopicSource},
@@ -68,28 +68,6 @@ pub struct ConsultationOrder {
     pub direction: Direction,
 }
 
-/// The first instant of a calendar year in China Standard Time (UTC+8), as UTC.
-fn china_new_year(year: i32) -> Result<DateTime<Utc>, DomainError> {
-    let invalid = || DomainError::invalid("year", format!("{year} is not a valid year"));
-    let china = FixedOffset::east_opt(8 * 3600).ok_or_else(invalid)?;
-    let midnight = NaiveDate::from_ymd_opt(year, 1, 1)
-        .and_then(|day| day.and_hms_opt(0, 0, 0))
-        .ok_or_else(invalid)?;
-    china
-        .from_local_datetime(&midnight)
-        .single()
-        .map(|instant| instant.with_timezone(&Utc))
-        .ok_or_else(invalid)
-}
-
-/// The half-open range `[start, end)` of a calendar year in China Standard Time, as UTC instants.
-pub fn china_year(year: i32) -> Result<(DateTime<Utc>, DateTime<Utc>), DomainError> {
-    let next = year
-        .checked_add(1)
-        .ok_or_else(|| DomainError::invalid("year", format!("{year} is not a valid year")))?;
-    Ok((china_new_year(year)?, china_new_year(next)?))
-}
-
 fn col(column: consultation::Column) -> Expr {
     Expr::col((consultation::Entity, column))
 }
@@ -111,7 +89,7 @@ fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError>
             .filter(consultation::Column::TopicSource.is_in(filter.topic_sources.iter().copied()));
     }
     if let Some(year) = filter.year {
-        let (start, end) = china_year(year)?;
+        let (start, end) = super::calendar::year_instants(year)?;
         select = select
             .filter(consultation::Column::HeldAt.gte(start))
             .filter(consultation::Column::HeldAt.lt(end));
@@ -285,17 +263,4 @@ pub async fn status_history(
         grouped.entry(row.consultation_id).or_default().push(row);
     }
     Ok(grouped)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_china_year_starts_at_four_pm_utc_on_new_years_eve() {
-        let (start, end) = china_year(2020).expect("a year");
-        assert_eq!(start.to_rfc3339(), "2019-12-31T16:00:00+00:00");
-        assert_eq!(end.to_rfc3339(), "2020-12-31T16:00:00+00:00");
-        assert!(china_year(i32::MAX).is_err());
-    }
 }

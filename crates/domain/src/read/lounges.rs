@@ -79,7 +79,7 @@ fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
         select = select.filter(lounge::Column::EstablishedOn.lte(to));
     }
     if let Some(year) = filter.active_in_year {
-        let (first, last) = year_days(year)?;
+        let (first, last) = super::calendar::year_days(year)?;
         select = select
             .filter(lounge::Column::EstablishedOn.lte(last))
             .filter(
@@ -271,13 +271,4 @@ fn active_on(on: NaiveDate) -> sea_orm::Condition {
                 .add(lounge_membership::Column::Until.is_null())
                 .add(lounge_membership::Column::Until.gte(on)),
         )
-}
-
-/// The first and last day of a calendar year.
-pub fn year_days(year: i32) -> Result<(NaiveDate, NaiveDate), DomainError> {
-    let first = NaiveDate::from_ymd_opt(year, 1, 1);
-    let last = NaiveDate::from_ymd_opt(year, 12, 31);
-    first
-        .zip(last)
-        .ok_or_else(|| DomainError::invalid("year", format!("{year} is not a valid year")))
 }
