@@ -14,7 +14,7 @@ pub mod regions;
 pub mod seed;
 pub mod testing;
 
-pub use actor::Actor;
+pub use actor::{Actor, Principal, Role};
 pub use db::{Db, Engine};
 pub use error::DomainError;
 pub use read::Direction;
