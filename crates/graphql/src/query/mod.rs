@@ -7,6 +7,7 @@ mod node;
 mod regions;
 mod sentiment_reports;
 mod slot_requests;
+mod viewer;
 
 use async_graphql::MergedObject;
 
@@ -20,4 +21,5 @@ pub struct Query(
     activities::ActivityQuery,
     sentiment_reports::SentimentReportQuery,
     slot_requests::SlotRequestQuery,
+    viewer::ViewerQuery,
 );

@@ -11,3 +11,4 @@ pub mod region_lists;
 pub mod sentiment_report;
 pub mod slot_request;
 pub mod suggestion;
+pub mod viewer;
