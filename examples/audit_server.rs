@@ -41,7 +41,7 @@ async fn main() -> std::io::Result<()> {
         .route(
             "/graphql",
             any(move |request: Request| async move {
-                graphql_over_http::serve(&schema, request, |request| request).await
+                graphql_over_http::serve(&schema, request, Ok).await
             }),
         )
         .merge(graphiql::routes());

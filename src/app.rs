@@ -9,7 +9,7 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use domain::{Actor, Db};
+use domain::Db;
 use graphql::AppSchema;
 use sea_orm::ConnectionTrait;
 use tower_http::{
@@ -19,7 +19,10 @@ use tower_http::{
     trace::{DefaultOnResponse, TraceLayer},
 };
 
-use crate::http::{graphiql, graphql_over_http};
+use crate::{
+    auth::{self, Secret},
+    http::{graphiql, graphql_over_http},
+};
 
 /// Everything a request handler needs. Cheap to clone.
 #[derive(Clone)]
@@ -31,6 +34,7 @@ struct Inner {
     db: Db,
     schema: AppSchema,
     sdl: String,
+    secret: Secret,
 }
 
 /// Router-level settings.
@@ -52,14 +56,15 @@ impl Default for RouterOptions {
 }
 
 impl AppState {
-    /// Builds the schema over `db`.
-    pub fn new(db: Db) -> Self {
+    /// Builds the schema over `db`; bearer tokens are verified with `secret`.
+    pub fn new(db: Db, secret: Secret) -> Self {
         let schema = graphql::schema().data(db.clone()).finish();
         Self {
             inner: Arc::new(Inner {
                 db,
                 schema,
                 sdl: graphql::sdl(),
+                secret,
             }),
         }
     }
@@ -96,11 +101,13 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 
-/// `GET`/`POST /graphql`, per the GraphQL-over-HTTP spec.
+/// `GET`/`POST /graphql`, per the GraphQL-over-HTTP spec. Without an `Authorization` header the
+/// caller is anonymous; with one that does not authenticate, the request is refused with an
+/// `UNAUTHENTICATED` request error and nothing is executed.
 async fn graphql_endpoint(State(state): State<AppState>, request: Request) -> Response {
-    let actor = Actor::Anonymous;
+    let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
     graphql_over_http::serve(&state.inner.schema, request, |graphql_request| {
-        graphql::request_data(graphql_request, state.db(), actor)
+        actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor))
     })
     .await
 }

@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`.
 
 use std::path::PathBuf;
 
@@ -31,6 +31,24 @@ pub enum Command {
         /// Load the divisions only, without the demo data set.
         #[arg(long)]
         no_demo: bool,
+    },
+    /// Print a bearer token for this instance (signed with the secret `serve` uses).
+    Token {
+        /// Role: province-staff, city-staff, county-staff, member or integrator (or PROVINCE_STAFF, …).
+        #[arg(long)]
+        role: String,
+        /// GB/T 2260 code of the caller's region (committee), e.g. 330212.
+        #[arg(long)]
+        region: String,
+        /// The member id the caller is; required for the member role.
+        #[arg(long)]
+        member: Option<i64>,
+        /// Lifetime: a number with an optional s, m, h or d suffix (seconds without one).
+        #[arg(long, default_value = "24h")]
+        ttl: String,
+        /// The subject (user or system name) recorded as the actor of changes.
+        #[arg(long, default_value = "xieshang-cli")]
+        subject: String,
     },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {

@@ -8,7 +8,10 @@ use domain::{
     seed::{self, DivisionSet, Progress},
 };
 
-use crate::config::DatabaseConfig;
+use crate::{
+    auth::{self, Claims, secret},
+    config::{AuthConfig, DatabaseConfig},
+};
 
 /// Connects to the configured database.
 pub async fn connect(config: &DatabaseConfig) -> anyhow::Result<Db> {
@@ -80,6 +83,93 @@ pub fn export_schema(output: Option<&Path>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// What `xieshang token` signs.
+#[derive(Clone, Debug)]
+pub struct TokenRequest {
+    /// `--role`, in either spelling (`county-staff`, `COUNTY_STAFF`).
+    pub role: String,
+    /// `--region`: a region code that exists in the database.
+    pub region: String,
+    /// `--member`: required for the member role.
+    pub member: Option<i64>,
+    /// `--ttl`: `90`, `90s`, `15m`, `24h`, `7d`.
+    pub ttl: String,
+    /// `--subject`.
+    pub subject: String,
+}
+
+/// `xieshang token`: checks the claims against the database (the region must exist, a member
+/// token's member too) and prints a token signed with this instance's secret.
+pub async fn token(
+    database: &DatabaseConfig,
+    auth_config: &AuthConfig,
+    request: &TokenRequest,
+) -> anyhow::Result<()> {
+    let role = domain::Role::parse(&request.role).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--role {:?}: expected province-staff, city-staff, county-staff, member or integrator",
+            request.role
+        )
+    })?;
+    if role == domain::Role::Member && request.member.is_none() {
+        anyhow::bail!("--member ID is required for a member token");
+    }
+    if !domain::regions::is_region_code(&request.region) {
+        anyhow::bail!(
+            "--region {:?}: expected a six-digit GB/T 2260 code, e.g. 330212",
+            request.region
+        );
+    }
+    let ttl = parse_ttl(&request.ttl)?;
+    let secret = secret::resolve(auth_config, database)?;
+    let db = connect(database).await?;
+    db.migrate().await?;
+    let resolved =
+        domain::auth::principal(&db, &request.subject, role, &request.region, request.member).await;
+    db.close().await;
+    resolved.map_err(|error| match error {
+        domain::DomainError::NotFound(what) => anyhow::anyhow!(
+            "{what} does not exist in this database (run `xieshang seed` or start `xieshang \
+             serve` once to load the divisions)"
+        ),
+        other => anyhow::anyhow!(other),
+    })?;
+    let claims = Claims {
+        sub: request.subject.clone(),
+        role,
+        region: request.region.clone(),
+        member: request.member,
+        exp: auth::now().saturating_add(ttl),
+    };
+    let token = auth::jwt::sign(&claims, secret.bytes())?;
+    let mut stdout = std::io::stdout();
+    stdout.write_all(token.as_bytes())?;
+    stdout.write_all(b"\n")?;
+    Ok(())
+}
+
+/// Seconds in a lifetime such as `90`, `90s`, `15m`, `24h` or `7d`.
+pub fn parse_ttl(text: &str) -> anyhow::Result<i64> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((index, 's')) => (&text[..index], 1),
+        Some((index, 'm')) => (&text[..index], 60),
+        Some((index, 'h')) => (&text[..index], 3600),
+        Some((index, 'd')) => (&text[..index], 86_400),
+        _ => (text, 1),
+    };
+    number
+        .parse::<i64>()
+        .ok()
+        .filter(|number| *number > 0)
+        .and_then(|number| number.checked_mul(unit))
+        .ok_or_else(|| {
+            anyhow::anyhow!(
+                "--ttl {text:?}: expected a positive number with s, m, h or d, e.g. 24h"
+            )
+        })
+}
+
 /// Progress on standard error: one line per phase, rewritten in place as rows are written.
 #[derive(Default)]
 pub struct ConsoleProgress {
@@ -122,5 +212,22 @@ impl Progress for ConsoleProgress {
     fn advance(&mut self, done: u64) {
         self.done = (self.done + done).min(self.total.max(self.done + done));
         self.show();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_ttl;
+
+    #[test]
+    fn ttl_suffixes() {
+        assert_eq!(parse_ttl("90").unwrap(), 90);
+        assert_eq!(parse_ttl("90s").unwrap(), 90);
+        assert_eq!(parse_ttl("15m").unwrap(), 900);
+        assert_eq!(parse_ttl("24h").unwrap(), 86_400);
+        assert_eq!(parse_ttl("7d").unwrap(), 604_800);
+        for bad in ["", "h", "0h", "-1h", "1w", "1.5h"] {
+            assert!(parse_ttl(bad).is_err(), "{bad}");
+        }
     }
 }

@@ -111,6 +111,43 @@ impl LogConfig {
     }
 }
 
+/// The variable holding the token signing secret.
+pub const JWT_SECRET_VARIABLE: &str = "XIESHANG_JWT_SECRET";
+
+/// Fewest bytes a token signing secret may have.
+pub const MIN_SECRET_BYTES: usize = 32;
+
+/// How callers authenticate.
+#[derive(Clone, Debug, Default)]
+pub struct AuthConfig {
+    /// `XIESHANG_JWT_SECRET`: the HS256 key tokens are signed with (at least 32 bytes). Unset:
+    /// a random secret kept beside the embedded SQLite database, and an error with
+    /// `DATABASE_URL` (see [`crate::auth::secret::resolve`]).
+    pub secret: Option<crate::auth::Secret>,
+}
+
+impl AuthConfig {
+    /// Reads the authentication settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let Some(secret) = var(JWT_SECRET_VARIABLE).filter(|secret| !secret.is_empty()) else {
+            return Ok(Self::default());
+        };
+        if secret.len() < MIN_SECRET_BYTES {
+            return Err(ConfigError {
+                variable: JWT_SECRET_VARIABLE,
+                message: format!(
+                    "the secret has {} bytes; at least {MIN_SECRET_BYTES} are required \
+                     (e.g. `openssl rand -hex 32`)",
+                    secret.len()
+                ),
+            });
+        }
+        Ok(Self {
+            secret: Some(crate::auth::Secret::new(secret.into_bytes())),
+        })
+    }
+}
+
 /// A configuration variable with an unusable value.
 #[derive(Debug, thiserror::Error)]
 #[error("{variable}: {message}")]

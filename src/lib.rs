@@ -3,6 +3,7 @@
 //! integration tests build exactly the production router.
 
 pub mod app;
+pub mod auth;
 pub mod cli;
 pub mod commands;
 pub mod config;

@@ -4,7 +4,8 @@ use clap::Parser;
 use xieshang::{
     cli::{Cli, Command},
     commands,
-    config::{DatabaseConfig, LogConfig, ServerConfig},
+    commands::TokenRequest,
+    config::{AuthConfig, DatabaseConfig, LogConfig, ServerConfig},
     server, telemetry,
 };
 
@@ -26,7 +27,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let server = ServerConfig::from_env(database.is_embedded())?;
-            server::serve(database, server).await
+            server::serve(database, server, AuthConfig::from_env()?).await
         }
         Command::Migrate => commands::migrate(&database).await,
         Command::Seed {
@@ -34,6 +35,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             reset,
             no_demo,
         } => commands::seed(&database, &divisions, reset, !no_demo).await,
+        Command::Token {
+            role,
+            region,
+            member,
+            ttl,
+            subject,
+        } => {
+            let request = TokenRequest {
+                role,
+                region,
+                member,
+                ttl,
+                subject,
+            };
+            commands::token(&database, &AuthConfig::from_env()?, &request).await
+        }
         Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
     }
 }

@@ -5,17 +5,23 @@ use domain::seed::{self, DivisionSet, NoProgress};
 
 use crate::{
     app::{AppState, RouterOptions, router},
+    auth::secret,
     commands::connect,
-    config::{DatabaseConfig, ServerConfig},
+    config::{AuthConfig, DatabaseConfig, ServerConfig},
 };
 
 /// Runs the service until a shutdown signal arrives.
-pub async fn serve(database: DatabaseConfig, server: ServerConfig) -> anyhow::Result<()> {
+pub async fn serve(
+    database: DatabaseConfig,
+    server: ServerConfig,
+    auth: AuthConfig,
+) -> anyhow::Result<()> {
+    let secret = secret::resolve(&auth, &database)?;
     let db = connect(&database).await?;
     db.migrate().await?;
     prepare_data(&db, server.demo).await?;
 
-    let state = AppState::new(db.clone());
+    let state = AppState::new(db.clone(), secret);
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,

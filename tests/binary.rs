@@ -1,5 +1,6 @@
 //! The real binary: `serve` prepares an empty database and shuts down cleanly on SIGTERM;
-//! `seed` refuses a non-empty database unless `--reset`.
+//! `seed` refuses a non-empty database unless `--reset`; `token` prints tokens the server accepts,
+//! signed with `XIESHANG_JWT_SECRET` or with the secret file beside the embedded database.
 
 use std::{
     net::TcpListener,
@@ -24,8 +25,35 @@ fn xieshang(database_url: &str) -> Command {
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", database_url)
+        .env("XIESHANG_JWT_SECRET", JWT_SECRET)
         .env("XIESHANG_LOG", "warn");
     command
+}
+
+const JWT_SECRET: &str = "binary-test-secret-binary-test-secret";
+
+/// The binary on the embedded SQLite database at `sqlite_path`, without `XIESHANG_JWT_SECRET`.
+fn xieshang_embedded(sqlite_path: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_xieshang"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("XIESHANG_SQLITE_PATH", sqlite_path)
+        .env("XIESHANG_LOG", "warn");
+    command
+}
+
+fn token_output(command: &mut Command) -> String {
+    let output = command.output().expect("xieshang runs");
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout)
+        .expect("a UTF-8 token")
+        .trim()
+        .to_owned()
 }
 
 async fn wait_until_healthy(child: &mut Child, port: u16) {
@@ -96,6 +124,33 @@ async fn serve_prepares_an_empty_database_and_stops_on_sigterm() {
         .unwrap();
     let cities = response["data"]["province"]["cities"].as_array().unwrap();
     assert_eq!(cities.len(), 11);
+
+    let token = token_output(xieshang(&test.url).args([
+        "token",
+        "--role",
+        "county-staff",
+        "--region",
+        "330212",
+        "--ttl",
+        "1h",
+    ]));
+    let viewer = |token: String| {
+        reqwest::Client::new()
+            .post(format!("http://127.0.0.1:{port}/graphql"))
+            .bearer_auth(token)
+            .header("accept", "application/graphql-response+json")
+            .json(&serde_json::json!({ "query": "{ viewer { authenticated role region { code } } }" }))
+            .send()
+    };
+    let response = viewer(token.clone()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let response: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        response["data"]["viewer"],
+        serde_json::json!({ "authenticated": true, "role": "COUNTY_STAFF", "region": { "code": "330212" } })
+    );
+    let refused = viewer(format!("{token}x")).await.unwrap();
+    assert_eq!(refused.status(), 401);
 
     let status = terminate(&mut child);
     assert!(status.success(), "graceful shutdown exits 0, got {status}");
@@ -187,4 +242,133 @@ async fn seed_refuses_a_non_empty_database_unless_reset() {
         .unwrap();
     assert!(!unknown.status.success());
     assert!(String::from_utf8_lossy(&unknown.stderr).contains("zhejiang"));
+}
+
+#[tokio::test]
+async fn without_a_secret_a_database_url_refuses_to_serve_or_sign() {
+    let test = TestDb::new(Template::Empty).await.unwrap();
+    for args in [
+        &["serve"][..],
+        &["token", "--role", "city-staff", "--region", "330200"],
+    ] {
+        let output = xieshang(&test.url)
+            .env_remove("XIESHANG_JWT_SECRET")
+            .env("XIESHANG_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            message.contains("XIESHANG_JWT_SECRET"),
+            "{args:?}: {message}"
+        );
+    }
+    let short = xieshang(&test.url)
+        .env("XIESHANG_JWT_SECRET", "too short")
+        .args(["token", "--role", "city-staff", "--region", "330200"])
+        .output()
+        .unwrap();
+    assert!(!short.status.success());
+    assert!(String::from_utf8_lossy(&short.stderr).contains("XIESHANG_JWT_SECRET"));
+}
+
+#[test]
+fn embedded_tokens_share_a_secret_file_created_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let seeded = xieshang_embedded(&db_path)
+        .args(["seed", "--no-demo"])
+        .output()
+        .unwrap();
+    assert!(
+        seeded.status.success(),
+        "{}",
+        String::from_utf8_lossy(&seeded.stderr)
+    );
+    let secret_path = dir.path().join("x.db.jwt-secret");
+
+    let first = token_output(xieshang_embedded(&db_path).args([
+        "token",
+        "--role",
+        "PROVINCE_STAFF",
+        "--region",
+        "330000",
+    ]));
+    let secret = std::fs::read_to_string(&secret_path).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&secret_path)
+            .unwrap()
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600);
+    }
+    let second = token_output(xieshang_embedded(&db_path).args([
+        "token",
+        "--role",
+        "city-staff",
+        "--region",
+        "330200",
+        "--ttl",
+        "2d",
+        "--subject",
+        "ops",
+    ]));
+    assert_eq!(std::fs::read_to_string(&secret_path).unwrap(), secret);
+
+    let secret = xieshang::auth::Secret::new(secret.trim().as_bytes());
+    let now = xieshang::auth::now();
+    let first = xieshang::auth::jwt::verify(&first, secret.bytes(), now).unwrap();
+    assert_eq!(first.role, domain::Role::ProvinceStaff);
+    assert!(first.exp > now + 23 * 3600 && first.exp <= now + 24 * 3600);
+    let second = xieshang::auth::jwt::verify(&second, secret.bytes(), now).unwrap();
+    assert_eq!(second.sub, "ops");
+    assert_eq!(second.region, "330200");
+    assert!(second.exp > now + 47 * 3600);
+
+    for (args, expected) in [
+        (
+            &["token", "--role", "member", "--region", "330000"][..],
+            "--member",
+        ),
+        (
+            &["token", "--role", "city-staff", "--region", "339900"][..],
+            "339900",
+        ),
+        (
+            &["token", "--role", "admin", "--region", "330000"][..],
+            "--role",
+        ),
+        (
+            &[
+                "token",
+                "--role",
+                "member",
+                "--region",
+                "330000",
+                "--member",
+                "999999999",
+            ][..],
+            "member 999999999",
+        ),
+        (
+            &[
+                "token",
+                "--role",
+                "city-staff",
+                "--region",
+                "330200",
+                "--ttl",
+                "1w",
+            ][..],
+            "--ttl",
+        ),
+    ] {
+        let output = xieshang_embedded(&db_path).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
 }

@@ -36,7 +36,7 @@ mod tests;
 mod variables;
 
 use async_graphql::{
-    Executor, Positioned, Value,
+    Executor, Positioned, ServerError, Value,
     parser::types::{DocumentOperations, OperationType, VariableDefinition},
 };
 use axum::{
@@ -58,11 +58,13 @@ use negotiation::ResponseMediaType;
 /// methods get its 405 with a GraphQL-shaped body; with `get(…).post(…)` axum
 /// answers them itself, also correctly. `prepare` receives each well-formed
 /// request before it is checked further and executed, to attach per-request
-/// data such as the actor (`|request| request.data(actor)`).
+/// data such as the actor (`|request| Ok(request.data(actor))`), or to refuse it with a request
+/// error (e.g. `UNAUTHENTICATED`, answered 401 to `application/graphql-response+json` clients)
+/// so that nothing is executed.
 pub async fn serve<E: Executor>(
     executor: &E,
     request: Request,
-    prepare: impl FnOnce(async_graphql::Request) -> async_graphql::Request,
+    prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
     match handle(executor, request, prepare).await {
         Ok(response) => response,
@@ -73,7 +75,7 @@ pub async fn serve<E: Executor>(
 async fn handle<E: Executor>(
     executor: &E,
     request: Request,
-    prepare: impl FnOnce(async_graphql::Request) -> async_graphql::Request,
+    prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Result<Response, Rejection> {
     let is_get = match *request.method() {
         Method::GET => true,
@@ -103,7 +105,13 @@ async fn handle<E: Executor>(
     };
 
     // Checked after `prepare`, which may rewrite the query.
-    let mut graphql_request = prepare(graphql_request);
+    let mut graphql_request = match prepare(graphql_request) {
+        Ok(graphql_request) => graphql_request,
+        Err(error) => {
+            let response = async_graphql::Response::from_errors(vec![error]);
+            return Ok(graphql_response(media_type, response));
+        }
+    };
     if let Some((operation_type, variable_definitions)) = selected_operation(&mut graphql_request) {
         if is_get && operation_type == OperationType::Mutation {
             return Err(Rejection::method_not_allowed(

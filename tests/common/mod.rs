@@ -12,7 +12,13 @@ use domain::testing::{StatementLog, Template, TestDb};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
-use xieshang::app::{AppState, RouterOptions, router};
+use xieshang::{
+    app::{AppState, RouterOptions, router},
+    auth::Secret,
+};
+
+/// The token secret of every [`TestApp`].
+pub const TEST_SECRET: &[u8] = b"test-secret-test-secret-test-secret!";
 
 /// The production router over a fresh test database.
 pub struct TestApp {
@@ -42,7 +48,7 @@ impl TestApp {
 
     pub async fn with_options(template: Template, options: &RouterOptions) -> Self {
         let test_db = TestDb::new(template).await.expect("a test database");
-        let state = AppState::new(test_db.db.clone());
+        let state = AppState::new(test_db.db.clone(), Secret::new(TEST_SECRET));
         let router = router(state, options);
         Self { router, test_db }
     }
@@ -92,6 +98,18 @@ impl TestApp {
             .expect("a request");
         let reply = self.send(request).await;
         reply.json()
+    }
+
+    /// POSTs a GraphQL query with `Authorization: Bearer <token>` and returns the whole reply.
+    pub async fn graphql_as(&self, token: &str, query: &str, variables: Value) -> Reply {
+        let body = json!({ "query": query, "variables": variables }).to_string();
+        let request = Request::post("/graphql")
+            .header("content-type", "application/json")
+            .header("accept", "application/graphql-response+json")
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::from(body))
+            .expect("a request");
+        self.send(request).await
     }
 
     /// GETs a path.

@@ -43,7 +43,7 @@ fn app() -> Router {
     let schema = Schema::new(Query, Mutation, EmptySubscription);
     Router::new().route(
         "/graphql",
-        any(move |request: Request| async move { serve(&schema, request, |r| r).await }),
+        any(move |request: Request| async move { serve(&schema, request, Ok).await }),
     )
 }
 
