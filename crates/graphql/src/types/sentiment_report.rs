@@ -225,6 +225,18 @@ impl SentimentReport {
     async fn acknowledged_at(&self) -> Option<DateTime<Utc>> {
         self.row().acknowledged_at
     }
+
+    /// The leader's instruction (批示) that acknowledged it; null until then.
+    async fn acknowledgement(&self) -> Option<&str> {
+        self.row().acknowledgement.as_deref()
+    }
+
+    /// Optimistic-concurrency version, increased by every change; pass it as
+    /// `expectedVersion` to `submitSentimentReport` or `acknowledgeSentimentReport` so that a
+    /// concurrent change is refused with `CONFLICT`.
+    async fn version(&self) -> i32 {
+        self.row().version
+    }
 }
 
 crate::connection!(

@@ -195,6 +195,13 @@ impl SlotRequest {
         self.row().row.decline_reason.as_deref()
     }
 
+    /// Optimistic-concurrency version, increased by every change; pass it as
+    /// `expectedVersion` to `acceptSlotRequest` or `declineSlotRequest` so that a concurrent
+    /// decision is refused with `CONFLICT`.
+    async fn version(&self) -> i32 {
+        self.row().row.version
+    }
+
     /// The consultation it became, once accepted; null otherwise.
     async fn consultation(&self, ctx: &Context<'_>) -> Result<Option<Consultation>> {
         let Some(consultation_id) = self.row().row.consultation_id else {
