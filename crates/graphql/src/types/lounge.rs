@@ -197,6 +197,13 @@ impl Lounge {
         self.row().closed_on
     }
 
+    /// Optimistic-concurrency version, increased by every change of the lounge's own fields or
+    /// status; pass it as `expectedVersion` to `updateLounge` or `setLoungeStatus` so that a
+    /// concurrent change is refused with `CONFLICT` instead of being overwritten.
+    async fn version(&self) -> i32 {
+        self.row().version
+    }
+
     /// Current lead members (牵头委员), in order of joining.
     async fn leads(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
         let db = ctx.data::<Db>()?;
