@@ -45,7 +45,10 @@ impl Role {
 
     /// Whether the role is committee staff of some tier.
     pub fn is_staff(self) -> bool {
-        matches!(self, Role::ProvinceStaff | Role::CityStaff | Role::CountyStaff)
+        matches!(
+            self,
+            Role::ProvinceStaff | Role::CityStaff | Role::CountyStaff
+        )
     }
 }
 

@@ -23,6 +23,25 @@ pub enum DomainError {
     /// A referenced record does not exist.
     #[error("{0} not found")]
     NotFound(String),
+    /// The action needs credentials and the caller has none.
+    #[error("authentication required")]
+    Unauthenticated,
+    /// The caller may not do this (outside their scope, or not their role).
+    #[error("forbidden: {0}")]
+    Forbidden(String),
+    /// A lifecycle transition that the state machine does not allow from the current state.
+    #[error("cannot go from {current} to {requested}; allowed next: {allowed}")]
+    InvalidTransition {
+        /// The current state.
+        current: String,
+        /// The state asked for.
+        requested: String,
+        /// The states reachable from the current one, comma-separated (or "none").
+        allowed: String,
+    },
+    /// Someone else changed the record first (optimistic concurrency).
+    #[error("{0}")]
+    Conflict(String),
     /// Seed data or another bulk operation refused to run (e.g. a non-empty database).
     #[error("{0}")]
     Refused(String),

@@ -9,11 +9,15 @@ pub mod actor;
 pub mod auth;
 pub mod db;
 mod error;
+pub mod lifecycle;
+pub mod outbox;
 pub mod page;
+pub mod policy;
 pub mod read;
 pub mod regions;
 pub mod seed;
 pub mod testing;
+pub mod write;
 
 pub use actor::{Actor, Principal, Role};
 pub use db::{Db, Engine};

@@ -9,7 +9,7 @@
 
 use chrono::{NaiveDate, Utc};
 use entity::{
-    consultation, consultation_status_change,
+    consultation,
     enums::{
         ConsultationKind, ConsultationStatus, EventType, OrganizerKind, SlotRequestStatus,
         TopicSource,
@@ -154,21 +154,18 @@ pub async fn accept(
     }
     .insert(&transaction)
     .await?;
-    consultation_status_change::ActiveModel {
-        consultation_id: Set(created.id),
-        from_status: Set(None),
-        to_status: Set(created.status),
-        actor: Set(actor.name()),
-        note: Set(Some(format!(
-            "accepted from slot request {} of {}",
-            current.id, current.department
-        ))),
-        changed_at: Set(now),
-        ..Default::default()
-    }
-    .insert(&transaction)
+    let note = format!(
+        "accepted from slot request {} of {}",
+        current.id, current.department
+    );
+    super::consultations::record_change(&transaction, &created, None, actor, Some(note)).await?;
+    super::consultations::emit(
+        &transaction,
+        &created,
+        EventType::ConsultationCreated,
+        actor,
+    )
     .await?;
-    emit_consultation_created(&transaction, &created, actor).await?;
     let mut change = slot_request::ActiveModel::from(current.clone());
     change.status = Set(SlotRequestStatus::Accepted);
     change.decided_at = Set(Some(now));
@@ -293,43 +290,6 @@ async fn emit(
             entity_type: "SlotRequest",
             entity_id: request.id,
             region_ids: vec![request.region_id],
-            snapshot,
-            actor: actor.name(),
-        },
-    )
-    .await?;
-    Ok(())
-}
-
-/// CONSULTATION_CREATED for the consultation an accepted request became, with the same snapshot
-/// shape as [`super::consultations`] writes (no submitter details: it has none).
-async fn emit_consultation_created(
-    transaction: &DatabaseTransaction,
-    consultation: &Consultation,
-    actor: &Actor,
-) -> Result<(), DomainError> {
-    let snapshot = json!({
-        "id": consultation.id,
-        "title": consultation.title,
-        "topic": consultation.topic,
-        "topicSource": consultation.topic_source.as_str(),
-        "kind": consultation.kind.as_str(),
-        "status": consultation.status.as_str(),
-        "organizer": { "kind": consultation.organizer_kind.as_str(), "name": consultation.organizer_name },
-        "loungeId": consultation.lounge_id,
-        "venue": consultation.venue,
-        "scheduledAt": consultation.scheduled_at,
-        "heldAt": consultation.held_at,
-        "cancelReason": consultation.cancel_reason,
-        "version": consultation.version,
-    });
-    outbox::append(
-        transaction,
-        NewEvent {
-            event_type: EventType::ConsultationCreated,
-            entity_type: "Consultation",
-            entity_id: consultation.id,
-            region_ids: vec![consultation.region_id],
             snapshot,
             actor: actor.name(),
         },

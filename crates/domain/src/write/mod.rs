@@ -1,0 +1,13 @@
+//! Every write path: one transaction per call, together with its outbox event(s); a call that
+//! fails leaves no change and no event. Authorization comes first ([`crate::policy`]), then
+//! validation, then the lifecycle rules ([`crate::lifecycle`]).
+
+pub mod consultations;
+pub mod lounges;
+pub mod members;
+pub mod sentiment_reports;
+pub mod slot_requests;
+pub mod suggestions;
+mod validate;
+
+pub use validate::{Field, text};
