@@ -8,6 +8,12 @@ use domain::DomainError;
 pub enum ErrorCode {
     /// Malformed arguments, IDs or cursors.
     BadUserInput,
+    /// The request needs credentials (or its token is invalid or expired).
+    Unauthenticated,
+    /// The caller may not do this.
+    Forbidden,
+    /// Too many requests of this kind from the client; retry later.
+    RateLimited,
     /// The database is momentarily saturated; retry shortly.
     ServiceBusy,
     /// A bug or an outage; details are logged, clients see a generic message.
@@ -19,6 +25,9 @@ impl ErrorCode {
     pub fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
+            ErrorCode::Unauthenticated => "UNAUTHENTICATED",
+            ErrorCode::Forbidden => "FORBIDDEN",
+            ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::ServiceBusy => "SERVICE_BUSY",
             ErrorCode::Internal => "INTERNAL",
         }
@@ -40,6 +49,14 @@ pub fn domain_error(error: &DomainError) -> async_graphql::Error {
             ErrorCode::BadUserInput.error(format!("{field}: {message}"))
         }
         DomainError::NotFound(what) => ErrorCode::BadUserInput.error(format!("{what} not found")),
+        DomainError::Unauthenticated => {
+            ErrorCode::Unauthenticated.error("authentication required: send a bearer token")
+        }
+        DomainError::Forbidden(why) => ErrorCode::Forbidden.error(format!("forbidden: {why}")),
+        // Outside a mutation payload these are about the arguments of the request.
+        DomainError::InvalidTransition { .. } | DomainError::Conflict(_) => {
+            ErrorCode::BadUserInput.error(error.to_string())
+        }
         DomainError::Busy => {
             ErrorCode::ServiceBusy.error("the database is busy; try again shortly")
         }
@@ -67,6 +84,18 @@ mod tests {
         let error = domain_error(&DomainError::invalid("code", "not a region code"));
         assert_eq!(code(&error).as_deref(), Some("\"BAD_USER_INPUT\""));
         assert_eq!(error.message, "code: not a region code");
+    }
+
+    #[test]
+    fn authentication_and_permission_have_their_codes() {
+        assert_eq!(
+            code(&domain_error(&DomainError::Unauthenticated)).as_deref(),
+            Some("\"UNAUTHENTICATED\"")
+        );
+        assert_eq!(
+            code(&domain_error(&DomainError::Forbidden("x".into()))).as_deref(),
+            Some("\"FORBIDDEN\"")
+        );
     }
 
     #[test]

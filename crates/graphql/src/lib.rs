@@ -10,22 +10,24 @@ mod error;
 mod ids;
 pub mod limits;
 mod loaders;
+mod mutation;
 mod query;
 mod siblings;
 mod types;
 
-use async_graphql::{EmptyMutation, EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
 
 pub use error::{ErrorCode, domain_error};
 pub use loaders::Loaders;
+pub use mutation::{Mutation, PublicSubmissionGate};
 pub use query::Query;
 
 /// The schema type served by xieshang.
-pub type AppSchema = Schema<Query, EmptyMutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema with every type registered and no data attached.
-pub fn schema() -> SchemaBuilder<Query, EmptyMutation, EmptySubscription> {
-    Schema::build(Query::default(), EmptyMutation, EmptySubscription)
+pub fn schema() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
 }

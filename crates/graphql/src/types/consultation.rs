@@ -335,6 +335,30 @@ impl Consultation {
         self.row().cancel_reason.as_deref()
     }
 
+    /// Optimistic-concurrency version, increased by every change; pass it as
+    /// `expectedVersion` to mutations so that a concurrent change is refused with `CONFLICT`
+    /// instead of being overwritten.
+    async fn version(&self) -> i32 {
+        self.row().version
+    }
+
+    /// Who submitted a public topic (社会征题). Personal data: null unless the caller is staff
+    /// whose scope covers the committee, and null for topics that did not come from the public.
+    async fn submitter(&self, ctx: &Context<'_>) -> Option<PublicSubmitter> {
+        let row = self.row();
+        let visible = ctx
+            .data::<domain::Actor>()
+            .map(|actor| actor.may_see_contact_data(row.region_id))
+            .unwrap_or(false);
+        match (visible, &row.submitter_name, &row.submitter_contact) {
+            (true, Some(name), contact) => Some(PublicSubmitter {
+                name: name.clone(),
+                contact: contact.clone(),
+            }),
+            _ => None,
+        }
+    }
+
     /// Everyone taking part, in order of listing.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<ConsultationParticipant>> {
         let db = ctx.data::<Db>()?;
@@ -475,3 +499,12 @@ crate::connection!(
     Consultation,
     "consultations"
 );
+
+/// The person who submitted a public topic (社会征题).
+#[derive(SimpleObject, Clone)]
+pub struct PublicSubmitter {
+    /// Their name.
+    pub name: String,
+    /// How to reach them.
+    pub contact: Option<String>,
+}

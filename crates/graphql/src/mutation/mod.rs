@@ -1,0 +1,28 @@
+//! The root mutation, merged from one object per domain area. Every mutation takes one
+//! `input: <Name>Input!` and returns a `<Name>Payload` with the changed object(s) and
+//! `userErrors`.
+
+mod consultations;
+mod lounges;
+mod members;
+mod public_topics;
+mod sentiment_reports;
+mod slot_requests;
+mod suggestions;
+mod user_error;
+
+use async_graphql::MergedObject;
+
+pub use public_topics::PublicSubmissionGate;
+
+/// The root of every write.
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    consultations::ConsultationMutation,
+    lounges::LoungeMutation,
+    members::MemberMutation,
+    public_topics::PublicTopicMutation,
+    sentiment_reports::SentimentReportMutation,
+    slot_requests::SlotRequestMutation,
+    suggestions::SuggestionMutation,
+);
