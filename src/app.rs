@@ -1,10 +1,14 @@
 //! The application state and the HTTP router, built once and shared by every request.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    net::{IpAddr, SocketAddr},
+    sync::Arc,
+    time::Duration,
+};
 
 use axum::{
-    Router,
-    extract::{Request, State},
+    Extension, Router,
+    extract::{ConnectInfo, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
     routing::get,
@@ -21,6 +25,7 @@ use tower_http::{
 
 use crate::{
     auth::{self, Secret},
+    client::{RateLimiter, client_address},
     http::{graphiql, graphql_over_http},
 };
 
@@ -44,6 +49,10 @@ pub struct RouterOptions {
     pub cors_origins: Vec<String>,
     /// Longest time a request may run.
     pub request_timeout: Duration,
+    /// Proxies whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<IpAddr>,
+    /// Public topics (`submitPublicTopic`) one client address may submit per hour.
+    pub public_topics_per_hour: u32,
 }
 
 impl Default for RouterOptions {
@@ -51,6 +60,8 @@ impl Default for RouterOptions {
         Self {
             cors_origins: Vec::new(),
             request_timeout: Duration::from_secs(30),
+            trusted_proxies: Vec::new(),
+            public_topics_per_hour: 5,
         }
     }
 }
@@ -84,6 +95,10 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .route("/healthz", get(healthz))
         .merge(graphiql::routes())
         .with_state(state)
+        .layer(Extension(Arc::new(PublicSubmissions {
+            limiter: RateLimiter::new(options.public_topics_per_hour, Duration::from_secs(3600)),
+            trusted_proxies: options.trusted_proxies.clone(),
+        })))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
@@ -104,12 +119,28 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
 /// `GET`/`POST /graphql`, per the GraphQL-over-HTTP spec. Without an `Authorization` header the
 /// caller is anonymous; with one that does not authenticate, the request is refused with an
 /// `UNAUTHENTICATED` request error and nothing is executed.
-async fn graphql_endpoint(State(state): State<AppState>, request: Request) -> Response {
+async fn graphql_endpoint(
+    State(state): State<AppState>,
+    Extension(public): Extension<Arc<PublicSubmissions>>,
+    request: Request,
+) -> Response {
     let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
+    let peer = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(address)| address.ip());
+    let client = client_address(peer, request.headers(), &public.trusted_proxies);
+    let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
     graphql_over_http::serve(&state.inner.schema, request, |graphql_request| {
-        actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor))
+        actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
     })
     .await
+}
+
+/// The per-client budget of public submissions and whose forwarding headers to believe.
+struct PublicSubmissions {
+    limiter: RateLimiter,
+    trusted_proxies: Vec<IpAddr>,
 }
 
 /// `GET /schema.graphql`: the SDL frontend tooling generates types from.

@@ -54,6 +54,12 @@ pub struct ServerConfig {
     pub cors_origins: Vec<String>,
     /// `XIESHANG_REQUEST_TIMEOUT_SECS`: requests running longer are answered 408 (default 30).
     pub request_timeout: Duration,
+    /// `XIESHANG_TRUSTED_PROXIES`: comma-separated proxy addresses whose `X-Forwarded-For` is
+    /// believed when rate-limiting public submissions (default: none).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// `XIESHANG_PUBLIC_TOPICS_PER_HOUR`: public topics one client address may submit per hour
+    /// (default 5).
+    pub public_topics_per_hour: u32,
 }
 
 impl ServerConfig {
@@ -77,6 +83,8 @@ impl ServerConfig {
                 })
                 .unwrap_or_default(),
             request_timeout: Duration::from_secs(parse("XIESHANG_REQUEST_TIMEOUT_SECS", 30)?),
+            trusted_proxies: addresses("XIESHANG_TRUSTED_PROXIES")?,
+            public_topics_per_hour: parse("XIESHANG_PUBLIC_TOPICS_PER_HOUR", 5)?,
         })
     }
 }
@@ -156,6 +164,21 @@ pub struct ConfigError {
     pub variable: &'static str,
     /// What is wrong with its value.
     pub message: String,
+}
+
+fn addresses(variable: &'static str) -> Result<Vec<std::net::IpAddr>, ConfigError> {
+    var(variable)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse().map_err(|_| ConfigError {
+                variable,
+                message: format!("{part:?} is not an IP address"),
+            })
+        })
+        .collect()
 }
 
 fn var(name: &str) -> Option<String> {

@@ -25,6 +25,8 @@ pub async fn serve(
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,
+        trusted_proxies: server.trusted_proxies.clone(),
+        public_topics_per_hour: server.public_topics_per_hour,
     };
     let app = router(state, &options);
     let listener = tokio::net::TcpListener::bind(server.listen)
@@ -34,9 +36,12 @@ pub async fn serve(
         "xieshang listening on http://{} (GraphiQL at /, GraphQL at /graphql)",
         listener.local_addr()?
     );
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("shutting down: HTTP drained, closing the database");
     db.close().await;
     Ok(())

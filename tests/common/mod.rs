@@ -118,3 +118,18 @@ impl TestApp {
             .await
     }
 }
+
+/// A valid token for this test app's secret.
+pub fn token_for(role: domain::Role, region: &str, member: Option<i64>) -> String {
+    xieshang::auth::jwt::sign(
+        &xieshang::auth::Claims {
+            sub: format!("test-{}", role.as_str().to_lowercase()),
+            role,
+            region: region.into(),
+            member,
+            exp: xieshang::auth::now() + 3600,
+        },
+        TEST_SECRET,
+    )
+    .expect("a signed token")
+}
