@@ -34,26 +34,48 @@ fn step(mutation: &str, input: &str) -> String {
 }
 
 #[tokio::test]
-async fn a_consultation_goes_from_proposal_to_closed_with_implemented_suggestions() {
+async fn a_slot_request_becomes_a_closed_consultation_with_implemented_suggestions() {
     let app = TestApp::new(Template::Demo).await;
     let staff = token_for(Role::CountyStaff, "330212", None);
-    let proposed = call(
+    // A department queues (挂号) for a slot; staff accept it, which creates the consultation.
+    let queued = call(
         &app,
         &staff,
-        PROPOSE,
-        json!({ "input": { "regionCode": "330212", "title": "如何当好领头雁", "topic": "新一届村社干部如何治村", "topicSource": "PARTY_GOVERNMENT", "kind": "MAIN" } }),
+        r#"mutation($input: RequestConsultationSlotInput!) { requestConsultationSlot(input: $input) { slotRequest { id status queuePosition } userErrors { code message } } }"#,
+        json!({ "input": { "regionCode": "330212", "department": "区农业农村局", "topic": "新一届村社干部如何治村", "periodStart": "2026-01-01", "periodEnd": "2026-03-31" } }),
     )
     .await;
-    assert!(user_errors(&proposed, "proposeConsultation").is_empty());
-    let id = proposed["data"]["proposeConsultation"]["consultation"]["id"].clone();
+    assert!(
+        user_errors(&queued, "requestConsultationSlot").is_empty(),
+        "{queued:#}"
+    );
+    assert_eq!(
+        queued["data"]["requestConsultationSlot"]["slotRequest"]["queuePosition"],
+        1
+    );
+    let slot = queued["data"]["requestConsultationSlot"]["slotRequest"]["id"].clone();
+    let accepted = call(
+        &app,
+        &staff,
+        r#"mutation($input: AcceptSlotRequestInput!) { acceptSlotRequest(input: $input) { slotRequest { status queuePosition consultation { id } } consultation { id status } userErrors { code message } } }"#,
+        json!({ "input": { "id": slot, "kind": "MAIN", "title": "如何当好领头雁、绘好新蓝图" } }),
+    )
+    .await;
+    assert!(
+        user_errors(&accepted, "acceptSlotRequest").is_empty(),
+        "{accepted:#}"
+    );
+    let payload = &accepted["data"]["acceptSlotRequest"];
+    assert_eq!(payload["slotRequest"]["status"], "ACCEPTED");
+    assert_eq!(payload["slotRequest"]["queuePosition"], Value::Null);
+    assert_eq!(payload["consultation"]["status"], "APPROVED");
+    let id = payload["consultation"]["id"].clone();
+    assert_eq!(payload["slotRequest"]["consultation"]["id"], id);
 
-    for (mutation, input) in [
-        ("approveConsultation", "ApproveConsultationInput"),
-        (
-            "startConsultationResearch",
-            "StartConsultationResearchInput",
-        ),
-    ] {
+    for (mutation, input) in [(
+        "startConsultationResearch",
+        "StartConsultationResearchInput",
+    )] {
         let response = call(
             &app,
             &staff,
@@ -145,7 +167,7 @@ async fn a_consultation_goes_from_proposal_to_closed_with_implemented_suggestion
     .await;
     let node = &page["data"]["node"];
     assert_eq!(node["status"], "CLOSED", "{page:#}");
-    assert_eq!(node["statusHistory"].as_array().map(Vec::len), Some(7));
+    assert_eq!(node["statusHistory"].as_array().map(Vec::len), Some(6));
     assert_eq!(node["suggestions"]["nodes"][0]["grade"], "A");
 
     let events = event::Entity::find()
@@ -158,8 +180,9 @@ async fn a_consultation_goes_from_proposal_to_closed_with_implemented_suggestion
     assert_eq!(
         types,
         [
+            SlotRequested,
             ConsultationCreated,
-            ConsultationStatusChanged,
+            SlotRequestDecided,
             ConsultationStatusChanged,
             ConsultationStatusChanged,
             ConsultationStatusChanged,
@@ -173,7 +196,7 @@ async fn a_consultation_goes_from_proposal_to_closed_with_implemented_suggestion
         ]
     );
     let sequences: Vec<i64> = events.iter().map(|event| event.sequence).collect();
-    assert_eq!(sequences, (1..=12).collect::<Vec<_>>());
+    assert_eq!(sequences, (1..=13).collect::<Vec<_>>());
     assert!(
         events
             .iter()
