@@ -374,3 +374,57 @@ async fn members_propose_member_topics_to_their_own_committee_only() {
         .json();
     assert_eq!(foreign["errors"][0]["extensions"]["code"], "FORBIDDEN");
 }
+
+#[tokio::test]
+async fn drafts_are_seen_by_their_authors_and_staff_in_scope_only() {
+    let app = TestApp::new(Template::Demo).await;
+    let inside = fixture(&app, "330212").await;
+    let author = token_for(Role::Member, "330212", Some(inside.plain_member_id));
+    let member_id = global("Member", inside.plain_member_id);
+    let drafted = app
+        .graphql_as(
+            &author,
+            "mutation($input: DraftSentimentReportInput!) { draftSentimentReport(input: $input) { sentimentReport { id status } userErrors { code message } } }",
+            json!({ "input": { "regionCode": "330212", "title": "委员起草", "content": "内容", "recipient": "区政府办公室", "sourceLoungeIds": [], "authorMemberIds": [member_id] } }),
+        )
+        .await
+        .json();
+    let report = drafted["data"]["draftSentimentReport"]["sentimentReport"]["id"]
+        .as_str()
+        .unwrap_or_else(|| panic!("a draft: {drafted:#}"))
+        .to_owned();
+    let query = "query($id: ID!) { node(id: $id) { id } sentimentReports(first: 100, filter: {regionCode: \"330212\", status: [DRAFT]}) { nodes { id } } }";
+    let sees = |response: &Value| {
+        let listed = response["data"]["sentimentReports"]["nodes"]
+            .as_array()
+            .is_some_and(|nodes| nodes.iter().any(|node| node["id"] == report.as_str()));
+        let fetched = response["data"]["node"]["id"] == report.as_str();
+        assert_eq!(listed, fetched, "{response:#}");
+        listed
+    };
+    let variables = json!({ "id": report });
+    assert!(sees(
+        &app.graphql_as(&author, query, variables.clone())
+            .await
+            .json()
+    ));
+    assert!(sees(
+        &app.graphql_as(
+            &token_for(Role::CountyStaff, "330212", None),
+            query,
+            variables.clone()
+        )
+        .await
+        .json()
+    ));
+    assert!(!sees(
+        &app.graphql_as(
+            &token_for(Role::CountyStaff, "330106", None),
+            query,
+            variables.clone()
+        )
+        .await
+        .json()
+    ));
+    assert!(!sees(&app.graphql(query, variables).await));
+}

@@ -147,3 +147,65 @@ pub fn may_draft_report(
 pub fn may_manage_member(actor: &Actor, region_id: i64) -> Result<(), DomainError> {
     staff_in_scope(actor, region_id).map(|_| ())
 }
+
+/// Staff and integrators manage notification targets whose region filter lies in their scope.
+pub fn may_manage_notification_targets(actor: &Actor, region_id: i64) -> Result<(), DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    if !(principal.role.is_staff() || principal.role == crate::Role::Integrator) {
+        return Err(DomainError::Forbidden(format!(
+            "{} may not manage notification targets",
+            principal.role.as_str()
+        )));
+    }
+    if !principal.covers(region_id) {
+        return Err(DomainError::Forbidden(
+            "the target's region lies outside your region".to_owned(),
+        ));
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::{Principal, Role};
+
+    fn actor(role: Role, scope: &[i64]) -> Actor {
+        Actor::Authenticated(Principal {
+            subject: "t".into(),
+            role,
+            region_id: scope[0],
+            region_code: "330000".into(),
+            member_id: (role == Role::Member).then_some(7),
+            scope: Arc::new(scope.iter().copied().collect()),
+        })
+    }
+
+    #[test]
+    fn staff_act_inside_their_scope_only() {
+        assert!(staff_in_scope(&actor(Role::CityStaff, &[2, 3]), 3).is_ok());
+        assert!(matches!(
+            staff_in_scope(&actor(Role::CityStaff, &[2, 3]), 4),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            staff_in_scope(&actor(Role::Integrator, &[2, 3]), 3),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            staff_in_scope(&Actor::Anonymous, 3),
+            Err(DomainError::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn integrators_and_staff_manage_targets_in_scope() {
+        assert!(may_manage_notification_targets(&actor(Role::Integrator, &[2, 3]), 3).is_ok());
+        assert!(may_manage_notification_targets(&actor(Role::CountyStaff, &[3]), 3).is_ok());
+        assert!(may_manage_notification_targets(&actor(Role::Integrator, &[2, 3]), 4).is_err());
+        assert!(may_manage_notification_targets(&actor(Role::Member, &[3]), 3).is_err());
+        assert!(may_manage_notification_targets(&Actor::Anonymous, 3).is_err());
+    }
+}

@@ -60,13 +60,34 @@ pub struct SentimentReportOrder {
 fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectStatement, DomainError> {
     let column = |column: sentiment_report::Column| Expr::col((sentiment_report::Entity, column));
     let mut select = sentiment_report::Entity::find();
-    // Visibility: drafts only of the committees whose drafts the caller may see.
+    // Visibility: drafts only of the committees whose drafts the caller may see, and the
+    // drafts the caller wrote.
     let draft_regions = actor.draft_regions();
-    select = select.filter(
-        column(sentiment_report::Column::Status)
-            .ne(SentimentReportStatus::Draft.as_str())
-            .or(column(sentiment_report::Column::RegionId).is_in(draft_regions)),
-    );
+    let mut visible = column(sentiment_report::Column::Status)
+        .ne(SentimentReportStatus::Draft.as_str())
+        .or(column(sentiment_report::Column::RegionId).is_in(draft_regions));
+    if let Some(member_id) = actor.member_id() {
+        let mut authored = sea_orm::sea_query::Query::select();
+        authored
+            .expr(Expr::val(1))
+            .from(sentiment_report_author::Entity)
+            .and_where(
+                Expr::col((
+                    sentiment_report_author::Entity,
+                    sentiment_report_author::Column::ReportId,
+                ))
+                .equals((sentiment_report::Entity, sentiment_report::Column::Id)),
+            )
+            .and_where(
+                Expr::col((
+                    sentiment_report_author::Entity,
+                    sentiment_report_author::Column::MemberId,
+                ))
+                .eq(member_id),
+            );
+        visible = visible.or(Expr::exists(authored));
+    }
+    select = select.filter(visible);
     if let Some(region) = filter.region {
         select = select.filter(
             region.condition((sentiment_report::Entity, sentiment_report::Column::RegionId)),
@@ -204,10 +225,23 @@ pub async fn by_ids(
         .filter(sentiment_report::Column::Id.is_in(ids.iter().copied()))
         .all(db.reader())
         .await?;
+    let authored: std::collections::HashSet<i64> = match actor.member_id() {
+        Some(member_id) => sentiment_report_author::Entity::find()
+            .filter(sentiment_report_author::Column::ReportId.is_in(ids.iter().copied()))
+            .filter(sentiment_report_author::Column::MemberId.eq(member_id))
+            .all(db.reader())
+            .await?
+            .into_iter()
+            .map(|row| row.report_id)
+            .collect(),
+        None => std::collections::HashSet::new(),
+    };
     Ok(rows
         .into_iter()
         .filter(|row| {
-            row.status != SentimentReportStatus::Draft || actor.sees_drafts_of(row.region_id)
+            row.status != SentimentReportStatus::Draft
+                || actor.sees_drafts_of(row.region_id)
+                || authored.contains(&row.id)
         })
         .map(|row| (row.id, row))
         .collect())
