@@ -10,10 +10,11 @@ use entity::{
     },
     lounge, member,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 use serde_json::json;
 
 use super::validate::{Field, text};
+use super::versioned::Versioned;
 use crate::{
     Actor, Db, DomainError, lifecycle,
     outbox::{self, NewEvent},
@@ -432,47 +433,27 @@ async fn load(
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("consultation {id}")))?;
     policy::staff_in_scope(actor, current.region_id)?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(stale(current.version, expected));
-    }
+    VERSIONED.check(current.version, expected_version)?;
     Ok(current)
 }
+
+/// The optimistic-concurrency columns of `consultations`.
+const VERSIONED: Versioned<consultation::Entity> = Versioned {
+    what: "consultation",
+    id: consultation::Column::Id,
+    version: consultation::Column::Version,
+    updated_at: consultation::Column::UpdatedAt,
+};
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
 async fn save(
     transaction: &DatabaseTransaction,
     current: &Consultation,
-    mut change: consultation::ActiveModel,
+    change: consultation::ActiveModel,
 ) -> Result<Consultation, DomainError> {
-    let next_version = current.version + 1;
-    change.version = Set(next_version);
-    change.updated_at = Set(Utc::now());
-    let result = consultation::Entity::update_many()
-        .set(change)
-        .filter(consultation::Column::Id.eq(current.id))
-        .filter(consultation::Column::Version.eq(current.version))
-        .exec(transaction)
-        .await?;
-    if result.rows_affected != 1 {
-        let actual = consultation::Entity::find_by_id(current.id)
-            .one(transaction)
-            .await?
-            .map_or(next_version, |row| row.version);
-        return Err(stale(actual, current.version));
-    }
-    consultation::Entity::find_by_id(current.id)
-        .one(transaction)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("consultation {}", current.id)))
-}
-
-fn stale(actual: i32, expected: i32) -> DomainError {
-    DomainError::Conflict(format!(
-        "the consultation was changed meanwhile (now version {actual}, you had version \
-         {expected}); reload it and try again"
-    ))
+    VERSIONED
+        .save(transaction, current.id, current.version, change)
+        .await
 }
 
 pub(super) async fn record_change(

@@ -24,6 +24,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::validate::{Field, text};
+use super::versioned::Versioned;
 use crate::{
     Actor, Db, DomainError,
     lifecycle::{self, Lifecycle},
@@ -686,44 +687,27 @@ async fn load(
 ) -> Result<Lounge, DomainError> {
     let current = find(transaction, id).await?;
     policy::may_manage_lounge(actor, current.region_id)?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(stale(current.version, expected));
-    }
+    VERSIONED.check(current.version, expected_version)?;
     Ok(current)
 }
+
+/// The optimistic-concurrency columns of `lounges`.
+const VERSIONED: Versioned<lounge::Entity> = Versioned {
+    what: "lounge",
+    id: lounge::Column::Id,
+    version: lounge::Column::Version,
+    updated_at: lounge::Column::UpdatedAt,
+};
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
 async fn save(
     transaction: &DatabaseTransaction,
     current: &Lounge,
-    mut change: lounge::ActiveModel,
+    change: lounge::ActiveModel,
 ) -> Result<Lounge, DomainError> {
-    let next_version = current.version + 1;
-    change.version = Set(next_version);
-    change.updated_at = Set(Utc::now());
-    let result = lounge::Entity::update_many()
-        .set(change)
-        .filter(lounge::Column::Id.eq(current.id))
-        .filter(lounge::Column::Version.eq(current.version))
-        .exec(transaction)
-        .await?;
-    if result.rows_affected != 1 {
-        let actual = lounge::Entity::find_by_id(current.id)
-            .one(transaction)
-            .await?
-            .map_or(next_version, |row| row.version);
-        return Err(stale(actual, current.version));
-    }
-    find(transaction, current.id).await
-}
-
-fn stale(actual: i32, expected: i32) -> DomainError {
-    DomainError::Conflict(format!(
-        "the lounge was changed meanwhile (now version {actual}, you had version {expected}); \
-         reload it and try again"
-    ))
+    VERSIONED
+        .save(transaction, current.id, current.version, change)
+        .await
 }
 
 /// The outbox event of a change of the lounge row; `extra` is merged into the snapshot. No

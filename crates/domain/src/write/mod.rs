@@ -9,5 +9,6 @@ pub mod sentiment_reports;
 pub mod slot_requests;
 pub mod suggestions;
 mod validate;
+mod versioned;
 
 pub use validate::{Field, text};

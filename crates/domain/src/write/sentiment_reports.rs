@@ -23,6 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::versioned::Versioned;
 use super::{
     slot_requests::region_by_code,
     validate::{Field, text},
@@ -239,47 +240,27 @@ async fn load(
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("sentiment report {id}")))?;
     policy::staff_in_scope(actor, current.region_id)?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(stale(current.version, expected));
-    }
+    VERSIONED.check(current.version, expected_version)?;
     Ok(current)
 }
+
+/// The optimistic-concurrency columns of `sentiment_reports`.
+const VERSIONED: Versioned<sentiment_report::Entity> = Versioned {
+    what: "sentiment report",
+    id: sentiment_report::Column::Id,
+    version: sentiment_report::Column::Version,
+    updated_at: sentiment_report::Column::UpdatedAt,
+};
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
 async fn save(
     transaction: &DatabaseTransaction,
     current: &SentimentReport,
-    mut change: sentiment_report::ActiveModel,
+    change: sentiment_report::ActiveModel,
 ) -> Result<SentimentReport, DomainError> {
-    let next_version = current.version + 1;
-    change.version = Set(next_version);
-    change.updated_at = Set(Utc::now());
-    let result = sentiment_report::Entity::update_many()
-        .set(change)
-        .filter(sentiment_report::Column::Id.eq(current.id))
-        .filter(sentiment_report::Column::Version.eq(current.version))
-        .exec(transaction)
-        .await?;
-    if result.rows_affected != 1 {
-        let actual = sentiment_report::Entity::find_by_id(current.id)
-            .one(transaction)
-            .await?
-            .map_or(next_version, |row| row.version);
-        return Err(stale(actual, current.version));
-    }
-    sentiment_report::Entity::find_by_id(current.id)
-        .one(transaction)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("sentiment report {}", current.id)))
-}
-
-fn stale(actual: i32, expected: i32) -> DomainError {
-    DomainError::Conflict(format!(
-        "the sentiment report was changed meanwhile (now version {actual}, you had version \
-         {expected}); reload it and try again"
-    ))
+    VERSIONED
+        .save(transaction, current.id, current.version, change)
+        .await
 }
 
 /// The outbox event of a change: the reporting committee and each source lounge's committee.

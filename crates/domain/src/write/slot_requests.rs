@@ -16,10 +16,11 @@ use entity::{
     },
     region, slot_request,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 use serde_json::json;
 
 use super::validate::{Field, text};
+use super::versioned::Versioned;
 use crate::{
     Actor, Db, DomainError, lifecycle,
     outbox::{self, NewEvent},
@@ -220,47 +221,27 @@ async fn load(
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("slot request {id}")))?;
     policy::staff_in_scope(actor, current.region_id)?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(stale(current.version, expected));
-    }
+    VERSIONED.check(current.version, expected_version)?;
     Ok(current)
 }
+
+/// The optimistic-concurrency columns of `slot_requests`.
+const VERSIONED: Versioned<slot_request::Entity> = Versioned {
+    what: "slot request",
+    id: slot_request::Column::Id,
+    version: slot_request::Column::Version,
+    updated_at: slot_request::Column::UpdatedAt,
+};
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
 async fn save(
     transaction: &DatabaseTransaction,
     current: &slot_request::Model,
-    mut change: slot_request::ActiveModel,
+    change: slot_request::ActiveModel,
 ) -> Result<slot_request::Model, DomainError> {
-    let next_version = current.version + 1;
-    change.version = Set(next_version);
-    change.updated_at = Set(Utc::now());
-    let result = slot_request::Entity::update_many()
-        .set(change)
-        .filter(slot_request::Column::Id.eq(current.id))
-        .filter(slot_request::Column::Version.eq(current.version))
-        .exec(transaction)
-        .await?;
-    if result.rows_affected != 1 {
-        let actual = slot_request::Entity::find_by_id(current.id)
-            .one(transaction)
-            .await?
-            .map_or(next_version, |row| row.version);
-        return Err(stale(actual, current.version));
-    }
-    slot_request::Entity::find_by_id(current.id)
-        .one(transaction)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("slot request {}", current.id)))
-}
-
-fn stale(actual: i32, expected: i32) -> DomainError {
-    DomainError::Conflict(format!(
-        "the slot request was changed meanwhile (now version {actual}, you had version \
-         {expected}); reload it and try again"
-    ))
+    VERSIONED
+        .save(transaction, current.id, current.version, change)
+        .await
 }
 
 /// The outbox event of a request's change, for its committee. Departments are organisations,

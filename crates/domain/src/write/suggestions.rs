@@ -6,10 +6,11 @@ use entity::{
     enums::{ConsultationStatus, EventType, SuggestionGrade, SuggestionStatus},
     member, suggestion, suggestion_follow_up, suggestion_status_change,
 };
-use sea_orm::{ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, Set};
+use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 use serde_json::json;
 
 use super::validate::{Field, text};
+use super::versioned::Versioned;
 use crate::{
     Actor, Db, DomainError, lifecycle,
     outbox::{self, NewEvent},
@@ -31,6 +32,14 @@ const PROPOSER: Field = Field {
 const NOTE: Field = Field {
     name: "note",
     max_chars: 2_000,
+};
+
+/// The optimistic-concurrency columns of `suggestions`.
+const VERSIONED: Versioned<suggestion::Entity> = Versioned {
+    what: "suggestion",
+    id: suggestion::Column::Id,
+    version: suggestion::Column::Version,
+    updated_at: suggestion::Column::UpdatedAt,
 };
 
 /// A suggestion as stored.
@@ -171,23 +180,9 @@ pub async fn set_status(
     if grade.is_some() {
         change.grade = Set(grade);
     }
-    change.version = Set(current.version + 1);
-    change.updated_at = Set(Utc::now());
-    let result = suggestion::Entity::update_many()
-        .set(change)
-        .filter(suggestion::Column::Id.eq(id))
-        .filter(suggestion::Column::Version.eq(current.version))
-        .exec(&transaction)
+    let updated = VERSIONED
+        .save(&transaction, id, current.version, change)
         .await?;
-    if result.rows_affected != 1 {
-        return Err(DomainError::Conflict(
-            "the suggestion was changed meanwhile; reload it and try again".to_owned(),
-        ));
-    }
-    let updated = suggestion::Entity::find_by_id(id)
-        .one(&transaction)
-        .await?
-        .ok_or_else(|| DomainError::NotFound(format!("suggestion {id}")))?;
     record_change(&transaction, &updated, Some(current.status), actor, note).await?;
     emit(
         &transaction,
@@ -289,15 +284,7 @@ async fn load(
         .ok_or_else(|| DomainError::NotFound(format!("suggestion {id}")))?;
     let parent = parent.ok_or_else(|| DomainError::NotFound(format!("suggestion {id}")))?;
     policy::staff_in_scope(actor, parent.region_id)?;
-    if let Some(expected) = expected_version
-        && expected != current.version
-    {
-        return Err(DomainError::Conflict(format!(
-            "the suggestion was changed meanwhile (now version {}, you had version {expected}); \
-             reload it and try again",
-            current.version
-        )));
-    }
+    VERSIONED.check(current.version, expected_version)?;
     Ok((current, parent.region_id))
 }
 
