@@ -69,7 +69,12 @@ impl Default for RouterOptions {
 impl AppState {
     /// Builds the schema over `db`; bearer tokens are verified with `secret`.
     pub fn new(db: Db, secret: Secret) -> Self {
-        let schema = graphql::schema().data(db.clone()).finish();
+        Self::with_quotas(db, secret, domain::statistics::Quotas::default())
+    }
+
+    /// Like [`AppState::new`], with the quotas statistics measure compliance against.
+    pub fn with_quotas(db: Db, secret: Secret, quotas: domain::statistics::Quotas) -> Self {
+        let schema = graphql::schema().data(db.clone()).data(quotas).finish();
         Self {
             inner: Arc::new(Inner {
                 db,

@@ -60,6 +60,10 @@ pub struct ServerConfig {
     /// `XIESHANG_PUBLIC_TOPICS_PER_HOUR`: public topics one client address may submit per hour
     /// (default 5).
     pub public_topics_per_hour: u32,
+    /// `XIESHANG_QUOTA_COUNTY_MAIN_CONSULTATIONS` (default 6) and
+    /// `XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES` (default 4): the yearly quotas statistics
+    /// measure compliance against ("6+X", "4+X").
+    pub quotas: domain::statistics::Quotas,
 }
 
 impl ServerConfig {
@@ -85,6 +89,10 @@ impl ServerConfig {
             request_timeout: Duration::from_secs(parse("XIESHANG_REQUEST_TIMEOUT_SECS", 30)?),
             trusted_proxies: addresses("XIESHANG_TRUSTED_PROXIES")?,
             public_topics_per_hour: parse("XIESHANG_PUBLIC_TOPICS_PER_HOUR", 5)?,
+            quotas: domain::statistics::Quotas {
+                county_main_consultations: parse("XIESHANG_QUOTA_COUNTY_MAIN_CONSULTATIONS", 6)?,
+                lounge_planned_activities: parse("XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES", 4)?,
+            },
         })
     }
 }

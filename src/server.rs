@@ -21,7 +21,7 @@ pub async fn serve(
     db.migrate().await?;
     prepare_data(&db, server.demo).await?;
 
-    let state = AppState::new(db.clone(), secret);
+    let state = AppState::with_quotas(db.clone(), secret, server.quotas);
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,

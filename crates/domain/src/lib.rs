@@ -16,6 +16,7 @@ pub mod policy;
 pub mod read;
 pub mod regions;
 pub mod seed;
+pub mod statistics;
 pub mod testing;
 pub mod write;
 

@@ -5,7 +5,7 @@
 //! records takes the caller's [`crate::Actor`].
 
 pub mod activities;
-mod calendar;
+pub mod calendar;
 pub mod consultations;
 pub mod lounges;
 pub mod members;

@@ -7,6 +7,7 @@ mod node;
 mod regions;
 mod sentiment_reports;
 mod slot_requests;
+mod statistics;
 mod viewer;
 
 use async_graphql::MergedObject;
@@ -21,5 +22,6 @@ pub struct Query(
     activities::ActivityQuery,
     sentiment_reports::SentimentReportQuery,
     slot_requests::SlotRequestQuery,
+    statistics::StatisticsQuery,
     viewer::ViewerQuery,
 );

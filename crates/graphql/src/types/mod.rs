@@ -10,5 +10,6 @@ pub mod region;
 pub mod region_lists;
 pub mod sentiment_report;
 pub mod slot_request;
+pub mod statistics;
 pub mod suggestion;
 pub mod viewer;

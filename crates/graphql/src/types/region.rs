@@ -15,6 +15,7 @@ use crate::{
         lounge::{LoungeConnection, LoungeFilter, LoungeOrder},
         member::{MemberConnection, MemberFilter, MemberOrder},
         region_lists,
+        statistics::{self, RegionStatistics},
     },
 };
 
@@ -183,6 +184,11 @@ fn clone_error(error: &domain::DomainError) -> domain::DomainError {
         arg(name = "after", ty = "Option<String>", desc = "Return items after this cursor."),
         arg(name = "last", ty = "Option<i32>", desc = "Return the last n items (at most 100)."),
         arg(name = "before", ty = "Option<String>", desc = "Return items before this cursor.")
+    ),
+    field(
+        name = "statistics", ty = "RegionStatistics",
+        desc = "Statistics of this region for one calendar year (China Standard Time): totals over its subtree, its own committee (本级), each child region, quota compliance. Public: anonymous callers may read them; the figures contain no personal data. Loaded for every sibling region at once.",
+        arg(name = "year", ty = "i32", desc = "Calendar year (China Standard Time), 1949..=9999.")
     )
 )]
 pub enum Region {
@@ -315,6 +321,18 @@ macro_rules! region_object {
             ) -> Result<ConsultationConnection> {
                 let page = crate::connection::page_request(first, after, last, before)?;
                 region_lists::consultations(ctx, &self.0, include_descendants, filter, order_by, page).await
+            }
+
+            /// Statistics of this region for one calendar year (China Standard Time): totals over
+            /// its subtree, its own committee (本级), each child region, quota compliance. Public:
+            /// anonymous callers may read them; the figures contain no personal data. Loaded for
+            /// every sibling region at once.
+            async fn statistics(
+                &self,
+                ctx: &Context<'_>,
+                #[graphql(desc = "Calendar year (China Standard Time), 1949..=9999.")] year: i32,
+            ) -> Result<RegionStatistics> {
+                statistics::one_year(ctx, &self.0, year).await
             }
 
             $($extra)*
