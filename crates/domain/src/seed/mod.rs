@@ -2,6 +2,8 @@
 //!
 //! * [`load_divisions`] loads `regions` and `region_closure` from a CSV compiled into the binary
 //!   (the Zhejiang set of 102 regions, or all of China for the scale benchmarks).
+//! * [`load_national`] adds the national data set over all of China (600,000 members, 3.5
+//!   million suggestions) for scale measurements; it streams its rows table by table.
 //! * [`load_demo`] adds the demo data set for Zhejiang: members, lounges, activities,
 //!   consultations with their outcomes, slot requests and sentiment reports, ending on
 //!   2020-12-31 and reproducing the figures of the news report the design quotes (110 lounges,
@@ -20,7 +22,10 @@
 
 mod demo;
 mod divisions;
+mod national;
 mod write;
+
+pub use national::{NationalSummary, load_national};
 
 use std::str::FromStr;
 

@@ -2,7 +2,7 @@
 //! written in one transaction with explicit ids.
 
 mod activities;
-mod calendar;
+pub(super) mod calendar;
 #[cfg(test)]
 mod checks;
 mod lifecycle;
@@ -11,9 +11,9 @@ mod members;
 mod memberships;
 mod named_activities;
 mod named_sessions;
-mod names;
+pub(super) mod names;
 mod reports;
-mod rng;
+pub(super) mod rng;
 mod sessions;
 mod slots;
 mod suggestions;
