@@ -31,6 +31,13 @@ pub enum Command {
         /// Load the divisions only, without the demo data set.
         #[arg(long)]
         no_demo: bool,
+        /// Which data set: `demo` (Zhejiang) or `national` (all of China, ~600,000 members and
+        /// 3.5 million suggestions; needs `--divisions china`).
+        #[arg(long, default_value = "demo")]
+        scale: String,
+        /// With `--scale national`: the fraction of committees to generate, in (0, 1].
+        #[arg(long, default_value_t = 1.0)]
+        fraction: f64,
     },
     /// Print a bearer token for this instance (signed with the secret `serve` uses).
     Token {

@@ -42,8 +42,21 @@ pub async fn seed(
     divisions: &str,
     reset: bool,
     demo: bool,
+    scale: &str,
+    fraction: f64,
 ) -> anyhow::Result<()> {
     let set: DivisionSet = divisions.parse()?;
+    let national = match scale.trim().to_ascii_lowercase().as_str() {
+        "demo" => false,
+        "national" => true,
+        _ => anyhow::bail!("--scale {scale:?}: expected demo or national"),
+    };
+    if national && set != DivisionSet::China {
+        anyhow::bail!("--scale national needs --divisions china");
+    }
+    if !(fraction > 0.0 && fraction <= 1.0) {
+        anyhow::bail!("--fraction {fraction}: expected a number in (0, 1], e.g. 0.01");
+    }
     let db = connect(config).await?;
     if reset {
         db.reset().await?;
@@ -56,7 +69,24 @@ pub async fn seed(
     let regions = seed::load_divisions(&db, set, &mut progress).await?;
     progress.finish();
     eprintln!("loaded {regions} regions");
-    if demo {
+    if demo && national {
+        let summary = seed::load_national(&db, fraction, &mut progress).await?;
+        progress.finish();
+        eprintln!(
+            "national data ({} committees): {} members, {} lounges, {} memberships, {} \
+             activities, {} activity participants, {} consultations, {} suggestions, {} \
+             sentiment reports",
+            summary.committees,
+            summary.members,
+            summary.lounges,
+            summary.memberships,
+            summary.activities,
+            summary.activity_participants,
+            summary.consultations,
+            summary.suggestions,
+            summary.reports
+        );
+    } else if demo {
         let summary = seed::load_demo(&db, &mut progress).await?;
         progress.finish();
         eprintln!(

@@ -34,7 +34,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             divisions,
             reset,
             no_demo,
-        } => commands::seed(&database, &divisions, reset, !no_demo).await,
+            scale,
+            fraction,
+        } => commands::seed(&database, &divisions, reset, !no_demo, &scale, fraction).await,
         Command::Token {
             role,
             region,
