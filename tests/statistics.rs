@@ -68,7 +68,6 @@ async fn demo_figures_for_zhejiang_2020() {
     assert!(response.get("errors").is_none(), "{response}");
     let statements = app.statements().statements();
     let stats = &response["data"]["statistics"];
-    eprintln!("{stats:#}");
     let totals = &stats["totals"];
     assert_eq!(totals["activeLounges"], 110, "{totals}");
     assert_eq!(totals["leadMembers"], 146, "{totals}");

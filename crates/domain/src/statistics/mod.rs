@@ -42,6 +42,7 @@
 //!   subtree, and those that hosted at least [`Quotas::lounge_planned_activities`] PLANNED
 //!   activities in Y.
 
+mod groups;
 mod sql;
 
 use std::collections::HashMap;
