@@ -565,8 +565,8 @@ async fn fingerprint(
     Ok((hash, counts))
 }
 
-/// [`fingerprint`] of the demo data set of [`seed::DEMO_VERSION`] 1, on SQLite and PostgreSQL.
-const FINGERPRINT: u64 = 0x3bbf_e19a_8bbb_08ba;
+/// [`fingerprint`] of the demo data set of [`seed::DEMO_VERSION`] 2, on SQLite and PostgreSQL.
+const FINGERPRINT: u64 = 0xde80_077e_3f86_f0c6;
 
 #[tokio::test]
 async fn seeding_is_deterministic() -> TestResult {

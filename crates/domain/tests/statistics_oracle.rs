@@ -576,7 +576,7 @@ fn oracle(rows: &Rows, scope: &BTreeSet<i64>, year: &Year) -> Figures {
         rows.memberships
             .iter()
             .filter(|m| m.role == role && in_scope_lounge(m.lounge_id))
-            .filter(|m| m.since <= year.last && m.until.is_none_or(|until| until >= year.last))
+            .filter(|m| m.since <= year.last && m.until.is_none_or(|until| until >= year.first))
             .map(|m| m.member_id)
             .collect()
     };

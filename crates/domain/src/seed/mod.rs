@@ -35,7 +35,7 @@ use crate::{Db, DomainError};
 
 /// Version of the generated data; part of the test-template key, so bump it whenever the
 /// generator's output changes.
-pub const DEMO_VERSION: u32 = 1;
+pub const DEMO_VERSION: u32 = 2;
 
 /// Which administrative divisions to load.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -65,7 +65,7 @@ pub(super) async fn lounges(
     .await
 }
 
-/// Distinct lead and team members serving on Dec 31 of the year.
+/// Distinct lead and team members with a membership active at some time in the year.
 pub(super) async fn memberships(
     db: &Db,
     targets: &[i64],
@@ -80,7 +80,7 @@ pub(super) async fn memberships(
             .years(years)
             .push(
                 " yr ON m.since <= yr.last_day \
-                 AND (m.until IS NULL OR m.until >= yr.last_day) \
+                 AND (m.until IS NULL OR m.until >= yr.first_day) \
                  JOIN region_closure c ON c.descendant_id = l.region_id \
                  WHERE c.ancestor_id IN ",
             )

@@ -15,11 +15,9 @@
 //! * A lounge is active in Y when `established_on <= Dec 31` and (`closed_on` is null or
 //!   `>= Jan 1`); it counts for its owning committee. A membership is active in Y likewise by
 //!   `since`/`until` (`since <= Dec 31`, `until` null or `>= Jan 1`).
-//! * Lead and team members are a head count on the last day of Y, like the article's 146 and
-//!   587 (which are about 2020-12-31): the distinct members with a LEAD (TEAM) membership of a
-//!   lounge in scope serving on Dec 31 (`since <= Dec 31`, `until` null or `>= Dec 31`).
-//!   Counting every membership active at some time in Y would also count the members who left
-//!   during the year.
+//! * Lead and team members are the distinct members with a LEAD (TEAM) membership of a lounge
+//!   in scope that is active in Y (`since <= Dec 31`, `until` null or `>= Jan 1`): everyone
+//!   who led (served on a team) at some time in the year.
 //! * An activity takes place in Y when `starts_at` lies in Y. A cross-lounge activity counts
 //!   once in a region's figure when any host lounge belongs to the region's scope, and once per
 //!   host lounge towards that lounge's 4+X quota.
@@ -92,9 +90,9 @@ pub struct Figures {
     pub topic_public: i64,
     /// Lounges active in the year.
     pub active_lounges: i64,
-    /// Distinct members with a LEAD membership serving on Dec 31.
+    /// Distinct members with a LEAD membership active at some time in the year.
     pub lead_members: i64,
-    /// Distinct members with a TEAM membership serving on Dec 31.
+    /// Distinct members with a TEAM membership active at some time in the year.
     pub team_members: i64,
     /// Distinct PLANNED activities.
     pub planned_activities: i64,

@@ -232,15 +232,15 @@ impl StatisticsFigures {
     }
 
     /// Distinct lead members (牵头委员): members with a LEAD membership of a lounge in scope
-    /// serving on Dec 31 of the year (since on or before Dec 31, until null or on/after
-    /// Dec 31): a head count on the year's last day, not everyone who led at some time. Not
-    /// additive over children.
+    /// that is active at some time in the year (since on or before Dec 31, until null or
+    /// on/after Jan 1). Not additive over children.
     async fn lead_members(&self) -> i32 {
         int(self.0.lead_members)
     }
 
     /// Distinct team members (团队成员): members with a TEAM membership of a lounge in scope
-    /// serving on Dec 31 of the year (same rule as `leadMembers`). Not additive over children.
+    /// that is active at some time in the year (same rule as `leadMembers`). Not additive over
+    /// children.
     async fn team_members(&self) -> i32 {
         int(self.0.team_members)
     }
