@@ -26,6 +26,7 @@ use tower_http::{
 use crate::{
     auth::{self, Secret},
     client::{RateLimiter, client_address},
+    export,
     http::{graphiql, graphql_over_http},
 };
 
@@ -40,6 +41,7 @@ struct Inner {
     schema: AppSchema,
     sdl: String,
     secret: Secret,
+    quotas: domain::statistics::Quotas,
 }
 
 /// Router-level settings.
@@ -81,6 +83,7 @@ impl AppState {
                 schema,
                 sdl: graphql::sdl(),
                 secret,
+                quotas,
             }),
         }
     }
@@ -88,6 +91,16 @@ impl AppState {
     /// The database handle.
     pub fn db(&self) -> &Db {
         &self.inner.db
+    }
+
+    /// The secret bearer tokens are verified with.
+    pub(crate) fn secret(&self) -> &Secret {
+        &self.inner.secret
+    }
+
+    /// The quotas statistics measure compliance against.
+    pub(crate) fn quotas(&self) -> domain::statistics::Quotas {
+        self.inner.quotas
     }
 }
 
@@ -98,6 +111,8 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
+        .route("/export/statistics.csv", get(export::statistics_csv))
+        .route("/export/statistics.xlsx", get(export::statistics_xlsx))
         .merge(graphiql::routes())
         .with_state(state)
         .layer(Extension(Arc::new(PublicSubmissions {

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod client;
 pub mod commands;
 pub mod config;
+pub mod export;
 pub mod http;
 pub mod server;
 pub mod telemetry;
