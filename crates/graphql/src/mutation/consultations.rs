@@ -32,6 +32,28 @@ fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
     ctx.data::<Actor>()
 }
 
+/// Runs one lifecycle step on the consultation with global ID `id`.
+async fn run_step(
+    ctx: &Context<'_>,
+    id: &ID,
+    expected_version: Option<i32>,
+    step: Step,
+    note: Option<String>,
+) -> Result<(Option<write::Consultation>, Vec<UserError>)> {
+    let id = database_id(id, "Consultation")?;
+    outcome(
+        write::step(
+            ctx.data::<Db>()?,
+            actor(ctx)?,
+            id,
+            expected_version,
+            step,
+            note,
+        )
+        .await,
+    )
+}
+
 fn wrap(row: write::Consultation) -> Consultation {
     Consultation::new(0, Siblings::new(vec![row]))
 }
@@ -240,18 +262,14 @@ impl ConsultationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which consultation.")] input: ApproveConsultationInput,
     ) -> Result<ApproveConsultationPayload> {
-        let id = database_id(&input.id, "Consultation")?;
-        let (row, errors) = outcome(
-            write::step(
-                ctx.data::<Db>()?,
-                actor(ctx)?,
-                id,
-                input.expected_version,
-                Step::Approve,
-                input.note,
-            )
-            .await,
-        )?;
+        let (row, errors) = run_step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Step::Approve,
+            input.note,
+        )
+        .await?;
         ApproveConsultationPayload::from(Ok(row), errors)
     }
 
@@ -261,18 +279,14 @@ impl ConsultationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which consultation.")] input: StartConsultationResearchInput,
     ) -> Result<StartConsultationResearchPayload> {
-        let id = database_id(&input.id, "Consultation")?;
-        let (row, errors) = outcome(
-            write::step(
-                ctx.data::<Db>()?,
-                actor(ctx)?,
-                id,
-                input.expected_version,
-                Step::StartResearch,
-                input.note,
-            )
-            .await,
-        )?;
+        let (row, errors) = run_step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Step::StartResearch,
+            input.note,
+        )
+        .await?;
         StartConsultationResearchPayload::from(Ok(row), errors)
     }
 
@@ -354,18 +368,14 @@ impl ConsultationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which consultation.")] input: StartConsultationFollowUpInput,
     ) -> Result<StartConsultationFollowUpPayload> {
-        let id = database_id(&input.id, "Consultation")?;
-        let (row, errors) = outcome(
-            write::step(
-                ctx.data::<Db>()?,
-                actor(ctx)?,
-                id,
-                input.expected_version,
-                Step::StartFollowUp,
-                input.note,
-            )
-            .await,
-        )?;
+        let (row, errors) = run_step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Step::StartFollowUp,
+            input.note,
+        )
+        .await?;
         StartConsultationFollowUpPayload::from(Ok(row), errors)
     }
 
@@ -375,18 +385,14 @@ impl ConsultationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which consultation.")] input: CloseConsultationInput,
     ) -> Result<CloseConsultationPayload> {
-        let id = database_id(&input.id, "Consultation")?;
-        let (row, errors) = outcome(
-            write::step(
-                ctx.data::<Db>()?,
-                actor(ctx)?,
-                id,
-                input.expected_version,
-                Step::Close,
-                input.note,
-            )
-            .await,
-        )?;
+        let (row, errors) = run_step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Step::Close,
+            input.note,
+        )
+        .await?;
         CloseConsultationPayload::from(Ok(row), errors)
     }
 
@@ -396,20 +402,16 @@ impl ConsultationMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "Which consultation and why.")] input: CancelConsultationInput,
     ) -> Result<CancelConsultationPayload> {
-        let id = database_id(&input.id, "Consultation")?;
-        let (row, errors) = outcome(
-            write::step(
-                ctx.data::<Db>()?,
-                actor(ctx)?,
-                id,
-                input.expected_version,
-                Step::Cancel {
-                    reason: input.reason,
-                },
-                input.note,
-            )
-            .await,
-        )?;
+        let (row, errors) = run_step(
+            ctx,
+            &input.id,
+            input.expected_version,
+            Step::Cancel {
+                reason: input.reason,
+            },
+            input.note,
+        )
+        .await?;
         CancelConsultationPayload::from(Ok(row), errors)
     }
 
