@@ -1,4 +1,4 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`, `bench`.
 
 use std::path::PathBuf;
 
@@ -56,6 +56,16 @@ pub enum Command {
         /// The subject (user or system name) recorded as the actor of changes.
         #[arg(long, default_value = "xieshang-cli")]
         subject: String,
+    },
+    /// Benchmark statistics: each view through the production router in-process against the
+    /// same grouped SQL statements run directly (see README, Benchmarks).
+    Bench {
+        /// Timed runs per path and view (after 2 warm-ups).
+        #[arg(long, default_value_t = 20)]
+        runs: usize,
+        /// The statistics year.
+        #[arg(long, default_value_t = 2020)]
+        year: i32,
     },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {

@@ -53,6 +53,9 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             };
             commands::token(&database, &AuthConfig::from_env()?, &request).await
         }
+        Command::Bench { runs, year } => {
+            commands::bench(&database, xieshang::bench::BenchOptions { runs, year }).await
+        }
         Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
     }
 }
