@@ -2,8 +2,8 @@
 //! connection counted once per item the page may hold (`first`/`last`, 20 by default), so that
 //! `lounges(first: 100)` costs five times `lounges(first: 20)`. The limits let the headline
 //! query (province → cities → counties → lounges(first: 20) → members(first: 10),
-//! consultations(first: 10) → suggestions(first: 10)), which costs about 700, through with
-//! room to spare, and refuse anything ten times as expensive.
+//! consultations(first: 10) → suggestions(first: 10)) through and refuse ten aliased copies of
+//! it; `tests/read_api.rs` checks both.
 
 /// Deepest nesting of selections allowed.
 pub const MAX_DEPTH: usize = 16;
