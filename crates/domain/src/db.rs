@@ -63,6 +63,9 @@ struct Inner {
     url: String,
     reader: DatabaseConnection,
     writer: DatabaseConnection,
+    /// Counts write transactions committed through [`Db::commit`] in this process; the event
+    /// feed watches it to read new outbox events at once instead of on its next timer tick.
+    commits: tokio::sync::watch::Sender<u64>,
 }
 
 impl Db {
@@ -107,6 +110,7 @@ impl Db {
                 url: url.to_owned(),
                 reader,
                 writer,
+                commits: tokio::sync::watch::Sender::new(0),
             }),
         })
     }
@@ -140,6 +144,20 @@ impl Db {
             ..TransactionOptions::default()
         };
         Ok(self.writer().begin_with_options(options).await?)
+    }
+
+    /// Commits a write transaction and wakes whoever watches [`Db::commits`]. Every write that
+    /// may have appended outbox events commits through here.
+    pub async fn commit(&self, transaction: DatabaseTransaction) -> Result<(), DomainError> {
+        transaction.commit().await?;
+        self.inner.commits.send_modify(|count| *count += 1);
+        Ok(())
+    }
+
+    /// A receiver that changes after each [`Db::commit`] in this process (other processes are
+    /// heard through PostgreSQL's `NOTIFY`, see `feed`).
+    pub fn commits(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.inner.commits.subscribe()
     }
 
     /// Applies every pending schema migration.

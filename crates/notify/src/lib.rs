@@ -11,18 +11,44 @@ pub use memory::InMemoryAdapter;
 
 use std::time::Duration;
 
-/// One event, rendered for a notification target. Never carries personal data: the outbox
-/// snapshot it is built from has none.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-pub struct Message {
-    /// Stable delivery id, the same on every retry, so receivers can de-duplicate.
-    pub delivery_id: String,
-    /// Event type, e.g. `CONSULTATION_STATUS_CHANGED`.
-    pub event_type: String,
-    /// The outbox sequence number of the event.
+/// One outbox event as integrators see it: the same fields as GraphQL's `Event`, and never
+/// personal data (the outbox snapshot it is built from has none).
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EventPayload {
+    /// The opaque cursor of the event, the same string as GraphQL's `Event.cursor`.
+    pub cursor: String,
+    /// The outbox sequence number.
     pub sequence: i64,
-    /// The JSON body to send.
-    pub body: serde_json::Value,
+    /// Event type, e.g. `CONSULTATION_STATUS_CHANGED`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// When the change was committed (RFC 3339, UTC).
+    pub occurred_at: chrono::DateTime<chrono::Utc>,
+    /// Codes of every committee the change touches.
+    pub region_codes: Vec<String>,
+    /// GraphQL type of the changed record, e.g. `Consultation`.
+    pub entity_type: String,
+    /// Global (Relay) ID of the changed record, as GraphQL's `Event.entityId`.
+    pub entity_id: String,
+    /// The record's state at the time of the event.
+    pub snapshot: serde_json::Value,
+}
+
+/// What one delivery carries to one target.
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Stable delivery id, the same on every retry, so receivers can de-duplicate (sent as
+    /// `X-Xieshang-Delivery`). For a robot digest it is the id of the first folded delivery.
+    pub delivery_id: String,
+    /// The events: exactly one for a webhook; one or more for a robot (more than one is a
+    /// digest folding a burst into one message).
+    pub events: Vec<EventPayload>,
+    /// True when staff redelivered a dead letter: it arrives after later events.
+    pub redelivery: bool,
+    /// True for `sendTestNotification`: a synthetic event that is not in the outbox.
+    pub test: bool,
 }
 
 /// Where a message goes: the adapter-specific address and credentials of a target.

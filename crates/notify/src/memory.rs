@@ -70,9 +70,18 @@ mod tests {
     fn message(sequence: i64) -> Message {
         Message {
             delivery_id: format!("d-{sequence}"),
-            event_type: "CONSULTATION_CREATED".into(),
-            sequence,
-            body: serde_json::json!({ "sequence": sequence }),
+            events: vec![crate::EventPayload {
+                cursor: format!("c-{sequence}"),
+                sequence,
+                event_type: "CONSULTATION_CREATED".into(),
+                occurred_at: chrono::Utc::now(),
+                region_codes: vec!["330000".into()],
+                entity_type: "Consultation".into(),
+                entity_id: "Q29uc3VsdGF0aW9uOjE".into(),
+                snapshot: serde_json::json!({ "sequence": sequence }),
+            }],
+            redelivery: false,
+            test: false,
         }
     }
 

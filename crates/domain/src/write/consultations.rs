@@ -202,7 +202,7 @@ pub async fn propose(db: &Db, actor: &Actor, input: Propose) -> Result<Consultat
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 
@@ -240,7 +240,7 @@ pub async fn step(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -281,7 +281,7 @@ pub async fn schedule(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -365,7 +365,7 @@ pub async fn record_held(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -416,7 +416,7 @@ pub async fn update(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -606,6 +606,6 @@ pub async fn submit_public_topic(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }

@@ -232,7 +232,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewLounge) -> Result<Lounge, 
         json!({ "leadMemberIds": input.lead_member_ids }),
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 
@@ -276,7 +276,7 @@ pub async fn update(
         json!({}),
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -323,7 +323,7 @@ pub async fn set_status(
         json!({ "previousStatus": current.status.as_str() }),
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -386,7 +386,7 @@ pub async fn add_member(
     .insert(&transaction)
     .await?;
     emit_membership(&transaction, &lounge, &membership, actor).await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok((lounge, membership))
 }
 
@@ -442,7 +442,7 @@ pub async fn end_membership(
     change.until = Set(Some(until));
     let membership = change.update(&transaction).await?;
     emit_membership(&transaction, &lounge, &membership, actor).await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok((lounge, membership))
 }
 
@@ -604,7 +604,7 @@ pub async fn record_activity(
         },
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 

@@ -120,7 +120,7 @@ pub async fn create(db: &Db, actor: &Actor, input: NewMember) -> Result<Member, 
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 
@@ -185,7 +185,7 @@ pub async fn update(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 

@@ -169,7 +169,7 @@ pub async fn draft(db: &Db, actor: &Actor, input: Draft) -> Result<SentimentRepo
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 
@@ -194,7 +194,7 @@ pub async fn submit(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -223,7 +223,7 @@ pub async fn acknowledge(
         actor,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 

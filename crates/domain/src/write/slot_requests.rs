@@ -116,7 +116,7 @@ pub async fn request(
     .insert(&transaction)
     .await?;
     emit(&transaction, &created, EventType::SlotRequested, actor).await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     with_position(db, created).await
 }
 
@@ -173,7 +173,7 @@ pub async fn accept(
     change.consultation_id = Set(Some(created.id));
     let updated = save(&transaction, &current, change).await?;
     emit(&transaction, &updated, EventType::SlotRequestDecided, actor).await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok((with_position(db, updated).await?, created))
 }
 
@@ -195,7 +195,7 @@ pub async fn decline(
     change.decline_reason = Set(Some(reason));
     let updated = save(&transaction, &current, change).await?;
     emit(&transaction, &updated, EventType::SlotRequestDecided, actor).await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     with_position(db, updated).await
 }
 

@@ -130,7 +130,7 @@ pub async fn add(db: &Db, actor: &Actor, input: NewSuggestion) -> Result<Suggest
         json!(null),
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(created)
 }
 
@@ -193,7 +193,7 @@ pub async fn set_status(
         json!(null),
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok(updated)
 }
 
@@ -265,7 +265,7 @@ pub async fn add_follow_up(
         detail,
     )
     .await?;
-    transaction.commit().await?;
+    db.commit(transaction).await?;
     Ok((current, follow_up))
 }
 
