@@ -9,6 +9,7 @@ pub mod actor;
 pub mod auth;
 pub mod db;
 mod error;
+pub mod events;
 pub mod lifecycle;
 pub mod outbox;
 pub mod page;
