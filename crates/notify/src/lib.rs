@@ -105,3 +105,16 @@ pub trait Adapter: Send + Sync {
         message: &Message,
     ) -> Result<Receipt, NotifyError>;
 }
+
+/// Finds the adapter for a target's kind. The server uses real HTTP adapters; tests hand the
+/// dispatcher and the API an [`InMemoryAdapter`] for every kind.
+pub trait AdapterRegistry: Send + Sync {
+    /// The adapter that delivers to targets of `kind`.
+    fn adapter(&self, kind: entity::enums::NotificationAdapter) -> std::sync::Arc<dyn Adapter>;
+}
+
+impl AdapterRegistry for InMemoryAdapter {
+    fn adapter(&self, _kind: entity::enums::NotificationAdapter) -> std::sync::Arc<dyn Adapter> {
+        std::sync::Arc::new(self.clone())
+    }
+}
