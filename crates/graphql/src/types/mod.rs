@@ -3,9 +3,11 @@
 pub mod activity;
 pub mod common;
 pub mod consultation;
+pub mod event;
 pub mod lounge;
 pub mod member;
 pub mod node;
+pub mod notification;
 pub mod region;
 pub mod region_lists;
 pub mod sentiment_report;
