@@ -97,6 +97,80 @@ impl ServerConfig {
     }
 }
 
+/// How session updates reach integrators: event retention, the outbox dispatcher and its
+/// adapters. Defaults suit production; tests shorten the waits.
+#[derive(Clone, Debug)]
+pub struct NotifyConfig {
+    /// `XIESHANG_ALLOW_PRIVATE_TARGETS`: accept webhook targets on loopback or private
+    /// addresses (default off, so the server cannot be pointed at the internal network).
+    pub allow_private_targets: bool,
+    /// `XIESHANG_EVENT_RETENTION_DAYS`: how long outbox events stay readable by cursor
+    /// (default 90); an older cursor is `EVENT_CURSOR_EXPIRED`.
+    pub event_retention: Duration,
+    /// `XIESHANG_DINGTALK_BASE_URL` (default `https://oapi.dingtalk.com`): where DingTalk robot
+    /// messages go; tests point it at a local receiver.
+    pub dingtalk_base_url: String,
+    /// `XIESHANG_WECOM_BASE_URL` (default `https://qyapi.weixin.qq.com`): likewise for WeCom.
+    pub wecom_base_url: String,
+    /// `XIESHANG_PUBLIC_URL`: the service's address as people reach it, for links in robot
+    /// messages (default `http://` + `XIESHANG_LISTEN`).
+    pub public_url: Option<String>,
+    /// `XIESHANG_NOTIFY_TIMEOUT_SECS`: how long one delivery may take (default 10).
+    pub timeout: Duration,
+    /// `XIESHANG_DELIVERY_MAX_ATTEMPTS`: attempts before a delivery is dead-lettered (default 8).
+    pub max_attempts: u32,
+    /// `XIESHANG_DELIVERY_BACKOFF_MS`: the first retry waits up to this long, doubling each
+    /// time up to ten minutes, with full jitter (default 1000).
+    pub backoff_base: Duration,
+    /// `XIESHANG_DISPATCH_LEASE_SECS`: how long a replica owns a target between renewals; a
+    /// dead replica's targets are taken over after this (default 30).
+    pub lease: Duration,
+    /// `XIESHANG_ROBOT_MESSAGES_PER_MINUTE`: messages one DingTalk/WeCom robot is sent per
+    /// minute at most; bursts are folded into digests (default 20).
+    pub robot_messages_per_minute: u32,
+}
+
+impl NotifyConfig {
+    /// Reads the notification settings.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        let retention_days: u64 = parse("XIESHANG_EVENT_RETENTION_DAYS", 90)?;
+        if retention_days == 0 {
+            return Err(ConfigError {
+                variable: "XIESHANG_EVENT_RETENTION_DAYS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        let max_attempts = parse("XIESHANG_DELIVERY_MAX_ATTEMPTS", 8)?;
+        if max_attempts == 0 {
+            return Err(ConfigError {
+                variable: "XIESHANG_DELIVERY_MAX_ATTEMPTS",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        let robot_messages_per_minute = parse("XIESHANG_ROBOT_MESSAGES_PER_MINUTE", 20)?;
+        if robot_messages_per_minute == 0 {
+            return Err(ConfigError {
+                variable: "XIESHANG_ROBOT_MESSAGES_PER_MINUTE",
+                message: "must be at least 1".to_owned(),
+            });
+        }
+        Ok(Self {
+            allow_private_targets: flag("XIESHANG_ALLOW_PRIVATE_TARGETS", false)?,
+            event_retention: Duration::from_secs(retention_days * 24 * 3600),
+            dingtalk_base_url: var("XIESHANG_DINGTALK_BASE_URL")
+                .unwrap_or_else(|| "https://oapi.dingtalk.com".to_owned()),
+            wecom_base_url: var("XIESHANG_WECOM_BASE_URL")
+                .unwrap_or_else(|| "https://qyapi.weixin.qq.com".to_owned()),
+            public_url: var("XIESHANG_PUBLIC_URL").filter(|url| !url.trim().is_empty()),
+            timeout: Duration::from_secs(parse("XIESHANG_NOTIFY_TIMEOUT_SECS", 10)?),
+            max_attempts,
+            backoff_base: Duration::from_millis(parse("XIESHANG_DELIVERY_BACKOFF_MS", 1000)?),
+            lease: Duration::from_secs(parse("XIESHANG_DISPATCH_LEASE_SECS", 30)?),
+            robot_messages_per_minute,
+        })
+    }
+}
+
 /// How the service logs.
 #[derive(Clone, Debug)]
 pub struct LogConfig {

@@ -12,4 +12,5 @@ pub mod config;
 pub mod export;
 pub mod http;
 pub mod server;
+pub mod single_process;
 pub mod telemetry;

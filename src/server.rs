@@ -8,6 +8,7 @@ use crate::{
     auth::secret,
     commands::connect,
     config::{AuthConfig, DatabaseConfig, ServerConfig},
+    single_process,
 };
 
 /// Runs the service until a shutdown signal arrives.
@@ -18,6 +19,11 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let secret = secret::resolve(&auth, &database)?;
     let db = connect(&database).await?;
+    let _process_lock = if database.is_embedded() {
+        Some(single_process::lock_sqlite_file(&database.sqlite_path)?)
+    } else {
+        None
+    };
     db.migrate().await?;
     prepare_data(&db, server.demo).await?;
 

@@ -372,3 +372,42 @@ fn embedded_tokens_share_a_secret_file_created_once() {
         assert!(message.contains(expected), "{args:?}: {message}");
     }
 }
+
+#[tokio::test]
+async fn a_second_serve_on_the_same_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let port = free_port();
+    let mut first = xieshang_embedded(&db_path)
+        .args(["serve"])
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("XIESHANG_DEMO", "off")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&mut first, port).await;
+
+    let second = xieshang_embedded(&db_path)
+        .args(["serve"])
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{}", free_port()))
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let message = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        message.contains("another xieshang process is already serving"),
+        "{message}"
+    );
+    assert!(terminate(&mut first).success());
+
+    // Once the first has stopped, the file can be served again.
+    let port = free_port();
+    let mut third = xieshang_embedded(&db_path)
+        .args(["serve"])
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&mut third, port).await;
+    assert!(terminate(&mut third).success());
+}
