@@ -2,7 +2,7 @@
 
 use std::{
     net::{IpAddr, SocketAddr},
-    sync::Arc,
+    sync::{Arc, OnceLock},
     time::Duration,
 };
 
@@ -13,9 +13,13 @@ use axum::{
     response::{IntoResponse, Response},
     routing::get,
 };
-use domain::Db;
+use domain::{
+    Db,
+    feed::{EventFeed, FeedOptions},
+};
 use graphql::AppSchema;
 use sea_orm::ConnectionTrait;
+use tokio::sync::watch;
 use tower_http::{
     cors::{AllowOrigin, Any, CorsLayer},
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
@@ -27,7 +31,7 @@ use crate::{
     auth::{self, Secret},
     client::{RateLimiter, client_address},
     export,
-    http::{graphiql, graphql_over_http},
+    http::{graphiql, graphql_over_http, ws},
 };
 
 /// Everything a request handler needs. Cheap to clone.
@@ -42,6 +46,13 @@ struct Inner {
     sdl: String,
     secret: Secret,
     quotas: domain::statistics::Quotas,
+    /// Started on first use (see [`AppState::start_feed`]), so that in-process tests that
+    /// never subscribe do not run its loop.
+    feed: OnceLock<EventFeed>,
+    /// Flips to true when the server shuts down: open WebSockets close with 1001.
+    shutdown: watch::Sender<bool>,
+    /// How many WebSockets are open.
+    sockets: watch::Sender<usize>,
 }
 
 /// Router-level settings.
@@ -76,7 +87,23 @@ impl AppState {
 
     /// Like [`AppState::new`], with the quotas statistics measure compliance against.
     pub fn with_quotas(db: Db, secret: Secret, quotas: domain::statistics::Quotas) -> Self {
-        let schema = graphql::schema().data(db.clone()).data(quotas).finish();
+        Self::with_services(db, secret, quotas, graphql::Services::default())
+    }
+
+    /// Like [`AppState::with_quotas`], with the notification adapters and the private-target
+    /// setting the notification mutations use (the default records messages in memory and
+    /// refuses internal targets).
+    pub fn with_services(
+        db: Db,
+        secret: Secret,
+        quotas: domain::statistics::Quotas,
+        services: graphql::Services,
+    ) -> Self {
+        let schema = graphql::schema()
+            .data(db.clone())
+            .data(quotas)
+            .data(services)
+            .finish();
         Self {
             inner: Arc::new(Inner {
                 db,
@@ -84,6 +111,9 @@ impl AppState {
                 sdl: graphql::sdl(),
                 secret,
                 quotas,
+                feed: OnceLock::new(),
+                shutdown: watch::Sender::new(false),
+                sockets: watch::Sender::new(0),
             }),
         }
     }
@@ -102,6 +132,69 @@ impl AppState {
     pub(crate) fn quotas(&self) -> domain::statistics::Quotas {
         self.inner.quotas
     }
+
+    /// The schema, for transports other than GraphQL over HTTP.
+    pub(crate) fn schema(&self) -> &AppSchema {
+        &self.inner.schema
+    }
+
+    /// Starts the process's event feed with `options`, unless it is already running; returns
+    /// it either way. `serve` calls this at start-up with the configured retention.
+    pub fn start_feed(&self, options: FeedOptions) -> EventFeed {
+        self.inner
+            .feed
+            .get_or_init(|| EventFeed::start(self.inner.db.clone(), options))
+            .clone()
+    }
+
+    /// The event feed (subscriptions, dispatcher), started with default options on first use.
+    pub fn feed(&self) -> EventFeed {
+        self.start_feed(FeedOptions::default())
+    }
+
+    /// Stops the event feed if it runs; open subscriptions then end.
+    pub fn stop_feed(&self) {
+        if let Some(feed) = self.inner.feed.get() {
+            feed.shutdown();
+        }
+    }
+
+    /// Tells every open WebSocket to close with 1001 (going away). The HTTP server drains
+    /// ordinary requests itself but not upgraded connections.
+    pub fn begin_shutdown(&self) {
+        self.inner.shutdown.send_replace(true);
+    }
+
+    /// A receiver that turns true when the server begins to shut down.
+    pub(crate) fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.inner.shutdown.subscribe()
+    }
+
+    /// Counts a WebSocket as open until the returned guard is dropped.
+    pub(crate) fn socket_opened(&self) -> SocketGuard {
+        self.inner.sockets.send_modify(|open| *open += 1);
+        SocketGuard(self.clone())
+    }
+
+    /// Waits until every WebSocket has closed, or `timeout`; true when all did.
+    pub async fn websockets_closed(&self, timeout: Duration) -> bool {
+        let mut open = self.inner.sockets.subscribe();
+        tokio::time::timeout(timeout, open.wait_for(|open| *open == 0))
+            .await
+            .is_ok_and(|closed| closed.is_ok())
+    }
+}
+
+/// Keeps a WebSocket counted as open (see [`AppState::websockets_closed`]).
+pub(crate) struct SocketGuard(AppState);
+
+impl Drop for SocketGuard {
+    fn drop(&mut self) {
+        self.0
+            .inner
+            .sockets
+            .send_modify(|open| *open = open.saturating_sub(1));
+    }
 }
 
 /// The production router; tests call it in-process.
@@ -109,6 +202,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     Router::new()
         .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
+        .route("/graphql/ws", get(ws::subscriptions))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/export/statistics.csv", get(export::statistics_csv))
@@ -158,9 +252,23 @@ async fn graphql_endpoint(
 }
 
 /// The per-client budget of public submissions and whose forwarding headers to believe.
-struct PublicSubmissions {
+pub(crate) struct PublicSubmissions {
     limiter: RateLimiter,
     trusted_proxies: Vec<IpAddr>,
+}
+
+impl PublicSubmissions {
+    /// The gate `submitPublicTopic` asks, for a client at `peer` (as seen through trusted
+    /// proxies' forwarding headers).
+    pub(crate) fn gate(
+        self: &Arc<Self>,
+        peer: Option<IpAddr>,
+        headers: &axum::http::HeaderMap,
+    ) -> graphql::PublicSubmissionGate {
+        let client = client_address(peer, headers, &self.trusted_proxies);
+        let public = Arc::clone(self);
+        graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)))
+    }
 }
 
 /// `GET /schema.graphql`: the SDL frontend tooling generates types from.

@@ -5,7 +5,7 @@ use xieshang::{
     cli::{Cli, Command},
     commands,
     commands::TokenRequest,
-    config::{AuthConfig, DatabaseConfig, LogConfig, ServerConfig},
+    config::{AuthConfig, DatabaseConfig, LogConfig, NotifyConfig, ServerConfig},
     server, telemetry,
 };
 
@@ -27,7 +27,13 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let server = ServerConfig::from_env(database.is_embedded())?;
-            server::serve(database, server, AuthConfig::from_env()?).await
+            server::serve(
+                database,
+                server,
+                AuthConfig::from_env()?,
+                NotifyConfig::from_env()?,
+            )
+            .await
         }
         Command::Migrate => commands::migrate(&database).await,
         Command::Seed {

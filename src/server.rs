@@ -1,13 +1,19 @@
 //! `xieshang serve`: migrate, load start-up data into an empty database, listen, and shut down
 //! gracefully on SIGINT/SIGTERM.
 
-use domain::seed::{self, DivisionSet, NoProgress};
+use std::{sync::Arc, time::Duration};
+
+use domain::{
+    feed::FeedOptions,
+    seed::{self, DivisionSet, NoProgress},
+};
+use notify::{AdapterConfig, DispatchOptions, Dispatcher, HttpAdapters};
 
 use crate::{
     app::{AppState, RouterOptions, router},
     auth::secret,
     commands::connect,
-    config::{AuthConfig, DatabaseConfig, ServerConfig},
+    config::{AuthConfig, DatabaseConfig, NotifyConfig, ServerConfig},
     single_process,
 };
 
@@ -16,6 +22,7 @@ pub async fn serve(
     database: DatabaseConfig,
     server: ServerConfig,
     auth: AuthConfig,
+    notifications: NotifyConfig,
 ) -> anyhow::Result<()> {
     let secret = secret::resolve(&auth, &database)?;
     let db = connect(&database).await?;
@@ -27,14 +34,38 @@ pub async fn serve(
     db.migrate().await?;
     prepare_data(&db, server.demo).await?;
 
-    let state = AppState::with_quotas(db.clone(), secret, server.quotas);
+    let public_url = notifications
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", server.listen));
+    let adapters = Arc::new(HttpAdapters::new(AdapterConfig {
+        dingtalk_base_url: notifications.dingtalk_base_url.clone(),
+        wecom_base_url: notifications.wecom_base_url.clone(),
+        public_url,
+        timeout: notifications.timeout,
+        allow_private_targets: notifications.allow_private_targets,
+    })?);
+    let services = graphql::Services {
+        adapters: adapters.clone(),
+        allow_private_targets: notifications.allow_private_targets,
+    };
+    let state = AppState::with_services(db.clone(), secret, server.quotas, services);
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,
         trusted_proxies: server.trusted_proxies.clone(),
         public_topics_per_hour: server.public_topics_per_hour,
     };
-    let app = router(state, &options);
+    let feed = state.start_feed(FeedOptions {
+        retention: Some(notifications.event_retention),
+        ..FeedOptions::default()
+    });
+    let dispatcher = Dispatcher::start(
+        db.clone(),
+        adapters,
+        feed.latest(),
+        dispatch_options(&notifications),
+    );
     let listener = tokio::net::TcpListener::bind(server.listen)
         .await
         .map_err(|error| anyhow::anyhow!("XIESHANG_LISTEN={}: {error}", server.listen))?;
@@ -42,14 +73,56 @@ pub async fn serve(
         "xieshang listening on http://{} (GraphiQL at /, GraphQL at /graphql)",
         listener.local_addr()?
     );
+    run(listener, state, options, shutdown_signal()).await?;
+    tracing::info!("shutting down: HTTP drained, stopping the dispatcher");
+    dispatcher.shutdown().await;
+    tracing::info!("shutting down: dispatcher stopped, closing the database");
+    db.close().await;
+    Ok(())
+}
+
+/// The dispatcher's settings from the environment; one send may take the notification timeout
+/// but never more than a third of the lease, so a slow receiver cannot outlive a lease.
+fn dispatch_options(notifications: &NotifyConfig) -> DispatchOptions {
+    let defaults = DispatchOptions::default();
+    DispatchOptions {
+        lease: notifications.lease,
+        max_attempts: i32::try_from(notifications.max_attempts).unwrap_or(i32::MAX),
+        backoff_base: notifications.backoff_base,
+        robot_messages_per_minute: notifications.robot_messages_per_minute,
+        send_timeout: notifications.timeout.min(notifications.lease / 3),
+        ..defaults
+    }
+}
+
+/// How long shutdown waits for WebSockets to finish closing.
+const WEBSOCKET_CLOSE_WAIT: Duration = Duration::from_secs(5);
+
+/// Serves the production router over `state` on `listener` until `signal` resolves, then shuts
+/// down gracefully: HTTP requests in flight are drained while every open WebSocket is told to
+/// close with 1001 (axum does not drain upgraded connections), those are waited for (up to
+/// five seconds), and the event feed stops. Tests run the server through this too.
+pub async fn run(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    options: RouterOptions,
+    signal: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state.clone(), &options);
+    let stopping = state.clone();
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
-    .with_graceful_shutdown(shutdown_signal())
+    .with_graceful_shutdown(async move {
+        signal.await;
+        stopping.begin_shutdown();
+    })
     .await?;
-    tracing::info!("shutting down: HTTP drained, closing the database");
-    db.close().await;
+    if !state.websockets_closed(WEBSOCKET_CLOSE_WAIT).await {
+        tracing::warn!("shutting down: some WebSockets did not close in time");
+    }
+    state.stop_feed();
     Ok(())
 }
 

@@ -21,10 +21,9 @@ pub fn lock_sqlite_file(path: &Path) -> anyhow::Result<ProcessLock> {
              serves one process; stop it, or run several replicas on PostgreSQL (DATABASE_URL)",
             path.display()
         )),
-        Err(std::fs::TryLockError::Error(error)) => Err(anyhow::anyhow!(
-            "cannot lock {}: {error}",
-            path.display()
-        )),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(anyhow::anyhow!("cannot lock {}: {error}", path.display()))
+        }
     }
 }
 

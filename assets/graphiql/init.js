@@ -12,9 +12,13 @@
     subscriptionUrl: webSocketScheme + '//' + window.location.host + '/graphql/ws',
   });
 
+  // Links in robot messages open GraphiQL with a query filled in: /?query=…
+  var linkedQuery = new URLSearchParams(window.location.search).get('query');
+
   ReactDOM.createRoot(document.getElementById('graphiql')).render(
     React.createElement(GraphiQL, {
       fetcher: fetcher,
+      query: linkedQuery || undefined,
       defaultEditorToolsVisibility: true,
     }),
   );

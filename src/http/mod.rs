@@ -1,2 +1,3 @@
 pub mod graphiql;
 pub mod graphql_over_http;
+pub mod ws;

@@ -47,8 +47,23 @@ impl TestApp {
     }
 
     pub async fn with_options(template: Template, options: &RouterOptions) -> Self {
+        Self::with_services(template, options, graphql::Services::default()).await
+    }
+
+    /// An app whose notification mutations use `services` (e.g. an `InMemoryAdapter` the test
+    /// keeps a clone of, and `allow_private_targets` for a local receiver).
+    pub async fn with_services(
+        template: Template,
+        options: &RouterOptions,
+        services: graphql::Services,
+    ) -> Self {
         let test_db = TestDb::new(template).await.expect("a test database");
-        let state = AppState::new(test_db.db.clone(), Secret::new(TEST_SECRET));
+        let state = AppState::with_services(
+            test_db.db.clone(),
+            Secret::new(TEST_SECRET),
+            domain::statistics::Quotas::default(),
+            services,
+        );
         let router = router(state, options);
         Self { router, test_db }
     }

@@ -45,6 +45,16 @@ pub enum DomainError {
     /// Seed data or another bulk operation refused to run (e.g. a non-empty database).
     #[error("{0}")]
     Refused(String),
+    /// An event cursor older than the retained outbox: the events after it were pruned, so
+    /// resuming from it would silently skip some. The client must start again from a fresh
+    /// position (and reconcile by other means).
+    #[error(
+        "the event cursor is older than the retained event log (oldest retained sequence {oldest})"
+    )]
+    CursorExpired {
+        /// The oldest sequence still retained.
+        oldest: i64,
+    },
     /// Any other database failure: a bug or an outage, logged and reported as internal.
     #[error("database error: {0}")]
     Database(DbErr),

@@ -93,5 +93,16 @@ pub async fn append(
         .insert(transaction)
         .await?;
     }
+    if backend == sea_orm::DbBackend::Postgres {
+        // Wakes the event feeds of every replica once the transaction commits (PostgreSQL
+        // delivers notifications on commit, and drops them on rollback). Only the sequence
+        // travels; readers take the events themselves from the outbox.
+        transaction
+            .execute_raw(Statement::from_string(
+                backend,
+                format!("SELECT pg_notify('{}', '{sequence}')", crate::feed::CHANNEL),
+            ))
+            .await?;
+    }
     Ok(sequence)
 }

@@ -16,6 +16,8 @@ pub enum ErrorCode {
     RateLimited,
     /// The database is momentarily saturated; retry shortly.
     ServiceBusy,
+    /// An event cursor older than the retained event log: resuming from it would skip events.
+    EventCursorExpired,
     /// A bug or an outage; details are logged, clients see a generic message.
     Internal,
 }
@@ -29,6 +31,7 @@ impl ErrorCode {
             ErrorCode::Forbidden => "FORBIDDEN",
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::ServiceBusy => "SERVICE_BUSY",
+            ErrorCode::EventCursorExpired => "EVENT_CURSOR_EXPIRED",
             ErrorCode::Internal => "INTERNAL",
         }
     }
@@ -60,6 +63,7 @@ pub fn domain_error(error: &DomainError) -> async_graphql::Error {
         DomainError::Busy => {
             ErrorCode::ServiceBusy.error("the database is busy; try again shortly")
         }
+        DomainError::CursorExpired { .. } => ErrorCode::EventCursorExpired.error(error.to_string()),
         other @ (DomainError::Config(_) | DomainError::Refused(_) | DomainError::Database(_)) => {
             tracing::error!(error = %other, "internal error while resolving a GraphQL request");
             ErrorCode::Internal.error("internal error")
@@ -104,6 +108,13 @@ mod tests {
             code(&domain_error(&DomainError::Busy)).as_deref(),
             Some("\"SERVICE_BUSY\"")
         );
+    }
+
+    #[test]
+    fn expired_event_cursors_have_their_own_code() {
+        let error = domain_error(&DomainError::CursorExpired { oldest: 7 });
+        assert_eq!(code(&error).as_deref(), Some("\"EVENT_CURSOR_EXPIRED\""));
+        assert!(error.message.contains('7'), "{}", error.message);
     }
 
     #[test]

@@ -12,22 +12,26 @@ pub mod limits;
 mod loaders;
 mod mutation;
 mod query;
+mod services;
 mod siblings;
+mod subscription;
 mod types;
 
-use async_graphql::{EmptySubscription, SDLExportOptions, Schema, SchemaBuilder};
+use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
 pub use error::{ErrorCode, domain_error};
 pub use loaders::Loaders;
 pub use mutation::{Mutation, PublicSubmissionGate};
 pub use query::Query;
+pub use services::Services;
+pub use subscription::Subscription;
 
 /// The schema type served by xieshang.
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// The schema with every type registered and no data attached.
-pub fn schema() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+pub fn schema() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits::MAX_DEPTH)
         .limit_complexity(limits::MAX_COMPLEXITY)
 }

@@ -5,8 +5,12 @@
 //! Every adapter implements one trait, [`Adapter`], so the dispatcher does not care where a
 //! message goes, and tests use [`InMemoryAdapter`] (which production configuration refuses).
 
+mod adapters;
+mod dispatcher;
 mod memory;
 
+pub use adapters::{AdapterConfig, AdapterConfigError, HttpAdapters, Rendered, render};
+pub use dispatcher::{DispatchOptions, Dispatcher, DispatcherHandle, default_holder_id};
 pub use memory::InMemoryAdapter;
 
 use std::time::Duration;

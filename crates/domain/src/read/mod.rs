@@ -7,8 +7,10 @@
 pub mod activities;
 pub mod calendar;
 pub mod consultations;
+pub mod deliveries;
 pub mod lounges;
 pub mod members;
+pub mod notification_targets;
 mod scope;
 pub mod sentiment_reports;
 pub mod slot_requests;

@@ -5,6 +5,7 @@
 pub mod consultations;
 pub mod lounges;
 pub mod members;
+pub mod notification_targets;
 pub mod sentiment_reports;
 pub mod slot_requests;
 pub mod suggestions;

@@ -5,6 +5,7 @@
 mod consultations;
 mod lounges;
 mod members;
+mod notifications;
 mod public_topics;
 mod sentiment_reports;
 mod slot_requests;
@@ -21,6 +22,7 @@ pub struct Mutation(
     consultations::ConsultationMutation,
     lounges::LoungeMutation,
     members::MemberMutation,
+    notifications::NotificationMutation,
     public_topics::PublicTopicMutation,
     sentiment_reports::SentimentReportMutation,
     slot_requests::SlotRequestMutation,

@@ -2,8 +2,10 @@
 
 mod activities;
 mod consultations;
+mod events;
 mod lounges;
 mod node;
+mod notifications;
 mod regions;
 mod sentiment_reports;
 mod slot_requests;
@@ -19,7 +21,9 @@ pub struct Query(
     regions::RegionQuery,
     lounges::LoungeQuery,
     consultations::ConsultationQuery,
+    events::EventQuery,
     activities::ActivityQuery,
+    notifications::NotificationQuery,
     sentiment_reports::SentimentReportQuery,
     slot_requests::SlotRequestQuery,
     statistics::StatisticsQuery,

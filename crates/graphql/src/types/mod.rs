@@ -3,6 +3,7 @@
 pub mod activity;
 pub mod common;
 pub mod consultation;
+pub mod delivery;
 pub mod event;
 pub mod lounge;
 pub mod member;

@@ -12,8 +12,10 @@ use crate::{
     types::{
         activity::LoungeActivity,
         consultation::Consultation,
+        delivery::Delivery,
         lounge::Lounge,
         member::Member,
+        notification::NotificationTarget,
         region::{City, County, Province, RegionNode},
         sentiment_report::SentimentReport,
         slot_request::SlotRequest,
@@ -22,7 +24,7 @@ use crate::{
 };
 
 /// An object with an opaque global ID, which `node(id:)` and `nodes(ids:)` fetch again.
-#[derive(Interface)]
+#[derive(Interface, Clone)]
 #[graphql(field(name = "id", ty = "ID", desc = "Opaque global ID."))]
 pub enum Node {
     /// A province.
@@ -45,6 +47,10 @@ pub enum Node {
     SentimentReport(SentimentReport),
     /// A slot request in a committee's queue.
     SlotRequest(SlotRequest),
+    /// An integrator's notification target (visible to those who manage it).
+    NotificationTarget(NotificationTarget),
+    /// A delivery of an event to a notification target (visible to those who manage it).
+    Delivery(Delivery),
 }
 
 /// Loads the nodes of one type by database id, as one generation (one statement). Unknown ids
@@ -154,6 +160,30 @@ async fn load_of_type(
                 rows,
                 |row| row.row.id,
                 |index, siblings| Node::SlotRequest(SlotRequest::new(index, siblings)),
+            )
+        }
+        "NotificationTarget" => {
+            let actor = ctx.data::<domain::Actor>()?;
+            let rows = domain::read::notification_targets::by_ids(db, actor, &ids)
+                .await
+                .map_err(error)?;
+            generation(
+                rows,
+                |row| row.id,
+                |index, siblings| {
+                    Node::NotificationTarget(NotificationTarget::new(index, siblings))
+                },
+            )
+        }
+        "Delivery" => {
+            let actor = ctx.data::<domain::Actor>()?;
+            let rows = domain::read::deliveries::by_ids(db, actor, &ids)
+                .await
+                .map_err(error)?;
+            generation(
+                rows,
+                |row| row.id,
+                |index, siblings| Node::Delivery(Delivery::new(index, siblings)),
             )
         }
         other => {

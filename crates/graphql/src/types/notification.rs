@@ -1,6 +1,25 @@
 //! Notification targets and their deliveries.
 
-use async_graphql::Enum;
+use std::sync::Arc;
+
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+use domain::{
+    Db,
+    read::{
+        deliveries::{DeliveryFilter as DomainDeliveryFilter, pages_by_target},
+        notification_targets::NotificationTarget as TargetRow,
+    },
+};
+
+use crate::{
+    connection, ids,
+    siblings::{Nested, Siblings},
+    types::{
+        common::load_region, delivery::Delivery, delivery::DeliveryConnection, event::EventType,
+        region::Region,
+    },
+};
 
 /// How notifications reach a target.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
@@ -37,3 +56,175 @@ pub enum DeliveryStatus {
     /// Given up.
     Dead,
 }
+
+/// Which deliveries to list. Every condition given must hold.
+#[derive(InputObject, Clone, Debug, Default)]
+pub struct DeliveryFilter {
+    /// Only deliveries to this notification target (its global ID).
+    pub target_id: Option<ID>,
+    /// Only deliveries with one of these statuses (e.g. `[DEAD]` for the dead letters).
+    pub status: Option<Vec<DeliveryStatus>>,
+}
+
+impl DeliveryFilter {
+    /// The domain filter; a `targetId` that is not a target's ID is `BAD_USER_INPUT`.
+    pub fn resolve(filter: Option<Self>) -> Result<DomainDeliveryFilter> {
+        let filter = filter.unwrap_or_default();
+        let target_id = filter
+            .target_id
+            .as_ref()
+            .map(|id| match ids::decode(id)? {
+                (type_name, id) if type_name == "NotificationTarget" => Ok(id),
+                _ => Err(crate::ErrorCode::BadUserInput.error(format!(
+                    "targetId: {:?} is not the ID of a notification target",
+                    id.0
+                ))),
+            })
+            .transpose()?;
+        Ok(DomainDeliveryFilter {
+            target_id,
+            statuses: filter
+                .status
+                .unwrap_or_default()
+                .into_iter()
+                .map(Into::into)
+                .collect(),
+        })
+    }
+}
+
+/// One target of a generation of notification targets.
+#[derive(Clone)]
+pub struct NotificationTarget {
+    index: usize,
+    siblings: Arc<Siblings<TargetRow>>,
+}
+
+impl NotificationTarget {
+    /// The target at `index` of a generation.
+    pub fn new(index: usize, siblings: Arc<Siblings<TargetRow>>) -> Self {
+        Self { index, siblings }
+    }
+
+    /// A generation of one, for mutation payloads.
+    pub fn single(row: TargetRow) -> Self {
+        Self::new(0, Siblings::new(vec![row]))
+    }
+
+    fn row(&self) -> &TargetRow {
+        self.siblings.row(self.index)
+    }
+}
+
+/// An integrator's endpoint that session updates are pushed to: a signed webhook, or a DingTalk
+/// or WeCom group robot (群机器人). Each matching outbox event becomes one delivery, sent in
+/// order per target. Secrets and robot URLs are write-only: they carry credentials, so the API
+/// never returns them.
+#[Object]
+impl NotificationTarget {
+    /// Opaque global ID.
+    pub async fn id(&self) -> ID {
+        ids::encode("NotificationTarget", self.row().id)
+    }
+
+    /// Display name chosen by whoever registered the target.
+    async fn name(&self) -> &str {
+        &self.row().name
+    }
+
+    /// How notifications reach the target.
+    async fn adapter(&self) -> NotificationAdapter {
+        self.row().adapter.into()
+    }
+
+    /// The webhook's endpoint. Null for DingTalk and WeCom robots: their URLs carry the robot's
+    /// credentials (`access_token`, `key`) and are write-only.
+    async fn url(&self) -> Option<&str> {
+        self.row().url.as_deref()
+    }
+
+    /// Whether a signing secret is set (the secret itself is write-only).
+    async fn has_secret(&self) -> bool {
+        self.row().has_secret
+    }
+
+    /// The event types sent to the target; empty means every type.
+    async fn event_types(&self) -> Vec<EventType> {
+        self.row()
+            .event_types
+            .iter()
+            .copied()
+            .map(Into::into)
+            .collect()
+    }
+
+    /// Events touching this region or any region below it are sent.
+    async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
+        load_region(ctx, &self.siblings, self.row().region_id, |row| {
+            row.region_id
+        })
+        .await
+    }
+
+    /// Whether deliveries are being sent.
+    async fn status(&self) -> NotificationTargetStatus {
+        self.row().status.into()
+    }
+
+    /// Every outbox event up to this sequence has been handled for the target (sent, queued or
+    /// not matching). A new target starts at the newest event, so it does not receive history.
+    async fn last_sequence(&self) -> i64 {
+        self.row().last_sequence
+    }
+
+    /// When the target was registered.
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.row().created_at
+    }
+
+    /// When the target was last changed.
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.row().updated_at
+    }
+
+    /// Deliveries to this target, newest event first.
+    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
+    async fn deliveries(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which deliveries.")] filter: Option<DeliveryFilter>,
+        #[graphql(
+            desc = "Return the first n items (at most 100; 20 when neither first nor last is given)."
+        )]
+        first: Option<i32>,
+        #[graphql(desc = "Return items after this cursor.")] after: Option<String>,
+        #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
+        #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
+    ) -> Result<DeliveryConnection> {
+        let db = ctx.data::<Db>()?;
+        let page = connection::page_request(first, after, last, before)?;
+        let key = format!("deliveries:{filter:?}:{}", page.key());
+        let filter = DeliveryFilter::resolve(filter)?;
+        let nested = self
+            .siblings
+            .load(key, |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                Ok(Nested::from_pages(
+                    pages_by_target(db, &ids, &filter, page).await?,
+                ))
+            })
+            .await?;
+        Ok(DeliveryConnection {
+            page: nested
+                .page(self.row().id)
+                .map(|index| Delivery::new(index, Arc::clone(&nested.children))),
+        })
+    }
+}
+
+crate::connection!(
+    NotificationTargetConnection,
+    NotificationTargetEdge,
+    NotificationTarget,
+    "notification targets"
+);

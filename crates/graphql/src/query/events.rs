@@ -1,0 +1,85 @@
+//! The root connection over the event log, for integrators that poll.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, Object, Result};
+use domain::{
+    Actor, Db, DomainError,
+    page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
+};
+
+use crate::{
+    domain_error,
+    types::event::{EventConnection, EventFilter, EventGeneration},
+};
+
+/// Reading the event log page by page.
+#[derive(Default)]
+pub struct EventQuery;
+
+#[Object]
+impl EventQuery {
+    /// The outbox: every change to consultations, suggestions, slot requests, lounges, members
+    /// and sentiment reports, in sequence order, limited to events touching a committee in the
+    /// caller's scope (authentication required). Read it forwards with `first`/`after`; the
+    /// edge cursors are the same strings as `Event.cursor`, so a client may switch between
+    /// polling this and the `events` subscription. A cursor older than the retained log is
+    /// `EVENT_CURSOR_EXPIRED`.
+    #[graphql(complexity = "crate::limits::page_cost(first, None, child_complexity)")]
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which events.")] filter: Option<EventFilter>,
+        #[graphql(desc = "Return the first n events (at most 100; 20 when not given).")]
+        first: Option<i32>,
+        #[graphql(
+            desc = "Return events after this cursor (an `Event.cursor`); from the oldest retained event when absent."
+        )]
+        after: Option<String>,
+    ) -> Result<EventConnection> {
+        let error = |error: DomainError| domain_error(&error);
+        let db = ctx.data::<Db>()?;
+        let actor = ctx.data::<Actor>()?;
+        if actor.principal().is_none() {
+            return Err(error(DomainError::Unauthenticated));
+        }
+        let size = page_size(first).map_err(error)?;
+        let after = match after {
+            Some(cursor) => {
+                let after = domain::events::sequence_of(&cursor).map_err(error)?;
+                domain::events::check_cursor(db, after)
+                    .await
+                    .map_err(error)?;
+                after
+            }
+            None => 0,
+        };
+        let filter = EventFilter::resolve(filter, db).await.map_err(error)?;
+        let mut found = domain::events::list(db, actor, &filter, after, size + 1)
+            .await
+            .map_err(error)?;
+        let has_next = found.len() as u64 > size;
+        found.truncate(size as usize);
+        Ok(EventConnection {
+            events: EventGeneration::events(found.into_iter().map(Arc::new).collect()),
+            has_next,
+            filter,
+        })
+    }
+}
+
+/// `first`, validated like every other connection's.
+fn page_size(first: Option<i32>) -> Result<u64, DomainError> {
+    match first {
+        None => Ok(DEFAULT_PAGE_SIZE),
+        Some(n) if n < 0 => Err(DomainError::invalid(
+            "first",
+            format!("must not be negative (got {n})"),
+        )),
+        Some(n) if n as u64 > MAX_PAGE_SIZE => Err(DomainError::invalid(
+            "first",
+            format!("at most {MAX_PAGE_SIZE} items per page (got {n})"),
+        )),
+        Some(n) => Ok(n as u64),
+    }
+}

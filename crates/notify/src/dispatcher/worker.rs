@@ -1,0 +1,184 @@
+//! One round of work on one leased target: redeliveries first, then the in-order stream, until
+//! the target has nothing due, its robot window is full, the round's budget is spent, or the
+//! dispatcher stops. Then the lease goes back.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use chrono::{DateTime, Utc};
+use entity::{delivery, enums::NotificationAdapter, notification_target};
+use tokio::sync::watch;
+
+use domain::DomainError;
+
+use super::{Shared, lease, message, outcome, stopping, stream};
+use crate::{Destination, NotifyError};
+
+/// Sends per round before the target goes back, so that busy targets take turns when there are
+/// more of them than workers.
+const ROUND_SENDS: usize = 50;
+
+/// How long a target rests after a database error before it is claimed again.
+const ERROR_PAUSE: Duration = Duration::from_secs(5);
+
+/// How a round ended.
+enum End {
+    /// Nothing more to do now (or the budget is spent, or the dispatcher stops).
+    Done,
+    /// A robot target's window is full until then.
+    Throttled(DateTime<Utc>),
+    /// The lease is gone (another holder, or the target was paused): do not release it.
+    Lost,
+}
+
+/// Works `target` for one round, then releases it.
+pub(super) async fn run(
+    shared: Arc<Shared>,
+    target: notification_target::Model,
+    stop: watch::Receiver<bool>,
+) {
+    let id = target.id;
+    let holder = shared.options.holder_id.clone();
+    let not_before = match round(&shared, target, &stop).await {
+        Ok(End::Done) => Some(Utc::now()),
+        Ok(End::Throttled(until)) => Some(until),
+        Ok(End::Lost) => return,
+        Err(error) => {
+            tracing::warn!(target_id = id, %error, "dispatching to a notification target failed");
+            Some(Utc::now() + chrono::Duration::from_std(ERROR_PAUSE).unwrap_or_default())
+        }
+    };
+    // At shutdown the lease is cleared outright, so another replica may start at once.
+    let not_before = not_before.filter(|_| !stopping(&stop));
+    if let Err(error) = lease::release(&shared.db, id, &holder, not_before).await {
+        tracing::warn!(target_id = id, %error, "releasing a notification target failed");
+    }
+}
+
+fn is_robot(target: &notification_target::Model) -> bool {
+    matches!(
+        target.adapter,
+        NotificationAdapter::Dingtalk | NotificationAdapter::Wecom
+    )
+}
+
+async fn round(
+    shared: &Shared,
+    mut target: notification_target::Model,
+    stop: &watch::Receiver<bool>,
+) -> Result<End, DomainError> {
+    let options = &shared.options;
+    let db = &shared.db;
+    let renew_after = options.lease / 3;
+    let mut renewed = Instant::now();
+    let robot = is_robot(&target);
+    let fold = if robot { options.digest_max.max(1) } else { 1 };
+    let mut sends = 0;
+    while sends < ROUND_SENDS && !stopping(stop) {
+        if renewed.elapsed() >= renew_after {
+            match lease::renew(db, target.id, &options.holder_id, options.lease).await? {
+                Some(current) => target = current,
+                None => return Ok(End::Lost),
+            }
+            renewed = Instant::now();
+        }
+        let now = Utc::now();
+        if let Some(row) = stream::due_redelivery(db.reader(), target.id, now).await? {
+            if let Some(until) = throttled(shared, &target) {
+                return Ok(End::Throttled(until));
+            }
+            send(shared, &target, &[row], true).await?;
+            sends += 1;
+            continue;
+        }
+        if stream::blocked(db.reader(), target.id, now).await? {
+            return Ok(End::Done);
+        }
+        let mut rows = stream::open(db.reader(), target.id, fold).await?;
+        // A webhook scans only when its stream is empty; a robot also scans to fill its digest.
+        if (rows.len() as u64) < fold {
+            match stream::scan(db, &target, &options.holder_id, options.batch).await? {
+                stream::Scan::Lost => return Ok(End::Lost),
+                stream::Scan::NothingNew => {}
+                stream::Scan::Advanced {
+                    last_sequence,
+                    created,
+                } => {
+                    target.last_sequence = last_sequence;
+                    if created > 0 {
+                        rows = stream::open(db.reader(), target.id, fold).await?;
+                    } else if rows.is_empty() {
+                        // Nothing matched in this batch; look at the next one.
+                        continue;
+                    }
+                }
+            }
+        }
+        if rows.is_empty() {
+            return Ok(End::Done);
+        }
+        if let Some(until) = throttled(shared, &target) {
+            return Ok(End::Throttled(until));
+        }
+        send(shared, &target, &rows, false).await?;
+        sends += 1;
+    }
+    Ok(End::Done)
+}
+
+/// For a robot whose window is full, when the next message may go.
+fn throttled(shared: &Shared, target: &notification_target::Model) -> Option<DateTime<Utc>> {
+    if !is_robot(target) {
+        return None;
+    }
+    let now = Instant::now();
+    let free_at = shared.throttle.wait_until(target.id, now)?;
+    let wait = chrono::Duration::from_std(free_at.saturating_duration_since(now)).ok()?;
+    Some(Utc::now() + wait)
+}
+
+/// Sends `rows` as one message and records the outcome on every row.
+async fn send(
+    shared: &Shared,
+    target: &notification_target::Model,
+    rows: &[delivery::Model],
+    redelivery: bool,
+) -> Result<(), DomainError> {
+    let events = message::events_of(shared.db.reader(), rows).await?;
+    let result = match message::build(rows, &events, redelivery) {
+        Some(message) => {
+            let adapter = shared.registry.adapter(target.adapter);
+            let destination = Destination {
+                url: target.url.clone(),
+                secret: target.secret.clone(),
+            };
+            if is_robot(target) {
+                shared.throttle.record(target.id, Instant::now());
+            }
+            tokio::time::timeout(
+                shared.options.send_timeout,
+                adapter.deliver(&destination, &message),
+            )
+            .await
+            .unwrap_or_else(|_| {
+                Err(NotifyError::Retryable {
+                    message: "the receiver did not answer in time".into(),
+                    status: None,
+                    retry_after: None,
+                })
+            })
+        }
+        None => Err(NotifyError::Permanent {
+            message: "the event is no longer in the outbox".into(),
+            status: None,
+        }),
+    };
+    if let Err(error) = &result {
+        let error = outcome::redact(&error.to_string(), target);
+        let delivery = rows.first().map(|row| row.id);
+        tracing::info!(target_id = target.id, delivery, %error, "delivery attempt failed");
+    }
+    outcome::record(&shared.db, target, rows, &result, &shared.options).await
+}
