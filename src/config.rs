@@ -154,6 +154,9 @@ impl NotifyConfig {
                 message: "must be at least 1".to_owned(),
             });
         }
+        let timeout_secs = within("XIESHANG_NOTIFY_TIMEOUT_SECS", 10, 1..=300)?;
+        let lease_secs = within("XIESHANG_DISPATCH_LEASE_SECS", 30, 3..=3600)?;
+        let backoff_ms = within("XIESHANG_DELIVERY_BACKOFF_MS", 1000, 1..=3_600_000)?;
         Ok(Self {
             allow_private_targets: flag("XIESHANG_ALLOW_PRIVATE_TARGETS", false)?,
             event_retention: Duration::from_secs(retention_days * 24 * 3600),
@@ -162,10 +165,10 @@ impl NotifyConfig {
             wecom_base_url: var("XIESHANG_WECOM_BASE_URL")
                 .unwrap_or_else(|| "https://qyapi.weixin.qq.com".to_owned()),
             public_url: var("XIESHANG_PUBLIC_URL").filter(|url| !url.trim().is_empty()),
-            timeout: Duration::from_secs(parse("XIESHANG_NOTIFY_TIMEOUT_SECS", 10)?),
+            timeout: Duration::from_secs(timeout_secs),
             max_attempts,
-            backoff_base: Duration::from_millis(parse("XIESHANG_DELIVERY_BACKOFF_MS", 1000)?),
-            lease: Duration::from_secs(parse("XIESHANG_DISPATCH_LEASE_SECS", 30)?),
+            backoff_base: Duration::from_millis(backoff_ms),
+            lease: Duration::from_secs(lease_secs),
             robot_messages_per_minute,
         })
     }
@@ -274,6 +277,24 @@ fn parse<T: std::str::FromStr>(variable: &'static str, default: T) -> Result<T, 
             variable,
             message: format!("{text:?} is not a valid number"),
         }),
+    }
+}
+
+/// A number in `range`, so that a typo cannot turn the dispatcher into one that fails every
+/// send (a zero timeout) or lets two replicas hold one target (a zero lease).
+fn within(
+    variable: &'static str,
+    default: u64,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<u64, ConfigError> {
+    let value = parse(variable, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError {
+            variable,
+            message: format!("{value} is outside {}..={}", range.start(), range.end()),
+        })
     }
 }
 

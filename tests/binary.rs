@@ -411,3 +411,24 @@ async fn a_second_serve_on_the_same_sqlite_file_is_refused() {
     wait_until_healthy(&mut third, port).await;
     assert!(terminate(&mut third).success());
 }
+
+#[test]
+fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
+    let dir = tempfile::tempdir().unwrap();
+    for (variable, value) in [
+        ("XIESHANG_DISPATCH_LEASE_SECS", "0"),
+        ("XIESHANG_NOTIFY_TIMEOUT_SECS", "0"),
+        ("XIESHANG_DELIVERY_MAX_ATTEMPTS", "0"),
+        ("XIESHANG_ALLOW_PRIVATE_TARGETS", "maybe"),
+    ] {
+        let output = xieshang_embedded(&dir.path().join("x.db"))
+            .args(["serve"])
+            .env("XIESHANG_LISTEN", format!("127.0.0.1:{}", free_port()))
+            .env(variable, value)
+            .output()
+            .unwrap();
+        assert!(!output.status.success(), "{variable}={value} was accepted");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(variable), "{message}");
+    }
+}

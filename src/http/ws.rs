@@ -162,7 +162,7 @@ async fn connection_data(
         .map_err(|error| async_graphql::Error::new(error.message))?;
     let mut data = Data::default();
     data.insert(actor);
-    data.insert(graphql::Loaders::new(state.db().clone()));
+    data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
     Ok(data)

@@ -29,10 +29,12 @@ const CONSULTATION_EVENTS: [EventTypeRow; 3] = [
     EventTypeRow::ConsultationStatusChanged,
 ];
 
-/// The root of every subscription.
+/// The root of every subscription (served at `/graphql/ws`).
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live session updates: each subscription sends the matching events of the outbox in sequence
+/// order, and can resume after a cursor without gap or duplicate.
 #[SubscriptionObject]
 impl Subscription {
     /// Consultations of a committee (or its subtree) as they are created, changed or move

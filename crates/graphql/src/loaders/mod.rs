@@ -30,6 +30,14 @@ impl Loaders {
         }
     }
 
+    /// Loaders that batch but never cache, for a WebSocket connection: it lives for hours and
+    /// each subscription message must show the records as they are when it is sent.
+    pub fn uncached(db: domain::Db) -> Self {
+        let loaders = Self::new(db);
+        loaders.by_id.enable_all_cache(false);
+        loaders
+    }
+
     /// The records with these keys; unknown keys are absent.
     pub async fn load_many<K>(
         &self,

@@ -1,7 +1,7 @@
 //! What the three HTTP adapters share: the client, turning transport failures and answers into
 //! [`NotifyError`]s, and keeping credentials out of every error message.
 
-use std::time::Duration;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{Client, Response, header};
 
@@ -15,14 +15,43 @@ pub(super) const ROBOT_BACKOFF: Duration = Duration::from_secs(60);
 const MAX_DETAIL_CHARS: usize = 200;
 
 /// The shared client. Redirects are not followed: a webhook that redirects could lead the
-/// request to an address the private-target check never saw, and robots never redirect.
-pub(super) fn client(timeout: Duration) -> Result<Client, reqwest::Error> {
-    Client::builder()
+/// request to an address the private-target check never saw, and robots never redirect. Unless
+/// private targets are allowed, names resolve through [`PublicOnly`].
+pub(super) fn client(timeout: Duration, allow_private: bool) -> Result<Client, reqwest::Error> {
+    let builder = Client::builder()
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("xieshang/", env!("CARGO_PKG_VERSION")))
-        .build()
+        .user_agent(concat!("xieshang/", env!("CARGO_PKG_VERSION")));
+    let builder = if allow_private {
+        builder
+    } else {
+        builder.dns_resolver(Arc::new(PublicOnly))
+    };
+    builder.build()
+}
+
+/// Resolves names like the system does, then drops loopback, private and other internal
+/// addresses. The check before a send resolves the name separately; a DNS server that answers
+/// it with a public address and the connection's lookup with an internal one (rebinding) is
+/// stopped here, where the connection's address is chosen. Address literals are checked before
+/// the send and never reach a resolver.
+struct PublicOnly;
+
+impl reqwest::dns::Resolve for PublicOnly {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let public: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|address| !domain::net::is_internal_address(address.ip()))
+                .collect();
+            if public.is_empty() {
+                return Err("the target's name resolves only to internal addresses".into());
+            }
+            Ok(Box::new(public.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
 }
 
 /// Credentials of one delivery that must never reach a log line or an error message.
@@ -211,5 +240,21 @@ mod tests {
         assert_eq!(credential(url, "access_token"), None);
         assert_eq!(credential("https://x/?key=", "key"), None);
         assert_eq!(credential("not a url", "key"), None);
+    }
+}
+
+#[cfg(test)]
+mod resolver_tests {
+    use std::str::FromStr;
+
+    use reqwest::dns::{Name, Resolve};
+
+    use super::PublicOnly;
+
+    #[tokio::test]
+    async fn names_resolving_only_to_internal_addresses_are_refused() {
+        let name = Name::from_str("localhost").unwrap();
+        let refused = PublicOnly.resolve(name).await;
+        assert!(refused.is_err(), "localhost resolved to a usable address");
     }
 }

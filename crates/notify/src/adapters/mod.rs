@@ -91,7 +91,7 @@ impl HttpAdapters {
         let dingtalk_base = base_url("dingtalk_base_url", &config.dingtalk_base_url)?;
         let wecom_base = base_url("wecom_base_url", &config.wecom_base_url)?;
         base_url("public_url", &config.public_url)?;
-        let client = http::client(config.timeout)
+        let client = http::client(config.timeout, config.allow_private_targets)
             .map_err(|error| AdapterConfigError::Client(error.without_url().to_string()))?;
         let config = Arc::new(config);
         Ok(Self {

@@ -28,7 +28,10 @@ use domain::{Db, DomainError};
 
 /// `lease_until` as a timestamp `lease` from `now`.
 fn until(now: DateTime<Utc>, lease: Duration) -> DateTime<Utc> {
-    now + chrono::Duration::from_std(lease).unwrap_or(chrono::Duration::seconds(30))
+    chrono::Duration::from_std(lease)
+        .ok()
+        .and_then(|lease| now.checked_add_signed(lease))
+        .unwrap_or(DateTime::<Utc>::MAX_UTC)
 }
 
 /// The lease of a row aliased `table` has run out (or was never taken).

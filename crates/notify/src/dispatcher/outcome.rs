@@ -36,7 +36,12 @@ pub(super) async fn record(
                 options.backoff_cap,
                 *retry_after,
             );
-            Some(now + chrono::Duration::from_std(wait).unwrap_or(chrono::Duration::MAX))
+            Some(
+                chrono::Duration::from_std(wait)
+                    .ok()
+                    .and_then(|wait| now.checked_add_signed(wait))
+                    .unwrap_or(DateTime::<Utc>::MAX_UTC),
+            )
         }
         _ => None,
     };
