@@ -14,6 +14,7 @@ mod m20261128_000004_create_lounge_activities;
 mod m20261128_000005_create_consultations;
 mod m20261128_000006_create_slot_requests_and_sentiment_reports;
 mod m20261128_000007_create_outbox_and_notifications;
+mod m20261128_000009_statistics_indexes;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000005_create_consultations::Migration),
             Box::new(m20261128_000006_create_slot_requests_and_sentiment_reports::Migration),
             Box::new(m20261128_000007_create_outbox_and_notifications::Migration),
+            Box::new(m20261128_000009_statistics_indexes::Migration),
         ]
     }
 }

@@ -232,6 +232,11 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
         false,
     ),
     (
+        "lounge_activity_hosts",
+        "idx_lounge_activity_hosts_lounge_id_activity_id",
+        false,
+    ),
+    (
         "lounge_activity_participants",
         "idx_lounge_activity_participants_member_id",
         false,
@@ -243,6 +248,11 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ("consultations", "idx_consultations_organizer_kind", false),
     ("consultations", "idx_consultations_lounge_id", false),
     ("consultations", "idx_consultations_held_at", false),
+    (
+        "consultations",
+        "idx_consultations_region_id_held_at",
+        false,
+    ),
     (
         "consultation_participants",
         "idx_consultation_participants_consultation_id",
@@ -277,6 +287,16 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ("suggestions", "idx_suggestions_proposer_member_id", false),
     ("suggestions", "idx_suggestions_status", false),
     ("suggestions", "idx_suggestions_grade", false),
+    (
+        "suggestions",
+        "idx_suggestions_consultation_id_created_at_status",
+        false,
+    ),
+    (
+        "suggestions",
+        "idx_suggestions_created_at_consultation_id_status",
+        false,
+    ),
     (
         "suggestion_status_changes",
         "idx_suggestion_status_changes_suggestion_id",

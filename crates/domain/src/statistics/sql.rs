@@ -5,6 +5,24 @@
 //! The SQL is written out rather than built, so that both engines run the same text: only the
 //! placeholders differ (`?` on SQLite, `$n` on PostgreSQL). Every value is bound; the only
 //! literals are enum values and the configured quota numbers.
+//!
+//! **Cost follows the targets' subtrees, not the tables.** Every statement starts from the
+//! regions asked for and reaches the facts through indexes keyed by region (see the migration
+//! `m20261128_000009_statistics_indexes`), never from a date range over a whole fact table:
+//!
+//! * the joins are written as `CROSS JOIN`s with the conditions in `WHERE`. SQLite keeps the
+//!   tables of a `CROSS JOIN` in the order written, so the region set drives the loop whatever
+//!   its (statistics-free) planner would guess; PostgreSQL treats a `CROSS JOIN` with `WHERE`
+//!   conditions as an ordinary inner join and plans it by its statistics as usual;
+//! * additive figures are first counted per region of the scope and year, in a derived table
+//!   `x(region_id, y, m0, m1, …)` over `regions g WHERE g.id IN <scope>` ([`Sql::scope`]: every
+//!   region under a target), and only then rolled up the closure ([`Sql::rolled_up`]), so a fact
+//!   is read once, not once per target above it;
+//! * distinct-member and distinct-activity figures cannot be rolled up; they join
+//!   `region_closure c` (restricted to the targets) to the facts directly.
+//!
+//! Sub-queries are restricted to the scope as well, so no statement aggregates over the whole
+//! country for a county.
 
 use std::collections::HashMap;
 
@@ -110,18 +128,71 @@ impl Sql {
         }
         self.push(")")
     }
+
+    /// Every region under a target, targets included:
+    /// `(SELECT d.descendant_id FROM region_closure d WHERE d.ancestor_id IN (?, …))`.
+    pub(super) fn scope(&mut self, targets: &[i64]) -> &mut Self {
+        self.push("(SELECT d.descendant_id FROM region_closure d WHERE d.ancestor_id IN ")
+            .ids(targets)
+            .push(")")
+    }
+
+    /// `FROM region_closure c CROSS JOIN (<inner>) x WHERE c.ancestor_id IN (?, …) AND
+    /// c.descendant_id = x.region_id`: per-region rows `x`, placed under every target above
+    /// them. `inner` must select `region_id` and `y` and whatever the aggregates read.
+    pub(super) fn rolled_up(
+        &mut self,
+        targets: &[i64],
+        inner: impl FnOnce(&mut Self),
+    ) -> &mut Self {
+        self.push("FROM region_closure c CROSS JOIN (");
+        inner(self);
+        self.push(") x WHERE c.ancestor_id IN ")
+            .ids(targets)
+            .push(" AND c.descendant_id = x.region_id")
+    }
 }
 
-/// A counted figure: distinct `key`s of the rows meeting `condition`.
-pub(super) struct Measure {
-    condition: String,
-    key: &'static str,
+/// How one figure is aggregated per target region and year.
+pub(super) enum Aggregate {
+    /// The sum of a per-region count (a column of the rolled-up `x`).
+    Sum(&'static str),
+    /// The distinct `key`s of the rows meeting `condition`.
+    Distinct {
+        condition: String,
+        key: &'static str,
+    },
 }
 
-pub(super) fn measure(condition: impl Into<String>, key: &'static str) -> Measure {
-    Measure {
+/// `SUM(column)`, for a count made per region in a rolled-up derived table.
+pub(super) fn sum(column: &'static str) -> Aggregate {
+    Aggregate::Sum(column)
+}
+
+/// `COUNT(DISTINCT key)` of the rows meeting `condition`.
+pub(super) fn distinct(condition: impl Into<String>, key: &'static str) -> Aggregate {
+    Aggregate::Distinct {
         condition: condition.into(),
         key,
+    }
+}
+
+impl Aggregate {
+    /// The select-list expression, over the subtree or, with `own`, over depth 0 only. Sums are
+    /// cast to BIGINT: PostgreSQL sums a BIGINT into a NUMERIC.
+    fn expression(&self, own: bool) -> String {
+        match (self, own) {
+            (Aggregate::Sum(column), false) => format!("CAST(SUM({column}) AS BIGINT)"),
+            (Aggregate::Sum(column), true) => {
+                format!("CAST(SUM(CASE WHEN c.depth = 0 THEN {column} ELSE 0 END) AS BIGINT)")
+            }
+            (Aggregate::Distinct { condition, key }, false) => {
+                format!("COUNT(DISTINCT CASE WHEN ({condition}) THEN {key} END)")
+            }
+            (Aggregate::Distinct { condition, key }, true) => {
+                format!("COUNT(DISTINCT CASE WHEN c.depth = 0 AND ({condition}) THEN {key} END)")
+            }
+        }
     }
 }
 
@@ -131,29 +202,27 @@ pub(super) const HELD: &str = "('HELD', 'FOLLOW_UP', 'CLOSED')";
 /// Per target region and year: the measures over the subtree, and over depth 0.
 pub(super) type Grouped = HashMap<(i64, i32), (Vec<i64>, Vec<i64>)>;
 
-/// Runs one grouped statement: `SELECT c.ancestor_id, yr.y, <each measure over the subtree>,
-/// <each measure over depth 0> <from_where> GROUP BY c.ancestor_id, yr.y`. `from_where` must
-/// bring in the aliases `yr` (with a column `y`) and `c` (`region_closure`) and restrict
-/// `c.ancestor_id` to the targets; measure conditions bind no values.
+/// Runs one grouped statement: `SELECT c.ancestor_id, <year>, <each aggregate over the
+/// subtree>, <each aggregate over depth 0> <from_where> GROUP BY c.ancestor_id, <year>`.
+/// `from_where` must bring in the alias `c` (`region_closure`, restricted to the targets) and
+/// the column `year`; aggregate expressions bind no values.
 pub(super) async fn grouped(
     db: &Db,
-    measures: &[Measure],
+    year: &str,
+    aggregates: &[Aggregate],
     from_where: impl FnOnce(&mut Sql),
 ) -> Result<Grouped, DomainError> {
     let backend = db.reader().get_database_backend();
     let mut sql = Sql::new(backend);
-    sql.push("SELECT c.ancestor_id, yr.y");
+    sql.push(&format!("SELECT c.ancestor_id, {year}"));
     for own in [false, true] {
-        for Measure { condition, key } in measures {
-            let depth = if own { "c.depth = 0 AND " } else { "" };
-            sql.push(&format!(
-                ", COUNT(DISTINCT CASE WHEN {depth}({condition}) THEN {key} END)"
-            ));
+        for aggregate in aggregates {
+            sql.push(", ").push(&aggregate.expression(own));
         }
     }
     sql.push(" ");
     from_where(&mut sql);
-    sql.push(" GROUP BY c.ancestor_id, yr.y");
+    sql.push(&format!(" GROUP BY c.ancestor_id, {year}"));
     let rows = db
         .reader()
         .query_all_raw(Statement::from_sql_and_values(
@@ -162,7 +231,7 @@ pub(super) async fn grouped(
         .await?;
     let parsed = rows
         .iter()
-        .map(|row| parse(row, measures.len()))
+        .map(|row| parse(row, aggregates.len()))
         .collect::<Result<_, sea_orm::DbErr>>()?;
     Ok(parsed)
 }
