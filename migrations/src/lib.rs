@@ -15,6 +15,7 @@ mod m20261128_000005_create_consultations;
 mod m20261128_000006_create_slot_requests_and_sentiment_reports;
 mod m20261128_000007_create_outbox_and_notifications;
 mod m20261128_000009_statistics_indexes;
+mod m20261128_000010_delivery_indexes;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000006_create_slot_requests_and_sentiment_reports::Migration),
             Box::new(m20261128_000007_create_outbox_and_notifications::Migration),
             Box::new(m20261128_000009_statistics_indexes::Migration),
+            Box::new(m20261128_000010_delivery_indexes::Migration),
         ]
     }
 }

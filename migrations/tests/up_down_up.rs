@@ -360,6 +360,11 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
         true,
     ),
     ("deliveries", "idx_deliveries_event_sequence", false),
+    (
+        "deliveries",
+        "idx_deliveries_target_id_status_event_sequence",
+        false,
+    ),
     ("deliveries", "idx_deliveries_status_next_attempt_at", false),
 ];
 
