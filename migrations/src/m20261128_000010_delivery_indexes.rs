@@ -6,7 +6,10 @@ use sea_orm_migration::prelude::*;
 
 use crate::util::{Idx, create_all, drop_all};
 
-const INDEXES: &[Idx] = &[Idx::on("deliveries", &["target_id", "status", "event_sequence"])];
+const INDEXES: &[Idx] = &[Idx::on(
+    "deliveries",
+    &["target_id", "status", "event_sequence"],
+)];
 
 /// Creates the dispatcher's delivery index.
 #[derive(DeriveMigrationName)]
