@@ -155,7 +155,7 @@ impl NotifyConfig {
             });
         }
         let timeout_secs = within("XIESHANG_NOTIFY_TIMEOUT_SECS", 10, 1..=300)?;
-        let lease_secs = within("XIESHANG_DISPATCH_LEASE_SECS", 30, 3..=3600)?;
+        let lease_secs = within("XIESHANG_DISPATCH_LEASE_SECS", 30, 1..=3600)?;
         let backoff_ms = within("XIESHANG_DELIVERY_BACKOFF_MS", 1000, 1..=3_600_000)?;
         Ok(Self {
             allow_private_targets: flag("XIESHANG_ALLOW_PRIVATE_TARGETS", false)?,
