@@ -46,17 +46,18 @@ impl Subscription {
         #[graphql(desc = "GB/T 2260 code of the committee whose consultations to follow.")]
         region_code: String,
         #[graphql(
-            default = false,
-            desc = "Also follow the consultations of every committee below that region."
+            default_with = "Some(false)",
+            desc = "Also follow the consultations of every committee below that region (null \
+                    counts as false)."
         )]
-        include_descendants: bool,
+        include_descendants: Option<bool>,
     ) -> Result<impl Stream<Item = Result<ConsultationEvent>> + use<>> {
         let (db, actor, feed) = parts(ctx)?;
         let filter = events::EventFilter::resolve(
             db,
             CONSULTATION_EVENTS.to_vec(),
             Some(&region_code),
-            include_descendants,
+            include_descendants.unwrap_or(false),
         )
         .await
         .map_err(|error| domain_error(&error))?;

@@ -71,9 +71,10 @@ pub struct EventFilter {
     pub types: Option<Vec<EventType>>,
     /// Only events touching the committee of this region (GB/T 2260 code).
     pub region_code: Option<String>,
-    /// With `regionCode`: also events touching any committee below that region.
-    #[graphql(default = false)]
-    pub include_descendants: bool,
+    /// With `regionCode`: also events touching any committee below that region (null counts
+    /// as false).
+    #[graphql(default_with = "Some(false)")]
+    pub include_descendants: Option<bool>,
 }
 
 impl EventFilter {
@@ -92,7 +93,7 @@ impl EventFilter {
                 .map(Into::into)
                 .collect(),
             filter.region_code.as_deref(),
-            filter.include_descendants,
+            filter.include_descendants.unwrap_or(false),
         )
         .await
     }
