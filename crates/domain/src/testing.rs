@@ -16,13 +16,16 @@ use std::{
     },
 };
 
+use entity::enums::{ConsultationKind, TopicSource};
 use migrations::{Migrator, MigratorTrait};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
 
 use crate::{
-    Db, DomainError, Engine,
+    Actor, Db, DomainError, Engine, Role, auth,
     db::{DbOptions, sqlite_url},
+    regions,
     seed::{self, DivisionSet, NoProgress},
+    write::consultations::Propose,
 };
 
 /// What a fresh test database starts with.
@@ -115,6 +118,47 @@ impl TestDb {
             url,
             _dir: dir,
         })
+    }
+}
+
+/// The caller a token for `role` at the committee `code` describes, resolved through
+/// [`auth::principal`] so tests act with the same scope the service would give. The subject is
+/// `{role}-{code}` in lower case (e.g. `county_staff-330212`), which is what changes record.
+pub async fn actor(
+    db: &Db,
+    role: Role,
+    code: &str,
+    member_id: Option<i64>,
+) -> Result<Actor, DomainError> {
+    let subject = format!("{}-{code}", role.as_str().to_lowercase());
+    let principal = auth::principal(db, &subject, role, code, member_id).await?;
+    Ok(Actor::Authenticated(principal))
+}
+
+/// A caller of `role` at the committee `code` who is not a member (staff or an integrator).
+pub async fn staff(db: &Db, role: Role, code: &str) -> Result<Actor, DomainError> {
+    actor(db, role, code, None).await
+}
+
+/// The id of the committee `code`, for fixtures that write rows directly.
+pub async fn region_id(db: &Db, code: &str) -> Result<i64, DomainError> {
+    regions::by_code(db, code)
+        .await?
+        .map(|region| region.id)
+        .ok_or_else(|| DomainError::NotFound(format!("region {code}")))
+}
+
+/// A main consultation proposed by the committee `code` on a party-and-government topic, the
+/// usual starting point of tests that need a consultation or its events.
+pub fn proposal(code: &str) -> Propose {
+    Propose {
+        region_code: code.to_owned(),
+        title: "乡村公交如何通到家门口".to_owned(),
+        topic: "偏远村庄的公交线路".to_owned(),
+        topic_source: TopicSource::PartyGovernment,
+        kind: ConsultationKind::Main,
+        organizer_kind: None,
+        organizer_name: None,
     }
 }
 

@@ -2,57 +2,18 @@
 //! status history and the outbox in one transaction; scope enforced; concurrent changes never
 //! lost; outbox sequences contiguous under concurrent writers.
 
-use std::{collections::HashSet, sync::Arc};
-
 use chrono::{Duration, Utc};
 use domain::{
-    Actor, Db, DomainError, Principal, Role,
-    testing::{Template, TestDb},
+    Actor, Db, DomainError, Role,
+    testing::{Template, TestDb, proposal, staff},
     write::consultations::{self as write, Held, NewParticipant, Propose, Schedule, Step},
 };
 use entity::{
     consultation_status_change,
-    enums::{ConsultationKind, ConsultationStatus, EventType, ParticipantRole, TopicSource},
-    event, region, region_closure,
+    enums::{ConsultationStatus, EventType, ParticipantRole},
+    event,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
-
-async fn staff(db: &Db, role: Role, code: &str) -> Actor {
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists");
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(region.id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    Actor::Authenticated(Principal {
-        subject: format!("staff-{code}"),
-        role,
-        region_id: region.id,
-        region_code: code.to_owned(),
-        member_id: None,
-        scope: Arc::new(scope),
-    })
-}
-
-fn proposal(code: &str) -> Propose {
-    Propose {
-        region_code: code.to_owned(),
-        title: "乡村公交如何通到家门口".to_owned(),
-        topic: "偏远村庄的公交线路".to_owned(),
-        topic_source: TopicSource::PartyGovernment,
-        kind: ConsultationKind::Main,
-        organizer_kind: None,
-        organizer_name: None,
-    }
-}
 
 async fn events(db: &Db) -> Vec<event::Model> {
     event::Entity::find()
@@ -66,7 +27,7 @@ async fn events(db: &Db) -> Vec<event::Model> {
 async fn a_consultation_runs_its_whole_lifecycle_with_history_and_events() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::CountyStaff, "330212").await;
+    let actor = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let created = write::propose(db, &actor, proposal("330212"))
         .await
         .unwrap();
@@ -160,7 +121,7 @@ async fn a_consultation_runs_its_whole_lifecycle_with_history_and_events() {
     assert!(
         history
             .iter()
-            .all(|row| row.actor == "COUNTY_STAFF:staff-330212")
+            .all(|row| row.actor == "COUNTY_STAFF:county_staff-330212")
     );
 
     let events = events(db).await;
@@ -190,7 +151,7 @@ async fn a_consultation_runs_its_whole_lifecycle_with_history_and_events() {
 async fn illegal_transitions_name_the_allowed_next_states_and_change_nothing() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::CountyStaff, "330212").await;
+    let actor = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let created = write::propose(db, &actor, proposal("330212"))
         .await
         .unwrap();
@@ -249,11 +210,11 @@ async fn illegal_transitions_name_the_allowed_next_states_and_change_nothing() {
 async fn staff_act_only_inside_their_subtree() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let county = staff(db, Role::CountyStaff, "330212").await;
-    let city = staff(db, Role::CityStaff, "330200").await;
-    let other_city = staff(db, Role::CityStaff, "330100").await;
-    let province = staff(db, Role::ProvinceStaff, "330000").await;
-    let integrator = staff(db, Role::Integrator, "330000").await;
+    let county = staff(db, Role::CountyStaff, "330212").await.unwrap();
+    let city = staff(db, Role::CityStaff, "330200").await.unwrap();
+    let other_city = staff(db, Role::CityStaff, "330100").await.unwrap();
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
+    let integrator = staff(db, Role::Integrator, "330000").await.unwrap();
 
     assert!(
         write::propose(db, &county, proposal("330212"))
@@ -295,7 +256,7 @@ async fn staff_act_only_inside_their_subtree() {
 async fn concurrent_transitions_of_one_consultation_never_lose_an_update() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::CountyStaff, "330212").await;
+    let actor = staff(&db, Role::CountyStaff, "330212").await.unwrap();
     let created = write::propose(&db, &actor, proposal("330212"))
         .await
         .unwrap();
@@ -332,7 +293,7 @@ async fn concurrent_transitions_of_one_consultation_never_lose_an_update() {
 async fn outbox_sequences_stay_contiguous_under_concurrent_writers() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(&db, Role::ProvinceStaff, "330000").await.unwrap();
     let codes = ["330212", "330106", "330421", "330782", "331123"];
     let writers: Vec<_> = (0..25)
         .map(|n| {

@@ -2,64 +2,24 @@
 //! and the event feed — gap-free under concurrent writers, across a lagging subscriber, and (on
 //! PostgreSQL) woken by another handle's NOTIFY and surviving a lost LISTEN connection.
 
-use std::{collections::HashSet, sync::Arc, time::Duration};
+use std::{sync::Arc, time::Duration};
 
 use chrono::Utc;
 use domain::{
-    Actor, Db, DomainError, Engine, Principal, Role,
+    Actor, Db, DomainError, Engine, Role,
     events::{self, EventFilter, EventRecord},
     feed::{EventFeed, FeedOptions},
-    testing::{Template, TestDb},
-    write::consultations::{self as write, Propose, Step},
+    testing::{Template, TestDb, proposal, staff},
+    write::consultations::{self as write, Step},
 };
 use entity::{
     delivery,
-    enums::{
-        ConsultationKind, DeliveryStatus, EventType, NotificationAdapter, NotificationTargetStatus,
-        TopicSource,
-    },
-    event, notification_target, region, region_closure,
+    enums::{DeliveryStatus, EventType, NotificationAdapter, NotificationTargetStatus},
+    event, notification_target, region,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement,
 };
-
-async fn staff(db: &Db, role: Role, code: &str) -> Actor {
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists");
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(region.id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    Actor::Authenticated(Principal {
-        subject: format!("staff-{code}"),
-        role,
-        region_id: region.id,
-        region_code: code.to_owned(),
-        member_id: None,
-        scope: Arc::new(scope),
-    })
-}
-
-fn proposal(code: &str) -> Propose {
-    Propose {
-        region_code: code.to_owned(),
-        title: "乡村公交如何通到家门口".to_owned(),
-        topic: "偏远村庄的公交线路".to_owned(),
-        topic_source: TopicSource::PartyGovernment,
-        kind: ConsultationKind::Main,
-        organizer_kind: None,
-        organizer_name: None,
-    }
-}
 
 /// Proposes a consultation in `code` and approves it: two events.
 async fn propose_and_approve(db: &Db, actor: &Actor, code: &str) -> i64 {
@@ -112,7 +72,7 @@ async fn age_events(db: &Db, up_to: i64, days: i64) {
 async fn listing_filters_by_type_region_and_the_callers_scope() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let province = staff(db, Role::ProvinceStaff, "330000").await;
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
     // Two in Yinzhou (Ningbo), one in Xihu (Hangzhou): six events.
     for code in ["330212", "330106", "330212"] {
         propose_and_approve(db, &province, code).await;
@@ -152,7 +112,7 @@ async fn listing_filters_by_type_region_and_the_callers_scope() {
     assert!(!everything.iter().any(|event| ningbo_only.matches(event)));
 
     // County staff of Xihu see Xihu's events only, whatever they filter on.
-    let xihu = staff(db, Role::CountyStaff, "330106").await;
+    let xihu = staff(db, Role::CountyStaff, "330106").await.unwrap();
     let seen = list_all(db, &xihu, &EventFilter::default(), 100).await;
     assert_eq!(sequences(&seen), vec![3, 4]);
     assert!(list_all(db, &xihu, &ningbo_subtree, 100).await.is_empty());
@@ -183,7 +143,7 @@ async fn listing_filters_by_type_region_and_the_callers_scope() {
 async fn pruning_removes_an_old_prefix_and_expires_cursors_into_it() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
     for _ in 0..4 {
         propose_and_approve(db, &actor, "330212").await;
     }
@@ -287,7 +247,7 @@ async fn set_examined(db: &Db, target_id: i64, last_sequence: i64) {
 async fn pruning_keeps_the_newest_unexamined_and_undelivered_events() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
     for _ in 0..5 {
         propose_and_approve(db, &actor, "330106").await;
     }
@@ -349,7 +309,7 @@ const ROUNDS: usize = 3;
 async fn concurrent_writers_leave_a_gap_free_log_for_tailers_and_the_feed() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(&db, Role::ProvinceStaff, "330000").await.unwrap();
     let total = (WRITERS * ROUNDS * 2) as i64;
     let feed = EventFeed::start(
         db.clone(),
@@ -369,7 +329,7 @@ async fn concurrent_writers_leave_a_gap_free_log_for_tailers_and_the_feed() {
         .tail(&actor, EventFilter::default(), Some(0))
         .await
         .unwrap();
-    let xihu = staff(&db, Role::CountyStaff, "330106").await;
+    let xihu = staff(&db, Role::CountyStaff, "330106").await.unwrap();
     let mut live_xihu = feed
         .tail(&xihu, EventFilter::default(), None)
         .await
@@ -477,7 +437,7 @@ async fn concurrent_writers_leave_a_gap_free_log_for_tailers_and_the_feed() {
 async fn a_lagging_reader_catches_up_from_the_outbox_without_gaps_or_duplicates() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(&db, Role::ProvinceStaff, "330000").await.unwrap();
     propose_and_approve(&db, &actor, "330212").await;
     let feed = EventFeed::start(
         db.clone(),
@@ -530,7 +490,7 @@ async fn a_lagging_reader_catches_up_from_the_outbox_without_gaps_or_duplicates(
 async fn tailing_from_an_expired_cursor_or_anonymously_is_refused() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::ProvinceStaff, "330000").await;
+    let actor = staff(&db, Role::ProvinceStaff, "330000").await.unwrap();
     for _ in 0..2 {
         propose_and_approve(&db, &actor, "330212").await;
     }
@@ -575,7 +535,7 @@ async fn another_handles_commits_arrive_through_notify_and_survive_a_lost_listen
         },
     );
     let mut latest = feed.latest();
-    let actor = staff(&writer, Role::ProvinceStaff, "330000").await;
+    let actor = staff(&writer, Role::ProvinceStaff, "330000").await.unwrap();
     let listening = "SELECT pid FROM pg_stat_activity WHERE datname = current_database() \
                      AND query ILIKE 'LISTEN%'";
     // Wait until the replica's listener is up.

@@ -2,13 +2,11 @@
 //! field-level validation; scope (staff in their subtree, lead members of their lounge);
 //! concurrent updates never lost; failed calls leave no event.
 
-use std::{collections::HashSet, sync::Arc};
-
 use chrono::{Duration, NaiveDate, Utc};
 use domain::{
-    Actor, Db, DomainError, Principal, Role,
+    Actor, Db, DomainError, Role,
     read::today,
-    testing::{Template, TestDb},
+    testing::{self, Template, TestDb, region_id, staff},
     write::{
         lounges::{self as write, NewActivity, NewLounge, NewMembership, UpdateLounge},
         members::{self as members_write, UpdateMember},
@@ -19,48 +17,13 @@ use entity::{
         ActivityChannel, ActivityFormat, ActivityKind, EventType, LoungeRole, LoungeStatus,
         MemberStatus, OnlinePlatform,
     },
-    event, lounge_activity_host, lounge_activity_participant, lounge_membership, member, region,
-    region_closure,
+    event, lounge_activity_host, lounge_activity_participant, lounge_membership, member,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-async fn region_id(db: &Db, code: &str) -> i64 {
-    region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists")
-        .id
-}
-
-async fn principal(db: &Db, role: Role, code: &str, member_id: Option<i64>) -> Actor {
-    let id = region_id(db, code).await;
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    Actor::Authenticated(Principal {
-        subject: format!("{}-{code}", role.as_str()),
-        role,
-        region_id: id,
-        region_code: code.to_owned(),
-        member_id,
-        scope: Arc::new(scope),
-    })
-}
-
-async fn staff(db: &Db, role: Role, code: &str) -> Actor {
-    principal(db, role, code, None).await
-}
-
 /// Active members of the committee `code`, at least `count`.
 async fn active_members(db: &Db, code: &str, count: u64) -> Vec<i64> {
-    let region = region_id(db, code).await;
+    let region = region_id(db, code).await.expect("the region exists");
     let found: Vec<i64> = member::Entity::find()
         .filter(member::Column::RegionId.eq(region))
         .filter(member::Column::Status.eq(MemberStatus::Active))
@@ -128,7 +91,7 @@ fn day(y: i32, m: u32, d: u32) -> NaiveDate {
 async fn a_lounge_is_created_changed_staffed_and_closed_with_one_event_each() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::CountyStaff, "330212").await;
+    let actor = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let people = active_members(db, "330212", 3).await;
     let created = write::create(db, &actor, new_lounge("330212", vec![people[0]]))
         .await
@@ -292,7 +255,7 @@ async fn a_lounge_is_created_changed_staffed_and_closed_with_one_event_each() {
 async fn every_rule_is_refused_with_its_field_and_leaves_no_event() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::CountyStaff, "330212").await;
+    let actor = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let people = active_members(db, "330212", 4).await;
     let retired = people[3];
     members_write::update(
@@ -492,7 +455,7 @@ async fn every_rule_is_refused_with_its_field_and_leaves_no_event() {
 async fn a_joint_activity_touches_every_host_committee() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let province = staff(db, Role::ProvinceStaff, "330000").await;
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
     let ningbo = active_members(db, "330212", 2).await;
     let hangzhou = active_members(db, "330106", 1).await;
     let first = write::create(db, &province, new_lounge("330212", vec![ningbo[0]]))
@@ -505,8 +468,8 @@ async fn a_joint_activity_touches_every_host_committee() {
     let hosts = vec![first.id, second.id];
     let participants = vec![ningbo[1], hangzhou[0]];
 
-    let county = staff(db, Role::CountyStaff, "330212").await;
-    let city = staff(db, Role::CityStaff, "330200").await;
+    let county = staff(db, Role::CountyStaff, "330212").await.unwrap();
+    let city = staff(db, Role::CityStaff, "330200").await.unwrap();
     for actor in [&county, &city] {
         let refused = write::record_activity(db, actor, activity(hosts.clone(), vec![])).await;
         assert!(
@@ -517,7 +480,9 @@ async fn a_joint_activity_touches_every_host_committee() {
     let anonymous =
         write::record_activity(db, &Actor::Anonymous, activity(hosts.clone(), vec![])).await;
     assert!(matches!(anonymous, Err(DomainError::Unauthenticated)));
-    let outsider = principal(db, Role::Member, "330212", Some(ningbo[1])).await;
+    let outsider = testing::actor(db, Role::Member, "330212", Some(ningbo[1]))
+        .await
+        .unwrap();
     let refused = write::record_activity(db, &outsider, activity(hosts.clone(), vec![])).await;
     assert!(matches!(refused, Err(DomainError::Forbidden(_))));
     assert_eq!(events(db).await.len(), before);
@@ -525,7 +490,9 @@ async fn a_joint_activity_touches_every_host_committee() {
     let recorded = write::record_activity(db, &province, activity(hosts.clone(), participants))
         .await
         .unwrap();
-    let lead = principal(db, Role::Member, "330212", Some(ningbo[0])).await;
+    let lead = testing::actor(db, Role::Member, "330212", Some(ningbo[0]))
+        .await
+        .unwrap();
     let by_lead = write::record_activity(db, &lead, activity(hosts.clone(), vec![ningbo[0]]))
         .await
         .unwrap();
@@ -585,10 +552,12 @@ async fn staff_manage_lounges_only_inside_their_subtree() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
     let people = active_members(db, "330212", 2).await;
-    let county = staff(db, Role::CountyStaff, "330212").await;
-    let other_city = staff(db, Role::CityStaff, "330100").await;
-    let integrator = staff(db, Role::Integrator, "330000").await;
-    let member = principal(db, Role::Member, "330212", Some(people[0])).await;
+    let county = staff(db, Role::CountyStaff, "330212").await.unwrap();
+    let other_city = staff(db, Role::CityStaff, "330100").await.unwrap();
+    let integrator = staff(db, Role::Integrator, "330000").await.unwrap();
+    let member = testing::actor(db, Role::Member, "330212", Some(people[0]))
+        .await
+        .unwrap();
     for actor in [&other_city, &integrator, &member] {
         let refused = write::create(db, actor, new_lounge("330212", vec![people[0]])).await;
         assert!(
@@ -652,7 +621,7 @@ async fn staff_manage_lounges_only_inside_their_subtree() {
 async fn concurrent_updates_with_one_version_give_exactly_one_conflict() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = test.db.clone();
-    let actor = staff(&db, Role::CountyStaff, "330212").await;
+    let actor = staff(&db, Role::CountyStaff, "330212").await.unwrap();
     let people = active_members(&db, "330212", 1).await;
     let created = write::create(&db, &actor, new_lounge("330212", people))
         .await

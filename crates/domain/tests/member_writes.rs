@@ -1,43 +1,16 @@
 //! Member writes at the domain level: created and changed by staff in scope, one event each
 //! without contact data, field-level validation, failed calls leave no event.
 
-use std::{collections::HashSet, sync::Arc};
-
 use domain::{
-    Actor, Db, DomainError, Principal, Role,
-    testing::{Template, TestDb},
+    Actor, Db, DomainError, Role,
+    testing::{Template, TestDb, staff},
     write::members::{self as write, NewMember, UpdateMember},
 };
 use entity::{
     enums::{EventType, Gender, MemberStatus},
-    event, region, region_closure,
+    event,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
-
-async fn staff(db: &Db, role: Role, code: &str) -> Actor {
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists");
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(region.id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    Actor::Authenticated(Principal {
-        subject: format!("staff-{code}"),
-        role,
-        region_id: region.id,
-        region_code: code.to_owned(),
-        member_id: None,
-        scope: Arc::new(scope),
-    })
-}
+use sea_orm::{EntityTrait, QueryOrder};
 
 fn new_member(code: &str) -> NewMember {
     NewMember {
@@ -71,7 +44,7 @@ fn invalid_field<T: std::fmt::Debug>(result: Result<T, DomainError>) -> String {
 async fn members_are_created_and_updated_with_events_without_contact_data() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let city = staff(db, Role::CityStaff, "330200").await;
+    let city = staff(db, Role::CityStaff, "330200").await.unwrap();
     let created = write::create(db, &city, new_member("330212"))
         .await
         .unwrap();
@@ -120,7 +93,7 @@ async fn members_are_created_and_updated_with_events_without_contact_data() {
 async fn invalid_member_input_is_refused_with_its_field() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = staff(db, Role::CountyStaff, "330212").await;
+    let actor = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let cases: Vec<(NewMember, &str)> = vec![
         (
             NewMember {
@@ -207,9 +180,9 @@ async fn invalid_member_input_is_refused_with_its_field() {
 async fn staff_manage_members_only_inside_their_subtree() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let county = staff(db, Role::CountyStaff, "330212").await;
-    let other_city = staff(db, Role::CityStaff, "330100").await;
-    let integrator = staff(db, Role::Integrator, "330000").await;
+    let county = staff(db, Role::CountyStaff, "330212").await.unwrap();
+    let other_city = staff(db, Role::CityStaff, "330100").await.unwrap();
+    let integrator = staff(db, Role::Integrator, "330000").await.unwrap();
     for actor in [&other_city, &integrator] {
         let refused = write::create(db, actor, new_member("330212")).await;
         assert!(

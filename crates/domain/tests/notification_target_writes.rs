@@ -2,24 +2,22 @@
 //! refused (with its field), the public-address rule, and the state changes of pausing and of
 //! redelivering dead letters. Secrets and robot URLs never come back out of a read.
 
-use std::{collections::HashSet, sync::Arc};
-
 use chrono::Utc;
 use domain::{
-    Actor, Db, DomainError, Principal, Role,
+    Actor, Db, DomainError, Role,
     outbox::{self, NewEvent},
     page::PageRequest,
     read::{
         deliveries::{self, DeliveryFilter},
         notification_targets as targets_read,
     },
-    testing::{Template, TestDb},
+    testing::{self, Template, TestDb, region_id, staff},
     write::notification_targets::{self as targets, NewTarget, TargetChange},
 };
 use entity::{
     delivery,
     enums::{DeliveryStatus, EventType, NotificationAdapter, NotificationTargetStatus},
-    notification_target, region, region_closure,
+    notification_target,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -27,36 +25,6 @@ const SECRET: &str = "s3cret-s3cret-s3cret";
 const HOOK: &str = "http://127.0.0.1:9/hook";
 const DING: &str = "http://127.0.0.1:9/robot/send?access_token=ding-token";
 const WECOM: &str = "http://127.0.0.1:9/cgi-bin/webhook/send?key=wecom-key";
-
-async fn region_id(db: &Db, code: &str) -> i64 {
-    region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists")
-        .id
-}
-
-async fn principal(db: &Db, role: Role, code: &str) -> Actor {
-    let id = region_id(db, code).await;
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    Actor::Authenticated(Principal {
-        subject: format!("{}-{code}", role.as_str().to_lowercase()),
-        role,
-        region_id: id,
-        region_code: code.to_owned(),
-        member_id: (role == Role::Member).then_some(1),
-        scope: Arc::new(scope),
-    })
-}
 
 fn webhook(code: &str) -> NewTarget {
     NewTarget {
@@ -78,7 +46,7 @@ fn invalid_field<T: std::fmt::Debug>(result: Result<T, DomainError>) -> String {
 
 /// Appends an event touching `code`, as a mutation would.
 async fn append_event(db: &Db, code: &str) -> i64 {
-    let region = region_id(db, code).await;
+    let region = region_id(db, code).await.expect("the region exists");
     let transaction = db.begin_write().await.expect("a transaction");
     let sequence = outbox::append(
         &transaction,
@@ -126,7 +94,7 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
     let db = &test.db;
     append_event(db, "330100").await;
     let newest = append_event(db, "330100").await;
-    let integrator = principal(db, Role::Integrator, "330100").await;
+    let integrator = staff(db, Role::Integrator, "330100").await.unwrap();
 
     let created = targets::create(db, &integrator, webhook("330106"), true)
         .await
@@ -137,7 +105,7 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
     assert_eq!(created.url.as_deref(), Some(HOOK));
     assert!(created.has_secret);
     assert_eq!(created.event_types, vec![EventType::ConsultationCreated]);
-    assert_eq!(created.region_id, region_id(db, "330106").await);
+    assert_eq!(created.region_id, region_id(db, "330106").await.unwrap());
     let stored = notification_target::Entity::find_by_id(created.id)
         .one(db.reader())
         .await
@@ -180,8 +148,8 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
     assert!(!wecom.has_secret);
 
     // Staff of the province see all three; staff of another city none; the integrator its own.
-    let province = principal(db, Role::ProvinceStaff, "330000").await;
-    let ningbo = principal(db, Role::CityStaff, "330200").await;
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
+    let ningbo = staff(db, Role::CityStaff, "330200").await.unwrap();
     let page = targets_read::page(db, &province, PageRequest::first(10))
         .await
         .unwrap();
@@ -209,7 +177,9 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
             .all(|target| target.url.as_deref() != Some(DING))
     );
 
-    let member = principal(db, Role::Member, "330100").await;
+    let member = testing::actor(db, Role::Member, "330100", Some(1))
+        .await
+        .unwrap();
     assert!(matches!(
         targets_read::page(db, &member, PageRequest::first(10)).await,
         Err(DomainError::Forbidden(_))
@@ -224,10 +194,12 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
 async fn only_managers_in_scope_may_register_change_or_redeliver() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let hangzhou = principal(db, Role::Integrator, "330100").await;
-    let ningbo = principal(db, Role::Integrator, "330200").await;
-    let member = principal(db, Role::Member, "330100").await;
-    let county = principal(db, Role::CountyStaff, "330106").await;
+    let hangzhou = staff(db, Role::Integrator, "330100").await.unwrap();
+    let ningbo = staff(db, Role::Integrator, "330200").await.unwrap();
+    let member = testing::actor(db, Role::Member, "330100", Some(1))
+        .await
+        .unwrap();
+    let county = staff(db, Role::CountyStaff, "330106").await.unwrap();
 
     assert!(matches!(
         targets::create(db, &ningbo, webhook("330106"), true).await,
@@ -284,11 +256,11 @@ async fn only_managers_in_scope_may_register_change_or_redeliver() {
         targets::update(db, &county, by_county.id, to_city, true).await,
         Err(DomainError::Forbidden(_))
     ));
-    let province = principal(db, Role::ProvinceStaff, "330000").await;
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
     let moved = targets::update(db, &province, target.id, to_ningbo, true)
         .await
         .unwrap();
-    assert_eq!(moved.region_id, region_id(db, "330200").await);
+    assert_eq!(moved.region_id, region_id(db, "330200").await.unwrap());
     assert!(matches!(
         targets::pause(db, &hangzhou, target.id).await,
         Err(DomainError::Forbidden(_))
@@ -304,7 +276,7 @@ async fn only_managers_in_scope_may_register_change_or_redeliver() {
 async fn every_rule_is_refused_with_its_field() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = principal(db, Role::Integrator, "330100").await;
+    let actor = staff(db, Role::Integrator, "330100").await.unwrap();
     let create = |input: NewTarget| targets::create(db, &actor, input, true);
 
     assert_eq!(
@@ -454,7 +426,7 @@ async fn every_rule_is_refused_with_its_field() {
 async fn internal_addresses_are_refused_unless_the_operator_allows_them() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = principal(db, Role::Integrator, "330100").await;
+    let actor = staff(db, Role::Integrator, "330100").await.unwrap();
     for (adapter, url, secret) in [
         (NotificationAdapter::Webhook, HOOK, Some(SECRET)),
         (
@@ -519,7 +491,7 @@ async fn internal_addresses_are_refused_unless_the_operator_allows_them() {
 async fn changes_pauses_and_redeliveries_change_exactly_what_they_say() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let actor = principal(db, Role::Integrator, "330100").await;
+    let actor = staff(db, Role::Integrator, "330100").await.unwrap();
     let target = targets::create(db, &actor, webhook("330100"), true)
         .await
         .unwrap();
@@ -561,7 +533,7 @@ async fn changes_pauses_and_redeliveries_change_exactly_what_they_say() {
             EventType::SuggestionCreated
         ]
     );
-    assert_eq!(changed.region_id, region_id(db, "330106").await);
+    assert_eq!(changed.region_id, region_id(db, "330106").await.unwrap());
     assert_eq!(changed.last_sequence, 42);
     assert!(changed.updated_at >= target.updated_at);
     let stored = notification_target::Entity::find_by_id(target.id)
@@ -612,7 +584,7 @@ async fn changes_pauses_and_redeliveries_change_exactly_what_they_say() {
             "delivery {row} is not dead"
         );
     }
-    let ningbo = principal(db, Role::Integrator, "330200").await;
+    let ningbo = staff(db, Role::Integrator, "330200").await.unwrap();
     assert!(matches!(
         targets::redeliver(db, &ningbo, rows[3]).await,
         Err(DomainError::Forbidden(_))

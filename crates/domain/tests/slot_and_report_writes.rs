@@ -7,7 +7,7 @@ use std::{collections::HashSet, sync::Arc};
 use chrono::NaiveDate;
 use domain::{
     Actor, Db, DomainError, Principal, Role,
-    testing::{Template, TestDb},
+    testing::{Template, TestDb, staff},
     write::{
         sentiment_reports::{self as reports, Draft},
         slot_requests::{self as slots, Accept, RequestSlot},
@@ -43,18 +43,6 @@ async fn scope_of(db: &Db, region_id: i64) -> HashSet<i64> {
         .collect()
 }
 
-async fn staff(db: &Db, role: Role, code: &str) -> Actor {
-    let region = region_of(db, code).await;
-    Actor::Authenticated(Principal {
-        subject: format!("staff-{code}"),
-        role,
-        region_id: region.id,
-        region_code: code.to_owned(),
-        member_id: None,
-        scope: Arc::new(scope_of(db, region.id).await),
-    })
-}
-
 async fn events(db: &Db) -> Vec<event::Model> {
     event::Entity::find()
         .order_by_asc(event::Column::Sequence)
@@ -88,7 +76,7 @@ fn report(code: &str, lounges: Vec<i64>, authors: Vec<i64>) -> Draft {
 async fn tongxiang_departments_queue_and_staff_accept_or_decline() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let clerk = staff(db, Role::CountyStaff, "330483").await;
+    let clerk = staff(db, Role::CountyStaff, "330483").await.unwrap();
 
     let first = slots::request(db, &clerk, slot("交通运输局", "城乡公交一体化"))
         .await
@@ -235,7 +223,7 @@ async fn tongxiang_departments_queue_and_staff_accept_or_decline() {
     assert!(
         matches!(unknown, Err(DomainError::Invalid { ref field, .. }) if field == "regionCode")
     );
-    let elsewhere = staff(db, Role::CountyStaff, "330212").await;
+    let elsewhere = staff(db, Role::CountyStaff, "330212").await.unwrap();
     let foreign = slots::request(db, &elsewhere, slot("教育局", "课后服务")).await;
     assert!(
         matches!(foreign, Err(DomainError::Forbidden(_))),
@@ -261,8 +249,8 @@ async fn tongxiang_departments_queue_and_staff_accept_or_decline() {
         .map(|error| error.to_string()),
         Some("authentication required".to_owned())
     );
-    let province = staff(db, Role::ProvinceStaff, "330000").await;
-    let city_of_other = staff(db, Role::CityStaff, "330400").await;
+    let province = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
+    let city_of_other = staff(db, Role::CityStaff, "330400").await.unwrap();
     assert!(
         slots::request(db, &province, slot("教育局", "课后服务"))
             .await
@@ -324,7 +312,7 @@ async fn code_of(db: &Db, region_id: i64) -> String {
 async fn a_report_from_two_committees_lounges_is_drafted_submitted_and_acknowledged() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
-    let city = staff(db, Role::CityStaff, "330400").await;
+    let city = staff(db, Role::CityStaff, "330400").await.unwrap();
     let (one, two) = two_lounges_of_different_committees(db).await;
     let author = member::Entity::find()
         .filter(member::Column::Status.eq(MemberStatus::Active))
@@ -425,7 +413,7 @@ async fn a_report_from_two_committees_lounges_is_drafted_submitted_and_acknowled
         }
         other => panic!("expected INVALID_TRANSITION, got {other:?}"),
     }
-    let foreign = staff(db, Role::CityStaff, "330100").await;
+    let foreign = staff(db, Role::CityStaff, "330100").await.unwrap();
     assert!(matches!(
         reports::submit(db, &foreign, other.id, None).await,
         Err(DomainError::Forbidden(_))
@@ -442,7 +430,9 @@ async fn a_report_from_two_committees_lounges_is_drafted_submitted_and_acknowled
         reports::submit(db, &Actor::Anonymous, other.id, None).await,
         Err(DomainError::Unauthenticated)
     ));
-    let county = staff(db, Role::CountyStaff, &code_of(db, one.region_id).await).await;
+    let county = staff(db, Role::CountyStaff, &code_of(db, one.region_id).await)
+        .await
+        .unwrap();
     let outside = reports::draft(
         db,
         &county,

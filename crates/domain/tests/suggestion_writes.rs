@@ -1,13 +1,11 @@
 //! Suggestions at the domain level: added to held sessions only, graded when implemented or
 //! rejected, followed up while being acted on; every change in the outbox.
 
-use std::{collections::HashSet, sync::Arc};
-
 use chrono::Duration;
 use domain::{
-    Actor, Db, DomainError, Principal, Role,
+    Actor, Db, DomainError, Role,
     read::today,
-    testing::{Template, TestDb},
+    testing::{Template, TestDb, staff},
     write::{
         consultations::{self, Propose},
         suggestions::{self as write, NewFollowUp, NewSuggestion},
@@ -19,34 +17,16 @@ use entity::{
         ConsultationKind, ConsultationStatus, EventType, SuggestionGrade, SuggestionStatus,
         TopicSource,
     },
-    event, region, region_closure,
+    event,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 
 async fn county_staff(db: &Db, code: &str) -> (Actor, i64) {
-    let region = region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
+    let actor = staff(db, Role::CountyStaff, code)
         .await
-        .expect("a query")
-        .expect("the region exists");
-    let scope: HashSet<i64> = region_closure::Entity::find()
-        .filter(region_closure::Column::AncestorId.eq(region.id))
-        .all(db.reader())
-        .await
-        .expect("a query")
-        .into_iter()
-        .map(|row| row.descendant_id)
-        .collect();
-    let actor = Actor::Authenticated(Principal {
-        subject: "clerk".into(),
-        role: Role::CountyStaff,
-        region_id: region.id,
-        region_code: code.to_owned(),
-        member_id: None,
-        scope: Arc::new(scope),
-    });
-    (actor, region.id)
+        .expect("county staff");
+    let region_id = actor.principal().expect("signed in").region_id;
+    (actor, region_id)
 }
 
 async fn held_consultation(db: &Db, region_id: i64) -> consultation::Model {

@@ -20,12 +20,12 @@ use domain::{
     db::DbOptions,
     events::global_id,
     outbox::{self, NewEvent},
-    testing::{Template, TestDb},
+    testing::{Template, TestDb, region_id},
 };
 use entity::{
     delivery,
     enums::{DeliveryStatus, EventType, NotificationAdapter, NotificationTargetStatus},
-    event, notification_target, region,
+    event, notification_target,
 };
 use notify::{
     Adapter, AdapterRegistry, Destination, DispatchOptions, Dispatcher, DispatcherHandle,
@@ -157,16 +157,6 @@ async fn test_db() -> TestDb {
     TestDb::new(Template::Demo).await.expect("a test database")
 }
 
-async fn region_id(db: &Db, code: &str) -> i64 {
-    region::Entity::find()
-        .filter(region::Column::Code.eq(code))
-        .one(db.reader())
-        .await
-        .expect("a query")
-        .expect("the region exists")
-        .id
-}
-
 async fn max_sequence(db: &Db) -> i64 {
     event::Entity::find()
         .select_only()
@@ -194,7 +184,7 @@ async fn add_target(
         url: Set(url.to_owned()),
         secret: Set(Some("s3cr3t".to_owned())),
         event_types: Set(serde_json::to_string(types).expect("json")),
-        region_id: Set(region_id(db, region_code).await),
+        region_id: Set(region_id(db, region_code).await.expect("the region exists")),
         status: Set(NotificationTargetStatus::Active),
         created_by: Set("test".to_owned()),
         last_sequence: Set(max_sequence(db).await),
@@ -214,7 +204,7 @@ async fn append(db: &Db, events: &[(EventType, &[&str])]) -> Vec<i64> {
     for (_, codes) in events {
         let mut ids = Vec::new();
         for code in *codes {
-            ids.push(region_id(db, code).await);
+            ids.push(region_id(db, code).await.expect("the region exists"));
         }
         regions.push(ids);
     }

@@ -89,16 +89,16 @@ impl Adapter for DingTalkAdapter {
             "msgtype": "markdown",
             "markdown": { "title": rendered.title, "text": rendered.text },
         });
-        let response = self
-            .client
-            .post(endpoint)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|error| secrets.transport(NAME, error))?;
-        let receipt = http::robot_answer(NAME, response, &secrets, classify).await?;
-        tracing::debug!(adapter = NAME, delivery = %message.delivery_id, "robot message delivered");
-        Ok(receipt)
+        http::post_robot(
+            &self.client,
+            endpoint,
+            &body,
+            &secrets,
+            NAME,
+            classify,
+            message,
+        )
+        .await
     }
 }
 

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{Client, Response, header};
 
-use crate::{Destination, NotifyError, Receipt};
+use crate::{Destination, Message, NotifyError, Receipt};
 
 /// How long a robot asks to be left alone after a rate-limit answer: both allow about 20
 /// messages a minute, so a minute always clears the window.
@@ -173,6 +173,28 @@ pub(super) enum RobotFailure {
     Misconfigured,
     /// Anything else, including "system busy": retry with the usual backoff.
     Other,
+}
+
+/// Posts `body` to a robot's `endpoint` and reads its answer (see [`robot_answer`]); the
+/// robots differ only in the endpoint, the body and how they number their failures.
+pub(super) async fn post_robot(
+    client: &Client,
+    endpoint: url::Url,
+    body: &serde_json::Value,
+    secrets: &Secrets<'_>,
+    adapter: &str,
+    classify: fn(i64) -> RobotFailure,
+    message: &Message,
+) -> Result<Receipt, NotifyError> {
+    let response = client
+        .post(endpoint)
+        .json(body)
+        .send()
+        .await
+        .map_err(|error| secrets.transport(adapter, error))?;
+    let receipt = robot_answer(adapter, response, secrets, classify).await?;
+    tracing::debug!(adapter, delivery = %message.delivery_id, "robot message delivered");
+    Ok(receipt)
 }
 
 /// Reads a robot's answer: a 2xx with `errcode` 0 is success; `classify` decides the rest.

@@ -76,16 +76,16 @@ impl Adapter for WecomAdapter {
             "msgtype": "markdown",
             "markdown": { "content": rendered.text },
         });
-        let response = self
-            .client
-            .post(endpoint)
-            .json(&body)
-            .send()
-            .await
-            .map_err(|error| secrets.transport(NAME, error))?;
-        let receipt = http::robot_answer(NAME, response, &secrets, classify).await?;
-        tracing::debug!(adapter = NAME, delivery = %message.delivery_id, "robot message delivered");
-        Ok(receipt)
+        http::post_robot(
+            &self.client,
+            endpoint,
+            &body,
+            &secrets,
+            NAME,
+            classify,
+            message,
+        )
+        .await
     }
 }
 
