@@ -1,6 +1,7 @@
 //! GraphQL subscriptions at `/graphql/ws` on a real port: replay from a cursor then live with no
 //! gap and no duplicate, in both WebSocket protocols; the same cursors as the `events` query;
-//! scope filtering; refused tokens; expired cursors; close code 1001 on shutdown.
+//! scope filtering; refused tokens; expired cursors; close code 4403 when the token expires;
+//! close code 1001 on shutdown.
 
 mod common;
 
@@ -659,4 +660,48 @@ async fn shutdown_closes_open_sockets_with_1001() {
         assert_eq!(closed["type"], "close", "{closed}");
         assert_eq!(closed["code"], 1001, "{closed}");
     }
+}
+
+#[tokio::test]
+async fn sockets_close_with_4403_when_their_token_expires() {
+    let server = Server::start().await;
+    let short_lived = xieshang::auth::jwt::sign(
+        &xieshang::auth::Claims {
+            sub: "test-county_staff".into(),
+            role: Role::CountyStaff,
+            region: "330212".into(),
+            member: None,
+            exp: xieshang::auth::now() + 2,
+        },
+        TEST_SECRET,
+    )
+    .expect("a signed token");
+    let mut modern = Client::connect(server.address, Protocol::TransportWs, &short_lived).await;
+    modern.subscribe("1", EVENTS, json!({})).await;
+    let mut legacy = Client::connect(server.address, Protocol::LegacyWs, &short_lived).await;
+    legacy.subscribe("1", EVENTS, json!({})).await;
+    let mut anonymous = Client::open(server.address, Protocol::TransportWs, None).await;
+    assert_eq!(anonymous.receive().await["type"], "connection_ack");
+
+    for client in [&mut modern, &mut legacy] {
+        // Nothing is published, so the next frame (keep-alives aside) is the close.
+        let closed = loop {
+            let message = client.receive().await;
+            if message["type"] != "ka" {
+                break message;
+            }
+        };
+        assert_eq!(closed["type"], "close", "{closed}");
+        assert_eq!(closed["code"], 4403, "{closed}");
+        assert_eq!(closed["reason"], "token expired", "{closed}");
+    }
+
+    // The anonymous connection, opened before, is still served.
+    anonymous.subscribe("1", EVENTS, json!({})).await;
+    let (_, payload) = anonymous.next_result().await;
+    assert_eq!(
+        error_code(&payload.expect("an error")),
+        Some("UNAUTHENTICATED")
+    );
+    server.shut_down().await;
 }

@@ -20,8 +20,21 @@ pub fn now() -> i64 {
 /// principal with a valid one, and an `UNAUTHENTICATED` error (never anonymity) for a header
 /// that is not a valid bearer token of this instance or whose claims do not resolve.
 pub async fn actor(db: &Db, secret: &Secret, headers: &HeaderMap) -> Result<Actor, ServerError> {
+    actor_until(db, secret, headers)
+        .await
+        .map(|(actor, _expires)| actor)
+}
+
+/// Like [`actor`], but also returns the token's `exp` (seconds since the Unix epoch; `None` for
+/// an anonymous caller), for connections that outlive a single request and must end when the
+/// token does.
+pub async fn actor_until(
+    db: &Db,
+    secret: &Secret,
+    headers: &HeaderMap,
+) -> Result<(Actor, Option<i64>), ServerError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
-        return Ok(Actor::Anonymous);
+        return Ok((Actor::Anonymous, None));
     };
     let token = value
         .to_str()
@@ -42,7 +55,7 @@ pub async fn actor(db: &Db, secret: &Secret, headers: &HeaderMap) -> Result<Acto
                 }
                 other => request_error(graphql::domain_error(&other)),
             })?;
-    Ok(Actor::Authenticated(principal))
+    Ok((Actor::Authenticated(principal), Some(claims.exp)))
 }
 
 /// A request error with `extensions.code = "UNAUTHENTICATED"`.

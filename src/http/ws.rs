@@ -9,6 +9,10 @@
 //! 4403; legacy: `connection_error`), no token means an anonymous connection, whose
 //! subscriptions then fail with `UNAUTHENTICATED`.
 //!
+//! Authentication happens once, so an authenticated socket is closed with 4403 ("token
+//! expired", in both protocols) when its token's `exp` passes; otherwise an expired token
+//! would keep working until the client reconnects.
+//!
 //! axum's graceful shutdown drains HTTP requests but not upgraded connections, so each socket
 //! also watches the server's shutdown signal and closes with 1001 (going away).
 
@@ -18,6 +22,7 @@ use std::{
         Arc,
         atomic::{AtomicBool, Ordering},
     },
+    time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
 use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
@@ -32,7 +37,7 @@ use axum::{
     response::Response,
 };
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::Mutex;
+use tokio::sync::{Mutex, oneshot};
 
 use crate::{
     app::{AppState, PublicSubmissions},
@@ -43,7 +48,8 @@ use crate::{
 const GOING_AWAY: u16 = 1001;
 /// The code async-graphql closes a refused `connection_init` with.
 const PROTOCOL_ERROR: u16 = 1002;
-/// `graphql-transport-ws`'s close code for a refused `connection_init`.
+/// `graphql-transport-ws`'s close code for a refused `connection_init`, also used when the
+/// token of an accepted connection expires.
 const FORBIDDEN: u16 = 4403;
 
 /// Upgrades to a GraphQL WebSocket; a request without a supported subprotocol is refused with
@@ -63,7 +69,7 @@ pub(crate) async fn subscriptions(
         .on_upgrade(move |socket| serve(socket, state, protocol, headers, gate))
 }
 
-/// Runs one connection until the client leaves or the server shuts down.
+/// Runs one connection until the client leaves, its token expires or the server shuts down.
 async fn serve(
     socket: WebSocket,
     state: AppState,
@@ -95,43 +101,73 @@ async fn serve(
             Ok::<_, axum::Error>((sink, refused))
         },
     );
+    // Set once `connection_init` accepts a token; dropped unsent for anonymous or refused
+    // connections, which then never expire.
+    let (expires_tx, expires_rx) = oneshot::channel::<i64>();
     let on_init = {
         let state = state.clone();
         let refused = Arc::clone(&refused);
         move |payload: serde_json::Value| async move {
             let data = connection_data(&state, &headers, payload, gate).await;
             refused.store(data.is_err(), Ordering::Relaxed);
-            data
+            let (data, expires) = data?;
+            if let Some(expires) = expires {
+                let _ = expires_tx.send(expires);
+            }
+            Ok(data)
         }
     };
     let connection =
         GraphQLWebSocket::new_with_pair(outgoing, stream, state.schema().clone(), protocol)
             .on_connection_init(on_init)
             .serve();
-    let shutting_down = tokio::select! {
-        () = connection => false,
-        _ = shutdown.wait_for(|stopping| *stopping) => true,
+    let close = tokio::select! {
+        () = connection => None,
+        () = token_expiry(expires_rx) => Some(CloseFrame {
+            code: FORBIDDEN,
+            reason: "token expired".into(),
+        }),
+        _ = shutdown.wait_for(|stopping| *stopping) => Some(CloseFrame {
+            code: GOING_AWAY,
+            reason: "server shutting down".into(),
+        }),
     };
-    if shutting_down {
+    if let Some(frame) = close {
         let mut sink = sink.lock().await;
-        let _ = sink
-            .send(Message::Close(Some(CloseFrame {
-                code: GOING_AWAY,
-                reason: "server shutting down".into(),
-            })))
-            .await;
+        let _ = sink.send(Message::Close(Some(frame))).await;
         let _ = sink.close().await;
     }
 }
 
+/// Resolves when the token's `exp` (seconds since the Unix epoch) is reached, the moment from
+/// which `/graphql` refuses it; never, if no token was accepted.
+async fn token_expiry(expires: oneshot::Receiver<i64>) {
+    let deadline = match expires.await {
+        Ok(exp) => u64::try_from(exp)
+            .ok()
+            .and_then(|exp| UNIX_EPOCH.checked_add(Duration::from_secs(exp))),
+        Err(_) => None,
+    };
+    match deadline {
+        Some(deadline) => {
+            let left = deadline
+                .duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO);
+            tokio::time::sleep(left).await;
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// The per-connection data: the caller (from the token in the payload or, failing that, the
-/// upgrade request's header), fresh loaders, the event feed and the public-submission gate.
+/// upgrade request's header), fresh loaders, the event feed and the public-submission gate;
+/// with the token's `exp`, after which the connection must end.
 async fn connection_data(
     state: &AppState,
     upgrade_headers: &HeaderMap,
     payload: serde_json::Value,
     gate: graphql::PublicSubmissionGate,
-) -> async_graphql::Result<Data> {
+) -> async_graphql::Result<(Data, Option<i64>)> {
     let token = payload.as_object().and_then(|fields| {
         fields
             .iter()
@@ -157,7 +193,7 @@ async fn connection_data(
             }
         }
     }
-    let actor = auth::actor(state.db(), state.secret(), &headers)
+    let (actor, expires) = auth::actor_until(state.db(), state.secret(), &headers)
         .await
         .map_err(|error| async_graphql::Error::new(error.message))?;
     let mut data = Data::default();
@@ -165,5 +201,5 @@ async fn connection_data(
     data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
-    Ok(data)
+    Ok((data, expires))
 }
