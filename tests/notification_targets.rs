@@ -595,7 +595,8 @@ async fn dead_letters_are_listed_and_redelivered() {
                deliveries(filter: $filter) {
                  totalCount
                  nodes { id status eventSequence eventCursor attempts lastError responseCode
-                         deliveredAt redelivery target { id name } }
+                         deliveredAt redelivery target { id name }
+                         event { sequence type cursor } }
                }
              }",
             json!({ "filter": { "targetId": target["id"], "status": ["DEAD"] } }),
@@ -612,6 +613,14 @@ async fn dead_letters_are_listed_and_redelivered() {
     );
     assert_eq!(nodes[0]["lastError"], "HTTP 502");
     assert_eq!(nodes[0]["target"]["id"], target["id"]);
+    for node in nodes {
+        assert_eq!(
+            node["event"]["sequence"], node["eventSequence"],
+            "{reply:#}"
+        );
+        assert_eq!(node["event"]["cursor"], node["eventCursor"]);
+        assert_eq!(node["event"]["type"], "CONSULTATION_CREATED");
+    }
     let reply = api
         .call(Some(&token), "{ deliveries { totalCount } }", json!({}))
         .await;
@@ -749,6 +758,63 @@ async fn listing_targets_with_their_deliveries_costs_the_same_for_more_targets()
         6,
         "token (region, scope), targets, their deliveries, their regions, the deliveries' \
          targets: {:#?}",
+        api.app.statements().statements()
+    );
+}
+
+#[tokio::test]
+async fn listing_deliveries_with_their_events_costs_the_same_for_more_deliveries() {
+    let api = Api::new(true).await;
+    let token = province_staff();
+    let target = create(&api, &token, webhook_input("330100")).await;
+    let target_id = database_id(&target["id"]);
+    let query = "{ deliveries(first: 50) {
+                   totalCount
+                   nodes { id eventSequence eventCursor event { sequence type cursor } }
+                 } }";
+    let mut counts = Vec::new();
+    let mut have = 0;
+    for wanted in [2, 12] {
+        for index in std::mem::replace(&mut have, wanted)..wanted {
+            let code = ["330100", "330106"][index % 2];
+            let sequence = append_event(api.db(), code).await;
+            add_delivery(api.db(), target_id, sequence, DeliveryStatus::Dead).await;
+        }
+        api.app.statements().clear();
+        let reply = api.call(Some(&token), query, json!({})).await;
+        let listed = payload(&reply, "deliveries");
+        assert_eq!(listed["totalCount"], wanted as i64, "{reply:#}");
+        let nodes = listed["nodes"].as_array().expect("nodes");
+        assert_eq!(nodes.len(), wanted);
+        for node in nodes {
+            assert_eq!(
+                node["event"]["sequence"], node["eventSequence"],
+                "{reply:#}"
+            );
+            assert_eq!(node["event"]["cursor"], node["eventCursor"]);
+            assert_eq!(node["event"]["type"], "CONSULTATION_CREATED");
+        }
+        let statements = api.app.statements().statements();
+        let reading_events = statements
+            .iter()
+            .filter(|statement| statement.contains(r#"FROM "events""#))
+            .count();
+        assert_eq!(
+            reading_events, 1,
+            "one statement for all events: {statements:#?}"
+        );
+        counts.push(statements.len());
+    }
+    assert_eq!(
+        counts[0],
+        counts[1],
+        "{:#?}",
+        api.app.statements().statements()
+    );
+    assert_eq!(
+        counts[0],
+        4,
+        "token (region, scope), the deliveries, their events with their regions: {:#?}",
         api.app.statements().statements()
     );
 }

@@ -241,6 +241,30 @@ pub async fn read_after(db: &Db, after: i64, limit: u64) -> Result<Vec<EventReco
     with_regions(db, rows).await
 }
 
+/// The retained events with these sequences, in sequence order, with one statement whatever
+/// their number (events and their regions joined). Pruned or unknown sequences are left out,
+/// as are duplicates. The caller's scope is not checked: callers reach these sequences
+/// through records that already bound what the caller may see (a delivery's target).
+pub async fn by_sequences(db: &Db, sequences: &[i64]) -> Result<Vec<EventRecord>, DomainError> {
+    if sequences.is_empty() {
+        return Ok(Vec::new());
+    }
+    let rows = event::Entity::find()
+        .filter(event::Column::Sequence.is_in(sequences.iter().copied()))
+        .find_with_related(event_region::Entity)
+        .order_by_asc(event::Column::Sequence)
+        .order_by_asc(event_region::Column::RegionId)
+        .all(db.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(row, links)| {
+            let region_ids = links.into_iter().map(|link| link.region_id).collect();
+            record(row, region_ids)
+        })
+        .collect())
+}
+
 /// Attaches the region ids of each row, with one statement for all of them.
 async fn with_regions(db: &Db, rows: Vec<event::Model>) -> Result<Vec<EventRecord>, DomainError> {
     if rows.is_empty() {
@@ -260,18 +284,26 @@ async fn with_regions(db: &Db, rows: Vec<event::Model>) -> Result<Vec<EventRecor
     }
     Ok(rows
         .into_iter()
-        .map(|row| EventRecord {
-            region_ids: regions.remove(&row.sequence).unwrap_or_default(),
-            region_codes: serde_json::from_str(&row.region_codes).unwrap_or_default(),
-            snapshot: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
-            sequence: row.sequence,
-            event_type: row.r#type,
-            entity_type: row.entity_type,
-            entity_id: row.entity_id,
-            actor: row.actor,
-            occurred_at: row.occurred_at,
+        .map(|row| {
+            let region_ids = regions.remove(&row.sequence).unwrap_or_default();
+            record(row, region_ids)
         })
         .collect())
+}
+
+/// An event row with the ids of the committees it touches, as readers see it.
+fn record(row: event::Model, region_ids: Vec<i64>) -> EventRecord {
+    EventRecord {
+        region_ids,
+        region_codes: serde_json::from_str(&row.region_codes).unwrap_or_default(),
+        snapshot: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
+        sequence: row.sequence,
+        event_type: row.r#type,
+        entity_type: row.entity_type,
+        entity_id: row.entity_id,
+        actor: row.actor,
+        occurred_at: row.occurred_at,
+    }
 }
 
 #[derive(FromQueryResult)]

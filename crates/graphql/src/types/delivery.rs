@@ -1,6 +1,6 @@
 //! Deliveries of outbox events to notification targets, as GraphQL.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
@@ -9,7 +9,10 @@ use domain::{Actor, Db, read::deliveries::Delivery as DeliveryRow};
 use crate::{
     ErrorCode, ids,
     siblings::{Related, Siblings},
-    types::notification::{DeliveryStatus, NotificationTarget},
+    types::{
+        event::{Event, EventGeneration},
+        notification::{DeliveryStatus, NotificationTarget},
+    },
 };
 
 /// One delivery of a generation of deliveries.
@@ -75,6 +78,26 @@ impl Delivery {
     /// connection and subscription, and `cursor` in webhook payloads.
     async fn event_cursor(&self) -> String {
         domain::events::cursor_of(self.row().event_sequence)
+    }
+
+    /// The event delivered, so that a dead letter can be inspected without a second query
+    /// (same object as in the `events` connection); null once retention has pruned it.
+    async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
+        let db = ctx.data::<Db>()?;
+        let events = self
+            .siblings
+            .load("event".to_owned(), |rows| async move {
+                let sequences: Vec<i64> = rows.iter().map(|row| row.event_sequence).collect();
+                let records = domain::events::by_sequences(db, &sequences).await?;
+                let sequences: Vec<i64> = records.iter().map(|record| record.sequence).collect();
+                let events = EventGeneration::events(records.into_iter().map(Arc::new).collect());
+                Ok(sequences
+                    .into_iter()
+                    .zip(events)
+                    .collect::<HashMap<i64, Event>>())
+            })
+            .await?;
+        Ok(events.get(&self.row().event_sequence).cloned())
     }
 
     /// Where the delivery stands.
