@@ -123,7 +123,10 @@ struct Replica {
 }
 
 impl Replica {
-    async fn start(database_url: &str) -> Self {
+    /// Starts a replica whose target leases last `lease_secs`: short where a killed replica's
+    /// targets must be taken over quickly, longer where a renewal delayed by a loaded machine
+    /// must not let another replica resend.
+    async fn start(database_url: &str, lease_secs: u32) -> Self {
         let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_xieshang"))
             .arg("serve")
@@ -136,7 +139,7 @@ impl Replica {
             )
             .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
             .env("XIESHANG_ALLOW_PRIVATE_TARGETS", "on")
-            .env("XIESHANG_DISPATCH_LEASE_SECS", "2")
+            .env("XIESHANG_DISPATCH_LEASE_SECS", lease_secs.to_string())
             .env("XIESHANG_DELIVERY_BACKOFF_MS", "100")
             .env("XIESHANG_NOTIFY_TIMEOUT_SECS", "5")
             .env("XIESHANG_LOG", "warn")
@@ -311,7 +314,7 @@ async fn a_sigkill_during_deliveries_loses_nothing_and_duplicates_keep_their_id(
     let province = token_for(Role::ProvinceStaff, "330000", None);
     let county = token_for(Role::CountyStaff, "330212", None);
 
-    let mut first = Replica::start(&test.url).await;
+    let mut first = Replica::start(&test.url, 2).await;
     create_webhook(&first, &province, hook).await;
     let before = outbox_sequences(&test).await;
     for index in 0..20 {
@@ -330,7 +333,7 @@ async fn a_sigkill_during_deliveries_loses_nothing_and_duplicates_keep_their_id(
         "the kill came after every delivery ({delivered_before_kill}); the test proves nothing"
     );
 
-    let second = Replica::start(&test.url).await;
+    let second = Replica::start(&test.url, 2).await;
     for index in 20..30 {
         propose(&second, &county, &format!("议题 {index}")).await;
     }
@@ -407,8 +410,8 @@ async fn two_replicas_share_live_events_and_never_deliver_a_target_out_of_order(
     let province = token_for(Role::ProvinceStaff, "330000", None);
     let county = token_for(Role::CountyStaff, "330212", None);
 
-    let a = Replica::start(&test.url).await;
-    let b = Replica::start(&test.url).await;
+    let a = Replica::start(&test.url, 15).await;
+    let b = Replica::start(&test.url, 15).await;
     create_webhook(&a, &province, hook).await;
     let before = outbox_sequences(&test).await;
     let last = before.last().copied().unwrap_or(0);
