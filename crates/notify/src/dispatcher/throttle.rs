@@ -1,9 +1,10 @@
 //! The robot rate limit: at most `limit` messages per sliding `window` and target.
 //!
-//! Kept in memory: a target is worked by one process at a time (its lease), so this process's
-//! window is the target's window. When a target moves to another replica the new holder starts
-//! with an empty window; the robot's own rate-limit answer (a retryable failure) covers that
-//! rare overlap.
+//! Kept in memory: a target is worked by one process at a time (its lease), so with one replica
+//! this window is the target's window. Leases are given back after every round, so with N
+//! replicas a robot target can move between them and receive up to N × `limit` messages per
+//! window; the robot's own rate-limit answer is then a retryable failure (retried after a
+//! minute), so nothing is lost, but the limit is per replica, not global.
 
 use std::{
     collections::{HashMap, VecDeque},
