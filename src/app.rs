@@ -66,6 +66,8 @@ pub struct RouterOptions {
     pub trusted_proxies: Vec<IpAddr>,
     /// Public topics (`submitPublicTopic`) one client address may submit per hour.
     pub public_topics_per_hour: u32,
+    /// Limits of GraphQL WebSockets (`/graphql/ws`).
+    pub websocket: ws::WebSocketLimits,
 }
 
 impl Default for RouterOptions {
@@ -75,6 +77,7 @@ impl Default for RouterOptions {
             request_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             public_topics_per_hour: 5,
+            websocket: ws::WebSocketLimits::default(),
         }
     }
 }
@@ -212,6 +215,12 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .layer(Extension(Arc::new(PublicSubmissions {
             limiter: RateLimiter::new(options.public_topics_per_hour, Duration::from_secs(3600)),
             trusted_proxies: options.trusted_proxies.clone(),
+        })))
+        .layer(Extension(Arc::new(ws::WebSocketSettings {
+            limits: options.websocket.clone(),
+            sockets: Arc::default(),
+            trusted_proxies: options.trusted_proxies.clone(),
+            request_timeout: options.request_timeout,
         })))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

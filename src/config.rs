@@ -64,6 +64,12 @@ pub struct ServerConfig {
     /// `XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES` (default 4): the yearly quotas statistics
     /// measure compliance against ("6+X", "4+X").
     pub quotas: domain::statistics::Quotas,
+    /// `XIESHANG_WS_INIT_TIMEOUT_SECS` (default 10), `XIESHANG_WS_MAX_MESSAGE_BYTES` (default
+    /// 65536), `XIESHANG_WS_MAX_OPERATIONS` (default 20),
+    /// `XIESHANG_WS_MAX_CONNECTIONS_PER_CLIENT` (default 10) and
+    /// `XIESHANG_WS_PING_INTERVAL_SECS` (default 30), `XIESHANG_WS_REPLAY_EVENTS_PER_SECOND`
+    /// (default 500): the limits of GraphQL WebSockets.
+    pub websocket: crate::http::ws::WebSocketLimits,
 }
 
 impl ServerConfig {
@@ -93,8 +99,48 @@ impl ServerConfig {
                 county_main_consultations: parse("XIESHANG_QUOTA_COUNTY_MAIN_CONSULTATIONS", 6)?,
                 lounge_planned_activities: parse("XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES", 4)?,
             },
+            websocket: websocket_limits()?,
         })
     }
+}
+
+/// The WebSocket limits; each must be at least 1 (a zero would refuse every socket).
+fn websocket_limits() -> Result<crate::http::ws::WebSocketLimits, ConfigError> {
+    let defaults = crate::http::ws::WebSocketLimits::default();
+    let count = |variable, default: usize| -> Result<usize, ConfigError> {
+        let value = within(variable, default as u64, 1..=1_000_000)?;
+        usize::try_from(value).map_err(|_| ConfigError {
+            variable,
+            message: format!("{value} is too large"),
+        })
+    };
+    Ok(crate::http::ws::WebSocketLimits {
+        init_timeout: Duration::from_secs(within(
+            "XIESHANG_WS_INIT_TIMEOUT_SECS",
+            defaults.init_timeout.as_secs(),
+            1..=3600,
+        )?),
+        max_message_bytes: within(
+            "XIESHANG_WS_MAX_MESSAGE_BYTES",
+            defaults.max_message_bytes as u64,
+            1024..=16 * 1024 * 1024,
+        )? as usize,
+        max_operations: count("XIESHANG_WS_MAX_OPERATIONS", defaults.max_operations)?,
+        max_connections_per_client: count(
+            "XIESHANG_WS_MAX_CONNECTIONS_PER_CLIENT",
+            defaults.max_connections_per_client,
+        )?,
+        ping_interval: Duration::from_secs(within(
+            "XIESHANG_WS_PING_INTERVAL_SECS",
+            defaults.ping_interval.as_secs(),
+            1..=3600,
+        )?),
+        replay_per_second: within(
+            "XIESHANG_WS_REPLAY_EVENTS_PER_SECOND",
+            u64::from(defaults.replay_per_second),
+            1..=1_000_000,
+        )? as u32,
+    })
 }
 
 /// How session updates reach integrators: event retention, the outbox dispatcher and its

@@ -55,9 +55,11 @@ pub async fn serve(
         request_timeout: server.request_timeout,
         trusted_proxies: server.trusted_proxies.clone(),
         public_topics_per_hour: server.public_topics_per_hour,
+        websocket: server.websocket.clone(),
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),
+        replay_per_second: Some(server.websocket.replay_per_second),
         ..FeedOptions::default()
     });
     let dispatcher = Dispatcher::start(

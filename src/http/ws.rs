@@ -15,9 +15,22 @@
 //!
 //! axum's graceful shutdown drains HTTP requests but not upgraded connections, so each socket
 //! also watches the server's shutdown signal and closes with 1001 (going away).
+//!
+//! Limits ([`WebSocketLimits`], each with a setting): `connection_init` within 10 s (else close
+//! 4408), messages up to 64 KiB (else close 1009), at most 20 operations running on a socket
+//! (else an `error` message coded `TOO_MANY_OPERATIONS` for the new one), at most 10 sockets
+//! per client address (else HTTP 429 before the upgrade), a ping every 30 s (a socket silent
+//! for two intervals is closed with 1011), and the request timeout for queries and mutations
+//! (not subscriptions) sent over the socket (error coded `REQUEST_TIMEOUT`).
+
+mod guard;
+mod limits;
+mod timed;
+
+pub use limits::{ClientSockets, WebSocketLimits};
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     sync::{
         Arc,
         atomic::{AtomicBool, Ordering},
@@ -25,7 +38,10 @@ use std::{
     time::{Duration, SystemTime, UNIX_EPOCH},
 };
 
-use async_graphql::{Data, http::ALL_WEBSOCKET_PROTOCOLS};
+use async_graphql::{
+    Data,
+    http::{ALL_WEBSOCKET_PROTOCOLS, WebSocketProtocols},
+};
 use async_graphql_axum::{GraphQLProtocol, GraphQLWebSocket};
 use axum::{
     Extension,
@@ -33,8 +49,8 @@ use axum::{
         ConnectInfo, State, WebSocketUpgrade,
         ws::{CloseFrame, Message, WebSocket},
     },
-    http::{HeaderMap, HeaderValue, header::AUTHORIZATION},
-    response::Response,
+    http::{HeaderMap, HeaderValue, StatusCode, header::AUTHORIZATION},
+    response::{IntoResponse, Response},
 };
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::{Mutex, oneshot};
@@ -42,7 +58,23 @@ use tokio::sync::{Mutex, oneshot};
 use crate::{
     app::{AppState, PublicSubmissions},
     auth,
+    client::client_address,
 };
+
+use guard::SocketWatch;
+use limits::{INIT_TIMEOUT, KEEPALIVE_TIMEOUT};
+use timed::TimedSchema;
+
+/// The WebSocket limits with the per-client socket count and what is needed to find the
+/// client's address; one per router.
+#[derive(Debug)]
+pub(crate) struct WebSocketSettings {
+    pub(crate) limits: WebSocketLimits,
+    pub(crate) sockets: Arc<ClientSockets>,
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    /// The router's request timeout, applied to queries and mutations on a socket.
+    pub(crate) request_timeout: Duration,
+}
 
 /// Close code for a connection whose server is going away (shutdown).
 const GOING_AWAY: u16 = 1001;
@@ -53,26 +85,84 @@ const PROTOCOL_ERROR: u16 = 1002;
 const FORBIDDEN: u16 = 4403;
 
 /// Upgrades to a GraphQL WebSocket; a request without a supported subprotocol is refused with
-/// 400 by the [`GraphQLProtocol`] extractor.
+/// 400 by the [`GraphQLProtocol`] extractor, a client that already has its share of sockets
+/// open with 429.
 pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
+    Extension(settings): Extension<Arc<WebSocketSettings>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
     let peer = peer.map(|Extension(ConnectInfo(address))| address.ip());
+    let client = client_address(peer, &headers, &settings.trusted_proxies);
+    let limits = &settings.limits;
+    let Some(place) = settings
+        .sockets
+        .open(client, limits.max_connections_per_client)
+    else {
+        return too_many_sockets(limits.max_connections_per_client);
+    };
     let gate = public.gate(peer, &headers);
+    let executor = TimedSchema::new(state.schema().clone(), settings.request_timeout);
+    let limits = limits.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| serve(socket, state, protocol, headers, gate))
+        .max_message_size(limits.max_message_bytes)
+        .max_frame_size(limits.max_message_bytes)
+        .on_upgrade(move |socket| async move {
+            let _place = place;
+            serve(socket, state, executor, limits, protocol, headers, gate).await;
+        })
 }
 
-/// Runs one connection until the client leaves, its token expires or the server shuts down.
+/// The subprotocol the upgrade chose, as [`GraphQLProtocol`] chose it (its field is private):
+/// the first one offered that async-graphql speaks.
+fn protocol_of(headers: &HeaderMap) -> WebSocketProtocols {
+    headers
+        .get(axum::http::header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|offered| {
+            offered
+                .split(',')
+                .find_map(|name| name.trim().parse::<WebSocketProtocols>().ok())
+        })
+        .unwrap_or(WebSocketProtocols::GraphQLWS)
+}
+
+/// HTTP 429 for a client over its socket limit, before any upgrade.
+fn too_many_sockets(limit: usize) -> Response {
+    let body = serde_json::json!({ "errors": [{
+        "message": format!("this client already has {limit} WebSockets open; close one first"),
+        "extensions": { "code": "RATE_LIMITED", "retryAfter": RETRY_SOCKET_AFTER_SECS },
+    }]});
+    (
+        StatusCode::TOO_MANY_REQUESTS,
+        [
+            (axum::http::header::CONTENT_TYPE, "application/json"),
+            (
+                axum::http::header::RETRY_AFTER,
+                RETRY_SOCKET_AFTER_HEADER,
+            ),
+        ],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+/// When a client refused for too many sockets may try again.
+const RETRY_SOCKET_AFTER_SECS: u64 = 10;
+const RETRY_SOCKET_AFTER_HEADER: &str = "10";
+
+/// Runs one connection until the client leaves, its token expires, it breaks a limit or the
+/// server shuts down.
 async fn serve(
     socket: WebSocket,
     state: AppState,
+    executor: TimedSchema,
+    limits: WebSocketLimits,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
     gate: graphql::PublicSubmissionGate,
@@ -82,10 +172,13 @@ async fn serve(
     let (sink, stream) = socket.split();
     // Shared so that a close frame can still be sent after the connection future is dropped.
     let sink = Arc::new(Mutex::new(sink));
+    let watch = SocketWatch::new(protocol_of(&headers), limits.max_operations);
     let refused = Arc::new(AtomicBool::new(false));
+    let incoming = guard::guard(stream, Arc::clone(&watch), Arc::clone(&sink));
     let outgoing = futures_util::sink::unfold(
-        (Arc::clone(&sink), Arc::clone(&refused)),
-        |(sink, refused), message: Message| async move {
+        (Arc::clone(&sink), Arc::clone(&refused), Arc::clone(&watch)),
+        |(sink, refused, watch), message: Message| async move {
+            watch.observe_outgoing(&message);
             let message = match message {
                 Message::Close(Some(frame))
                     if frame.code == PROTOCOL_ERROR && refused.load(Ordering::Relaxed) =>
@@ -98,7 +191,7 @@ async fn serve(
                 other => other,
             };
             sink.lock().await.send(message).await?;
-            Ok::<_, axum::Error>((sink, refused))
+            Ok::<_, axum::Error>((sink, refused, watch))
         },
     );
     // Set once `connection_init` accepts a token; dropped unsent for anonymous or refused
@@ -117,12 +210,13 @@ async fn serve(
             Ok(data)
         }
     };
-    let connection =
-        GraphQLWebSocket::new_with_pair(outgoing, stream, state.schema().clone(), protocol)
-            .on_connection_init(on_init)
-            .serve();
+    let connection = GraphQLWebSocket::new_with_pair(outgoing, incoming, executor, protocol)
+        .on_connection_init(on_init)
+        .serve();
     let close = tokio::select! {
-        () = connection => None,
+        () = connection => watch.take_close(),
+        frame = init_deadline(&watch, limits.init_timeout) => Some(frame),
+        frame = keepalive(&watch, &sink, limits.ping_interval) => Some(frame),
         () = token_expiry(expires_rx) => Some(CloseFrame {
             code: FORBIDDEN,
             reason: "token expired".into(),
@@ -136,6 +230,39 @@ async fn serve(
         let mut sink = sink.lock().await;
         let _ = sink.send(Message::Close(Some(frame))).await;
         let _ = sink.close().await;
+    }
+}
+
+/// Resolves with close code 4408 when the client has not sent `connection_init` within
+/// `timeout`; never, once it has.
+async fn init_deadline(watch: &SocketWatch, timeout: Duration) -> CloseFrame {
+    tokio::time::sleep(timeout).await;
+    if watch.initialised() {
+        std::future::pending::<()>().await;
+    }
+    CloseFrame {
+        code: INIT_TIMEOUT,
+        reason: "connection_init not received in time".into(),
+    }
+}
+
+/// Pings the client every `interval`; resolves with close code 1011 once nothing (not even a
+/// pong) has arrived for two intervals. Browsers and WebSocket libraries answer pings without
+/// the application's help, so only a dead peer or a stalled reader is cut off.
+async fn keepalive<S>(watch: &SocketWatch, sink: &Mutex<S>, interval: Duration) -> CloseFrame
+where
+    S: futures_util::Sink<Message> + Unpin,
+{
+    let mut ticks = tokio::time::interval_at(tokio::time::Instant::now() + interval, interval);
+    loop {
+        ticks.tick().await;
+        if watch.last_heard().elapsed() >= interval.saturating_mul(2) {
+            return CloseFrame {
+                code: KEEPALIVE_TIMEOUT,
+                reason: "keepalive timeout".into(),
+            };
+        }
+        let _ = sink.lock().await.send(Message::Ping(Default::default())).await;
     }
 }
 

@@ -11,10 +11,14 @@
 //! [`EventFeed::tail`] turns the broadcast into a gap-free stream for one reader: replay from
 //! the outbox after a cursor, then live, with no gap and no duplicate at the seam.
 
+mod pacer;
+
 use std::{collections::VecDeque, sync::Arc, time::Duration};
 
 use sea_orm::sqlx::{self, postgres::PgListener};
 use tokio::sync::{Notify, broadcast, watch};
+
+use pacer::ReplayPacer;
 
 use crate::{
     Actor, Db, DomainError, Engine, Principal,
@@ -40,6 +44,9 @@ pub struct FeedOptions {
     pub retention: Option<Duration>,
     /// How often retention runs.
     pub prune_interval: Duration,
+    /// Events one subscription replays per second at most while it catches up from a cursor
+    /// (`None`: as fast as the client reads).
+    pub replay_per_second: Option<u32>,
 }
 
 impl Default for FeedOptions {
@@ -50,6 +57,7 @@ impl Default for FeedOptions {
             capacity: 1024,
             retention: Some(Duration::from_secs(90 * 24 * 3600)),
             prune_interval: Duration::from_secs(3600),
+            replay_per_second: Some(500),
         }
     }
 }
@@ -68,6 +76,7 @@ struct Inner {
     latest: watch::Receiver<i64>,
     stop: watch::Sender<bool>,
     batch: u64,
+    replay_per_second: Option<u32>,
 }
 
 impl Drop for Inner {
@@ -106,6 +115,7 @@ impl EventFeed {
                 latest,
                 stop,
                 batch: options.batch.clamp(1, 1_000),
+                replay_per_second: options.replay_per_second,
             }),
         }
     }
@@ -163,6 +173,7 @@ impl EventFeed {
             catching_up,
             pending: VecDeque::new(),
             batch: self.inner.batch,
+            pacer: ReplayPacer::new(self.inner.replay_per_second),
         })
     }
 }
@@ -185,6 +196,7 @@ pub struct Tail {
     catching_up: bool,
     pending: VecDeque<Arc<EventRecord>>,
     batch: u64,
+    pacer: ReplayPacer,
 }
 
 impl Tail {
@@ -226,6 +238,7 @@ impl Tail {
     /// first: every event up to it is committed, so the page (a later snapshot) holds every
     /// matching one up to it, and a short page means the reader is level with the log.
     async fn catch_up(&mut self) -> Result<(), DomainError> {
+        tokio::time::sleep(self.pacer.wait(tokio::time::Instant::now())).await;
         let (oldest, newest) = events::bounds(&self.db).await?.unwrap_or((1, 0));
         if self.examined + 1 < oldest {
             return Err(DomainError::CursorExpired { oldest });
@@ -238,6 +251,8 @@ impl Tail {
             self.batch,
         )
         .await?;
+        self.pacer
+            .replayed(tokio::time::Instant::now(), page.len());
         let full = page.len() as u64 == self.batch;
         if let Some(last) = page.last() {
             self.examined = last.sequence;

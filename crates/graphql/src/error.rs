@@ -18,6 +18,8 @@ pub enum ErrorCode {
     ServiceBusy,
     /// An event cursor older than the retained event log: resuming from it would skip events.
     EventCursorExpired,
+    /// The operation ran longer than the request timeout and was stopped.
+    RequestTimeout,
     /// A bug or an outage; details are logged, clients see a generic message.
     Internal,
 }
@@ -32,6 +34,7 @@ impl ErrorCode {
             ErrorCode::RateLimited => "RATE_LIMITED",
             ErrorCode::ServiceBusy => "SERVICE_BUSY",
             ErrorCode::EventCursorExpired => "EVENT_CURSOR_EXPIRED",
+            ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
         }
     }
