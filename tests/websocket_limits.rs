@@ -56,9 +56,14 @@ impl Server {
             websocket: limits,
             ..RouterOptions::default()
         };
-        let task = tokio::spawn(xieshang::server::run(listener, state, options, async move {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(xieshang::server::run(
+            listener,
+            state,
+            options,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         Self {
             address,
             stop: Some(stop),
@@ -343,7 +348,11 @@ async fn silent_upgrade(address: SocketAddr) -> TcpStream {
         stream.read_exact(&mut byte).await.expect("a response");
         head.push(byte[0]);
     }
-    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    assert!(
+        head.starts_with(b"HTTP/1.1 101"),
+        "{}",
+        String::from_utf8_lossy(&head)
+    );
     stream
 }
 

@@ -142,10 +142,7 @@ fn too_many_sockets(limit: usize) -> Response {
         StatusCode::TOO_MANY_REQUESTS,
         [
             (axum::http::header::CONTENT_TYPE, "application/json"),
-            (
-                axum::http::header::RETRY_AFTER,
-                RETRY_SOCKET_AFTER_HEADER,
-            ),
+            (axum::http::header::RETRY_AFTER, RETRY_SOCKET_AFTER_HEADER),
         ],
         body.to_string(),
     )
@@ -262,7 +259,11 @@ where
                 reason: "keepalive timeout".into(),
             };
         }
-        let _ = sink.lock().await.send(Message::Ping(Default::default())).await;
+        let _ = sink
+            .lock()
+            .await
+            .send(Message::Ping(Default::default()))
+            .await;
     }
 }
 

@@ -251,8 +251,7 @@ impl Tail {
             self.batch,
         )
         .await?;
-        self.pacer
-            .replayed(tokio::time::Instant::now(), page.len());
+        self.pacer.replayed(tokio::time::Instant::now(), page.len());
         let full = page.len() as u64 == self.batch;
         if let Some(last) = page.last() {
             self.examined = last.sequence;

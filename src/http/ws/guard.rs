@@ -80,7 +80,10 @@ impl SocketWatch {
     /// How many operations are running.
     #[cfg(test)]
     fn running(&self) -> usize {
-        self.running.lock().map(|running| running.len()).unwrap_or(0)
+        self.running
+            .lock()
+            .map(|running| running.len())
+            .unwrap_or(0)
     }
 
     /// Notes a message the server sends: `complete` ends an operation.
@@ -236,7 +239,10 @@ mod tests {
         };
         let reply: serde_json::Value = serde_json::from_str(&reply).expect("JSON");
         assert_eq!(reply["id"], "c");
-        assert_eq!(reply["payload"][0]["extensions"]["code"], TOO_MANY_OPERATIONS);
+        assert_eq!(
+            reply["payload"][0]["extensions"]["code"],
+            TOO_MANY_OPERATIONS
+        );
         watch.observe_outgoing(&text(serde_json::json!({"type": "complete", "id": "a"})));
         assert_eq!(watch.running(), 1);
         assert!(matches!(

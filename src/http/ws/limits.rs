@@ -12,7 +12,6 @@ use std::{
     time::Duration,
 };
 
-
 /// The WebSocket settings (`XIESHANG_WS_*`, see `crate::config::ServerConfig`).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct WebSocketLimits {

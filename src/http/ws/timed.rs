@@ -139,14 +139,17 @@ mod tests {
 
         // Resume from a cursor taken before the proposal, so the event is replayed whatever
         // the timing.
-        let before = domain::events::latest_sequence(&db).await.expect("a sequence");
+        let before = domain::events::latest_sequence(&db)
+            .await
+            .expect("a sequence");
         domain::write::consultations::propose(&db, &actor, proposal("330212"))
             .await
             .expect("a proposal");
-        let request = Request::new("subscription($after: String) { events(after: $after) { type } }")
-            .variables(async_graphql::Variables::from_json(serde_json::json!({
-                "after": domain::events::cursor_of(before),
-            })));
+        let request =
+            Request::new("subscription($after: String) { events(after: $after) { type } }")
+                .variables(async_graphql::Variables::from_json(serde_json::json!({
+                    "after": domain::events::cursor_of(before),
+                })));
         let mut events = timed.execute_stream(request, Some(Arc::clone(&data)));
         let next = events.next();
         let response = tokio::time::timeout(Duration::from_secs(30), next)
