@@ -66,11 +66,15 @@ pub fn public_sentiment_report_statuses() -> Vec<SentimentReportStatus> {
         .collect()
 }
 
-/// Who may see the record an event records, in the state its snapshot records (`status`). A
-/// consultation or sentiment report snapshot without a readable status is treated as not
-/// public (fail closed); other records are public.
+/// Who may see the record an event records, in the state its snapshot records (`status`).
+/// Every consultation and sentiment report snapshot this service writes carries its status; a
+/// status it does not know is treated as not public (fail closed), and a snapshot without one
+/// records no state to hide. Other records are public.
 pub fn of_event(entity_type: &str, snapshot: &serde_json::Value) -> Audience {
-    let status = snapshot.get("status").and_then(serde_json::Value::as_str);
+    let Some(status) = snapshot.get("status") else {
+        return Audience::Public;
+    };
+    let status = status.as_str();
     match entity_type {
         "Consultation" => ConsultationStatus::ALL
             .iter()
@@ -211,7 +215,11 @@ mod tests {
             of_event("Consultation", &json!({"status": "PROPOSED"})),
             Audience::Public
         );
-        assert_eq!(of_event("Consultation", &json!({})), Audience::Staff);
+        assert_eq!(
+            of_event("Consultation", &json!({"status": "UNHEARD_OF"})),
+            Audience::Staff
+        );
+        assert_eq!(of_event("Consultation", &json!({})), Audience::Public);
         assert_eq!(of_event("Lounge", &json!({"status": "DRAFT"})), Audience::Public);
     }
 
