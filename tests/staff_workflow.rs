@@ -316,7 +316,7 @@ async fn the_public_submits_topics_within_a_budget_and_only_staff_see_who_sent_t
     let first = submit_from(&app, "203.0.113.5").await;
     assert!(user_errors(&first, "submitPublicTopic").is_empty());
     let consultation = &first["data"]["submitPublicTopic"]["consultation"];
-    assert_eq!(consultation["status"], "PROPOSED");
+    assert_eq!(consultation["status"], "SUBMITTED");
     assert_eq!(consultation["topicSource"], "PUBLIC");
     assert_eq!(
         consultation["submitter"],

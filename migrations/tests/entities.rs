@@ -341,6 +341,9 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
         cancel_reason: Some("测试".into()),
         submitter_name: Some("李四".into()),
         submitter_contact: Some("13900000000".into()),
+        receipt_hash: Some("ab".repeat(32)),
+        decided_at: Some(at(4, 10)),
+        rejection_reason: Some("重复".into()),
         version: 3,
         created_at: at(4, 9),
         updated_at: at(5, 9),
@@ -440,6 +443,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
         snapshot: "{}".into(),
         actor: "staff".into(),
         occurred_at: at(6, 9),
+        restricted: true,
     }, unset: []);
     roundtrip!(db, event_region, event_region::Model {
         event_sequence: event.sequence,

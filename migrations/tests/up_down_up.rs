@@ -366,6 +366,7 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
         false,
     ),
     ("deliveries", "idx_deliveries_status_next_attempt_at", false),
+    ("consultations", "idx_consultations_receipt_hash", true),
 ];
 
 /// Tables whose primary key is `id BIGINT` auto-increment.

@@ -63,7 +63,7 @@ pub struct Principal {
     pub region_id: i64,
     /// Its GB/T 2260 code.
     pub region_code: String,
-    /// The member the caller is, for the MEMBER role.
+    /// The member the caller is; always `None` for roles other than MEMBER.
     pub member_id: Option<i64>,
     /// Ids of the caller's region and every region below it.
     pub scope: Arc<HashSet<i64>>,
@@ -119,25 +119,28 @@ impl Actor {
 
     /// Whether this caller may see DRAFT sentiment reports (社情民意信息) of the committee with
     /// the given region id: staff in scope (authors see their own drafts through
-    /// [`Actor::member_id`]).
+    /// [`Actor::member_id`]). The rule is [`crate::visibility`]'s.
     pub fn sees_drafts_of(&self, region_id: i64) -> bool {
-        self.is_staff_covering(region_id)
+        crate::visibility::may_see(
+            self.principal(),
+            crate::visibility::Audience::StaffAndAuthors,
+            &[region_id],
+            false,
+        )
     }
 
     /// The committees (region ids) whose DRAFT sentiment reports this caller may see, for list
     /// queries; agrees with [`Actor::sees_drafts_of`].
     pub fn draft_regions(&self) -> Vec<i64> {
-        match self.principal() {
-            Some(principal) if principal.role.is_staff() => {
-                principal.scope.iter().copied().collect()
-            }
-            _ => Vec::new(),
-        }
+        crate::visibility::staff_regions(self)
     }
 
-    /// The member this caller is, for the MEMBER role.
+    /// The member this caller is: only for the MEMBER role. A staff or integrator token that
+    /// carries a `member` claim never acts as that member.
     pub fn member_id(&self) -> Option<i64> {
-        self.principal().and_then(|principal| principal.member_id)
+        self.principal()
+            .filter(|principal| principal.role == Role::Member)
+            .and_then(|principal| principal.member_id)
     }
 }
 

@@ -11,7 +11,8 @@ use crate::{Db, DomainError, Principal, Role, regions};
 /// The principal a token describes. The scope is the region's subtree for every role: county
 /// staff get their county, city staff the city and its counties, province staff the whole
 /// province. An unknown region, a MEMBER without a member id, or a member id that does not exist
-/// is an error.
+/// is an error. A `member` claim on a token of any other role is ignored: only MEMBER tokens act
+/// as a member.
 pub async fn principal(
     db: &Db,
     subject: &str,
@@ -32,7 +33,8 @@ pub async fn principal(
             }
             Some(id)
         }
-        _ => member_id,
+        // Only the MEMBER role acts as a member: a `member` claim on any other token is ignored.
+        _ => None,
     };
     let scope: Vec<i64> = region_closure::Entity::find()
         .select_only()

@@ -18,7 +18,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     delivery,
     enums::{DeliveryStatus, EventType},
-    event, event_region, notification_target, region_closure,
+    event, event_region, notification_target, region_closure, sentiment_report_author,
 };
 use sea_orm::{
     ColumnTrait, Condition, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
@@ -26,7 +26,10 @@ use sea_orm::{
     sea_query::{Alias, Expr, ExprTrait, Query},
 };
 
-use crate::{Actor, Db, DomainError, Principal, regions};
+use crate::{
+    Actor, Db, DomainError, Principal, regions,
+    visibility::{self, Audience, Viewer},
+};
 
 /// The opaque cursor of the event with `sequence`.
 pub fn cursor_of(sequence: i64) -> String {
@@ -74,6 +77,9 @@ pub struct EventRecord {
     pub actor: String,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+    /// Whether the record, in the state the event records, is not public (stored when the event
+    /// was appended, from [`crate::visibility::of_event`]).
+    pub restricted: bool,
 }
 
 impl EventRecord {
@@ -87,11 +93,104 @@ impl EventRecord {
         global_id(&self.entity_type, self.entity_id)
     }
 
-    /// Whether the caller may see this event: an authenticated caller whose scope covers at
-    /// least one of the committees it touches.
-    pub fn visible_to(&self, principal: &Principal) -> bool {
-        self.region_ids.iter().any(|id| principal.covers(*id))
+    /// Who may see the record in the state this event records ([`crate::visibility`]). An event
+    /// stored as restricted is never public, whatever its snapshot says.
+    pub fn audience(&self) -> Audience {
+        match visibility::of_event(&self.entity_type, &self.snapshot) {
+            Audience::Public if self.restricted => Audience::Staff,
+            _ if !self.restricted => Audience::Public,
+            audience => audience,
+        }
     }
+
+    /// Whether the caller may see this event: an authenticated caller whose scope covers at
+    /// least one of the committees it touches, and whom the read rules let see the record in
+    /// the state the event records (staff must then cover every committee the event touches).
+    /// `is_author` says whether the caller (a MEMBER) is an author of the record; see
+    /// [`EventRecord::needs_author_check`]. Agrees with the SQL of [`visible_condition`].
+    pub fn visible_to(&self, principal: &Principal, is_author: bool) -> bool {
+        self.region_ids.iter().any(|id| principal.covers(*id))
+            && visibility::may_see(
+                Some(principal),
+                self.audience(),
+                &self.region_ids,
+                is_author,
+            )
+    }
+
+    /// Whether [`EventRecord::visible_to`] depends on the caller being an author of the record:
+    /// a restricted sentiment report event read by a MEMBER.
+    pub fn needs_author_check(&self, principal: &Principal) -> bool {
+        self.audience() == Audience::StaffAndAuthors && Viewer::of(principal).member_id.is_some()
+    }
+}
+
+/// Whether the caller may see `event`, looking up authorship only when it matters (one
+/// statement for a restricted sentiment report event read by a MEMBER, none otherwise).
+pub async fn visible(db: &Db, principal: &Principal, event: &EventRecord) -> Result<bool, DomainError> {
+    let is_author = match Viewer::of(principal).member_id {
+        Some(member_id) if event.needs_author_check(principal) => {
+            sentiment_report_author::Entity::find()
+                .filter(sentiment_report_author::Column::ReportId.eq(event.entity_id))
+                .filter(sentiment_report_author::Column::MemberId.eq(member_id))
+                .count(db.reader())
+                .await?
+                > 0
+        }
+        _ => false,
+    };
+    Ok(event.visible_to(principal, is_author))
+}
+
+/// The events `viewer` may see, in SQL; agrees with [`EventRecord::visible_to`]: events touching
+/// a committee in the viewer's scope that are not restricted, or that are restricted and the
+/// viewer is staff covering every committee they touch, or (restricted sentiment report events)
+/// the viewer is a MEMBER among the report's authors.
+pub fn visible_condition(viewer: &Viewer) -> Condition {
+    let mut allowed = Condition::any().add(event::Column::Restricted.eq(false));
+    if viewer.role.is_staff() {
+        allowed = allowed.add(Expr::exists(regions_outside(viewer.region_id)).not());
+    }
+    if let Some(member_id) = viewer.member_id {
+        let authors = || Alias::new("sentiment_report_authors");
+        let mut authored = Query::select();
+        authored
+            .expr(Expr::val(1))
+            .from(authors())
+            .and_where(
+                Expr::col((authors(), Alias::new("report_id")))
+                    .equals((event::Entity, event::Column::EntityId)),
+            )
+            .and_where(Expr::col((authors(), Alias::new("member_id"))).eq(member_id));
+        allowed = allowed.add(
+            Condition::all()
+                .add(event::Column::EntityType.eq("SentimentReport"))
+                .add(Expr::exists(authored)),
+        );
+    }
+    Condition::all()
+        .add(touches(viewer.region_id, true))
+        .add(allowed)
+}
+
+/// The `event_regions` rows of the outer event outside the subtree of `region_id`.
+fn regions_outside(region_id: i64) -> sea_orm::sea_query::SelectStatement {
+    let regions = || Alias::new("event_regions");
+    let closure = || Alias::new("region_closure");
+    let mut subtree = Query::select();
+    subtree
+        .column((closure(), Alias::new("descendant_id")))
+        .from(closure())
+        .and_where(Expr::col((closure(), Alias::new("ancestor_id"))).eq(region_id));
+    let mut rows = Query::select();
+    rows.expr(Expr::val(1))
+        .from(regions())
+        .and_where(
+            Expr::col((regions(), Alias::new("event_sequence")))
+                .equals((event::Entity, event::Column::Sequence)),
+        )
+        .and_where(Expr::col((regions(), Alias::new("region_id"))).not_in_subquery(subtree));
+    rows
 }
 
 /// Which events a reader wants; the caller's scope is applied on top.
@@ -150,7 +249,7 @@ impl EventFilter {
     }
 
     /// Whether `event` passes the filter (the caller's scope is checked separately, with
-    /// [`EventRecord::visible_to`]); agrees with the SQL of [`list`].
+    /// [`visible`]); agrees with the SQL of [`list`].
     pub fn matches(&self, event: &EventRecord) -> bool {
         (self.types.is_empty() || self.types.contains(&event.event_type))
             && self
@@ -211,7 +310,7 @@ pub async fn list(
     let rows = event::Entity::find()
         .filter(event::Column::Sequence.gt(after))
         .filter(filter.condition())
-        .filter(touches(principal.region_id, true))
+        .filter(visible_condition(&Viewer::of(principal)))
         .order_by_asc(event::Column::Sequence)
         .limit(limit)
         .all(db.reader())
@@ -224,7 +323,7 @@ pub async fn count(db: &Db, actor: &Actor, filter: &EventFilter) -> Result<u64, 
     let principal = principal_of(actor)?;
     Ok(event::Entity::find()
         .filter(filter.condition())
-        .filter(touches(principal.region_id, true))
+        .filter(visible_condition(&Viewer::of(principal)))
         .count(db.reader())
         .await?)
 }
@@ -303,6 +402,7 @@ fn record(row: event::Model, region_ids: Vec<i64>) -> EventRecord {
         entity_id: row.entity_id,
         actor: row.actor,
         occurred_at: row.occurred_at,
+        restricted: row.restricted,
     }
 }
 

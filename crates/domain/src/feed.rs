@@ -219,7 +219,9 @@ impl Tail {
                 Ok(event) if event.sequence > self.examined + 1 => self.catching_up = true,
                 Ok(event) => {
                     self.examined = event.sequence;
-                    if self.filter.matches(&event) && event.visible_to(&self.principal) {
+                    if self.filter.matches(&event)
+                        && events::visible(&self.db, &self.principal, &event).await?
+                    {
                         return Ok(Some(event));
                     }
                 }

@@ -21,6 +21,7 @@ pub mod regions;
 pub mod seed;
 pub mod statistics;
 pub mod testing;
+pub mod visibility;
 pub mod write;
 
 pub use actor::{Actor, Principal, Role};

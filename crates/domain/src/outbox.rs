@@ -12,7 +12,7 @@ use sea_orm::{
     FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
 };
 
-use crate::DomainError;
+use crate::{DomainError, visibility::Audience};
 
 /// The advisory-lock key that serialises event appends on PostgreSQL ("xieshang" in ASCII).
 const OUTBOX_LOCK_KEY: i64 = 0x7869_6573_6861_6e67;
@@ -73,6 +73,8 @@ pub async fn append(
         .into_iter()
         .map(|row| row.code)
         .collect();
+    let restricted =
+        crate::visibility::of_event(event.entity_type, &event.snapshot) != Audience::Public;
     event::ActiveModel {
         sequence: Set(sequence),
         r#type: Set(event.event_type),
@@ -82,6 +84,7 @@ pub async fn append(
         snapshot: Set(event.snapshot.to_string()),
         actor: Set(event.actor),
         occurred_at: Set(Utc::now()),
+        restricted: Set(restricted),
     }
     .insert(transaction)
     .await?;

@@ -122,7 +122,7 @@ async fn listing_filters_by_type_region_and_the_callers_scope() {
     assert_eq!(
         everything
             .iter()
-            .filter(|event| event.visible_to(xihu_principal))
+            .filter(|event| event.visible_to(xihu_principal, false))
             .count(),
         2
     );

@@ -50,6 +50,15 @@ pub struct Model {
     /// How to reach the submitter of a public topic; personal data.
     #[sea_orm(column_type = "Text", nullable)]
     pub submitter_contact: Option<String>,
+    /// SHA-256 (hex) of the receipt code given to the submitter of a public topic; the code
+    /// itself is never stored.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub receipt_hash: Option<String>,
+    /// When staff accepted or rejected a public topic in moderation.
+    pub decided_at: Option<DateTime<Utc>>,
+    /// Why staff rejected a public topic.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub rejection_reason: Option<String>,
     /// Optimistic-concurrency version, starting at 0.
     pub version: i32,
     /// When the row was created.

@@ -198,6 +198,11 @@ db_enum! {
         Closed = "CLOSED",
         /// Cancelled before it was held.
         Cancelled = "CANCELLED",
+        /// A public topic (社会征题) waiting in the moderation queue; only staff in scope see it.
+        Submitted = "SUBMITTED",
+        /// A public topic that staff turned down in moderation (terminal); only staff in scope
+        /// see it.
+        Rejected = "REJECTED",
     }
 }
 

@@ -32,6 +32,9 @@ pub struct Model {
     pub actor: String,
     /// When it happened.
     pub occurred_at: DateTime<Utc>,
+    /// Whether the record, in the state the event records, is hidden from the public (a draft,
+    /// a public topic awaiting moderation or rejected); see `domain::visibility`.
+    pub restricted: bool,
 }
 
 /// Tables that reference `events`.

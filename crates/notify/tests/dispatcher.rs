@@ -732,3 +732,82 @@ async fn shutdown_finishes_the_send_in_flight_and_releases_the_lease() {
     assert_eq!(probe.sequences(url), sequences);
     next.shutdown().await;
 }
+
+/// Appends one event of `entity_type` in state `status` touching 鄞州区 (330212).
+async fn append_state(db: &Db, event_type: EventType, entity_type: &'static str, status: &str) -> i64 {
+    let region_ids = vec![region_id(db, "330212").await.expect("the region exists")];
+    let transaction = db.begin_write().await.expect("a transaction");
+    let sequence = outbox::append(
+        &transaction,
+        NewEvent {
+            event_type,
+            entity_type,
+            entity_id: 7,
+            region_ids,
+            snapshot: serde_json::json!({ "id": 7, "status": status, "title": "草稿标题" }),
+            actor: "COUNTY_STAFF:alice".to_owned(),
+        },
+    )
+    .await
+    .expect("event appended");
+    db.commit(transaction).await.expect("committed");
+    sequence
+}
+
+/// Issue 10, item 1a: a target is judged as an INTEGRATOR of its own region, whoever created
+/// it. Drafts and public topics in moderation never reach a webhook or a group robot, not even
+/// one that province staff created; their public states do.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn targets_never_receive_drafts_or_topics_in_moderation() {
+    let test = test_db().await;
+    let db = &test.db;
+    let robot = "memory://dingtalk-by-staff";
+    let webhook = "memory://webhook-yinzhou";
+    let robot_id = add_target(db, NotificationAdapter::Dingtalk, robot, &[], "330000").await;
+    notification_target::ActiveModel {
+        id: Set(robot_id),
+        created_by: Set("PROVINCE_STAFF:zhang".to_owned()),
+        ..Default::default()
+    }
+    .update(db.writer())
+    .await
+    .expect("created by staff");
+    let webhook_id = add_target(db, NotificationAdapter::Webhook, webhook, &[], "330212").await;
+    let probe = Probe::default();
+    let (handle, wake) = start(db, &probe, options("replica-a"));
+
+    let draft = append_state(db, EventType::SentimentReportDrafted, "SentimentReport", "DRAFT").await;
+    let sent = append_state(
+        db,
+        EventType::SentimentReportSubmitted,
+        "SentimentReport",
+        "SUBMITTED",
+    )
+    .await;
+    let queued = append_state(db, CREATED, "Consultation", "SUBMITTED").await;
+    let rejected = append_state(
+        db,
+        EventType::ConsultationStatusChanged,
+        "Consultation",
+        "REJECTED",
+    )
+    .await;
+    let accepted = append_state(
+        db,
+        EventType::ConsultationStatusChanged,
+        "Consultation",
+        "PROPOSED",
+    )
+    .await;
+    wake.send_replace(accepted);
+    settled(db, robot_id).await;
+    settled(db, webhook_id).await;
+    for url in [robot, webhook] {
+        let delivered = probe.sequences(url);
+        assert_eq!(delivered, vec![sent, accepted], "{url}");
+        for hidden in [draft, queued, rejected] {
+            assert!(!delivered.contains(&hidden), "{url} got {hidden}");
+        }
+    }
+    handle.shutdown().await;
+}

@@ -15,7 +15,7 @@ use sea_orm::{
 
 use super::{Direction, RegionScope, contains_text, parse_pages, per_region};
 use crate::{
-    Db, DomainError,
+    Actor, Db, DomainError, visibility,
     page::{self, Page, PageRequest, Window},
 };
 
@@ -43,6 +43,9 @@ pub struct ConsultationFilter {
     pub search: Option<String>,
     /// Hosted by this lounge.
     pub lounge_id: Option<i64>,
+    /// The committees (region ids) whose public topics in moderation (SUBMITTED, REJECTED) the
+    /// caller may see: [`crate::visibility::staff_regions`]. Empty: public statuses only.
+    pub moderation_regions: Vec<i64>,
 }
 
 /// What consultations are ordered by; missing times come last, ties are broken by id.
@@ -73,7 +76,18 @@ fn col(column: consultation::Column) -> Expr {
 }
 
 fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError> {
-    let mut select = consultation::Entity::find();
+    // Visibility ([`crate::visibility::consultation`]): public statuses, and topics in
+    // moderation only of the committees the caller may see them of.
+    let mut select = consultation::Entity::find().filter(
+        col(consultation::Column::Status)
+            .is_in(
+                visibility::public_consultation_statuses()
+                    .into_iter()
+                    .map(|status| status.as_str()),
+            )
+            .or(col(consultation::Column::RegionId)
+                .is_in(filter.moderation_regions.iter().copied())),
+    );
     if let Some(region) = filter.region {
         select =
             select.filter(region.condition((consultation::Entity, consultation::Column::RegionId)));
@@ -206,7 +220,19 @@ pub async fn pages_by_member(
     parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
 }
 
-/// The consultations with these ids.
+/// Whether `actor` may see `row` in its current state ([`crate::visibility::consultation`]): a
+/// public topic in moderation only to staff in scope.
+pub fn visible_to(actor: &Actor, row: &Consultation) -> bool {
+    visibility::may_see(
+        actor.principal(),
+        visibility::consultation(row.status),
+        &[row.region_id],
+        false,
+    )
+}
+
+/// The consultations with these ids, whatever their state: callers that show them check
+/// [`visible_to`] (or reach them through records only visible ones have).
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Consultation>, DomainError> {
     if ids.is_empty() {
         return Ok(HashMap::new());

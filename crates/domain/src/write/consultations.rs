@@ -381,12 +381,12 @@ pub async fn update(
     let current = load(&transaction, actor, id, expected_version).await?;
     if matches!(
         current.status,
-        ConsultationStatus::Closed | ConsultationStatus::Cancelled
+        ConsultationStatus::Closed | ConsultationStatus::Cancelled | ConsultationStatus::Rejected
     ) {
         return Err(DomainError::InvalidTransition {
             current: current.status.as_str().to_owned(),
             requested: "an update".to_owned(),
-            allowed: "none: closed and cancelled consultations are final".to_owned(),
+            allowed: "none: closed, cancelled and rejected consultations are final".to_owned(),
         });
     }
     let mut change = consultation::ActiveModel::from(current.clone());
@@ -422,7 +422,7 @@ pub async fn update(
 
 /// Reads the consultation inside the write transaction, checks the caller's scope and the
 /// version the client last saw.
-async fn load(
+pub(super) async fn load(
     transaction: &DatabaseTransaction,
     actor: &Actor,
     id: i64,
@@ -446,7 +446,7 @@ const VERSIONED: Versioned<consultation::Entity> = Versioned {
 };
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
-async fn save(
+pub(super) async fn save(
     transaction: &DatabaseTransaction,
     current: &Consultation,
     change: consultation::ActiveModel,
@@ -551,13 +551,16 @@ const PUBLIC_TOPIC: Field = Field {
     max_chars: 1_000,
 };
 
-/// Lands a public topic as PROPOSED with source PUBLIC, for staff to approve or cancel. Sizes
-/// are bounded tighter than staff input; the caller (the HTTP layer) rate-limits per client.
+/// Lands a public topic as SUBMITTED with source PUBLIC, in the moderation queue that only
+/// staff in scope see (`acceptPublicTopic` / `rejectPublicTopic`, see
+/// [`super::public_topics`]), and returns it with the submitter's receipt code (only its hash
+/// is stored). Sizes are bounded tighter than staff input; the caller (the HTTP layer)
+/// rate-limits per client.
 pub async fn submit_public_topic(
     db: &Db,
     actor: &Actor,
     input: PublicTopic,
-) -> Result<Consultation, DomainError> {
+) -> Result<super::public_topics::SubmittedTopic, DomainError> {
     let region = crate::regions::by_code(db, &input.region_code)
         .await
         .map_err(|_| DomainError::invalid("regionCode", "expected a six-digit region code"))?
@@ -571,6 +574,7 @@ pub async fn submit_public_topic(
     let topic = text(PUBLIC_TOPIC, &input.topic)?;
     let submitter_name = text(SUBMITTER_NAME, &input.submitter_name)?;
     let submitter_contact = text(SUBMITTER_CONTACT, &input.submitter_contact)?;
+    let receipt = super::public_topics::Receipt::new()?;
     let now = Utc::now();
     let transaction = db.begin_write().await?;
     let created = consultation::ActiveModel {
@@ -579,7 +583,8 @@ pub async fn submit_public_topic(
         topic: Set(topic),
         topic_source: Set(TopicSource::Public),
         kind: Set(ConsultationKind::Micro),
-        status: Set(ConsultationStatus::Proposed),
+        status: Set(ConsultationStatus::Submitted),
+        receipt_hash: Set(Some(receipt.hash.clone())),
         organizer_kind: Set(OrganizerKind::Committee),
         organizer_name: Set(format!("{}政协", region.name)),
         submitter_name: Set(Some(submitter_name)),
@@ -607,5 +612,8 @@ pub async fn submit_public_topic(
     )
     .await?;
     db.commit(transaction).await?;
-    Ok(created)
+    Ok(super::public_topics::SubmittedTopic {
+        consultation: created,
+        receipt_code: receipt.code,
+    })
 }

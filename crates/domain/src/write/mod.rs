@@ -6,6 +6,7 @@ pub mod consultations;
 pub mod lounges;
 pub mod members;
 pub mod notification_targets;
+pub mod public_topics;
 pub mod sentiment_reports;
 pub mod slot_requests;
 pub mod suggestions;

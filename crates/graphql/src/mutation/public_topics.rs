@@ -1,13 +1,18 @@
-//! `submitPublicTopic` (社会征题): topics from the public, open to anonymous callers.
+//! `submitPublicTopic` (社会征题): topics from the public, open to anonymous callers, and the
+//! moderation queue they land in: `acceptPublicTopic` and `rejectPublicTopic` (staff in scope).
 
 use std::sync::Arc;
 
-use async_graphql::{Context, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
 use domain::{
     Actor, Db,
-    write::consultations::{self as write, PublicTopic},
+    write::{
+        consultations::{self as write, PublicTopic},
+        public_topics as moderation,
+    },
 };
 
+use super::consultations::database_id;
 use super::user_error::{UserError, outcome};
 use crate::{ErrorCode, siblings::Siblings, types::consultation::Consultation};
 
@@ -34,10 +39,64 @@ pub struct SubmitPublicTopicInput {
 /// Result of `submitPublicTopic`.
 #[derive(SimpleObject)]
 pub struct SubmitPublicTopicPayload {
-    /// The topic as received (status PROPOSED, source PUBLIC); null when refused.
+    /// The topic as received: status SUBMITTED, source PUBLIC, waiting in the moderation queue.
+    /// Until staff accept it, it is not listed publicly and reaches no integrator or robot;
+    /// null when refused.
     pub consultation: Option<Consultation>,
+    /// The submitter's receipt code (128 random bits, shown only here, once; the service keeps
+    /// only its hash). Look the topic's progress up with `publicTopicReceipt(code:)`. Null when
+    /// refused.
+    pub receipt_code: Option<String>,
     /// Why it was refused; empty on success.
     pub user_errors: Vec<UserError>,
+}
+
+/// Input of `acceptPublicTopic`.
+#[derive(InputObject)]
+pub struct AcceptPublicTopicInput {
+    /// The public topic's global ID (a consultation with status SUBMITTED).
+    pub id: ID,
+    /// The `version` the client last saw; when given and stale, the change is refused with
+    /// `CONFLICT`.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history.
+    pub note: Option<String>,
+}
+
+/// Input of `rejectPublicTopic`.
+#[derive(InputObject)]
+pub struct RejectPublicTopicInput {
+    /// The public topic's global ID (a consultation with status SUBMITTED).
+    pub id: ID,
+    /// Why it is rejected (1–2,000 characters); the submitter sees it through the receipt.
+    pub reason: String,
+    /// The `version` the client last saw; when given and stale, the change is refused with
+    /// `CONFLICT`.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history (staff only).
+    pub note: Option<String>,
+}
+
+/// Result of `acceptPublicTopic`.
+#[derive(SimpleObject)]
+pub struct AcceptPublicTopicPayload {
+    /// The topic as changed (status PROPOSED); null when the change was refused.
+    pub consultation: Option<Consultation>,
+    /// Why the change was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Result of `rejectPublicTopic`.
+#[derive(SimpleObject)]
+pub struct RejectPublicTopicPayload {
+    /// The topic as changed (status REJECTED); null when the change was refused.
+    pub consultation: Option<Consultation>,
+    /// Why the change was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+fn wrap(row: write::Consultation) -> Consultation {
+    Consultation::new(0, Siblings::new(vec![row]))
 }
 
 /// Public submissions.
@@ -46,9 +105,12 @@ pub struct PublicTopicMutation;
 
 #[Object]
 impl PublicTopicMutation {
-    /// Submits a topic from the public (社会征题); no token needed. It lands as PROPOSED with
-    /// source PUBLIC for staff to approve or cancel. Each client address may submit a limited
-    /// number per hour; beyond that the request fails with `RATE_LIMITED`.
+    /// Submits a topic from the public (社会征题); no token needed. It lands as SUBMITTED with
+    /// source PUBLIC in the moderation queue, which only staff whose scope covers the committee
+    /// see: they accept it (`acceptPublicTopic`, → PROPOSED, from then on public) or reject it
+    /// (`rejectPublicTopic`, → REJECTED). The payload carries a receipt code for
+    /// `publicTopicReceipt`. Each client address may submit a limited number per hour; beyond
+    /// that the request fails with `RATE_LIMITED`.
     async fn submit_public_topic(
         &self,
         ctx: &Context<'_>,
@@ -74,8 +136,68 @@ impl PublicTopicMutation {
             )
             .await,
         )?;
+        let (consultation, receipt_code) = match row {
+            Some(submitted) => (
+                Some(wrap(submitted.consultation)),
+                Some(submitted.receipt_code),
+            ),
+            None => (None, None),
+        };
         Ok(SubmitPublicTopicPayload {
-            consultation: row.map(|row| Consultation::new(0, Siblings::new(vec![row]))),
+            consultation,
+            receipt_code,
+            user_errors,
+        })
+    }
+
+    /// Accepts a public topic from the moderation queue: SUBMITTED → PROPOSED. Staff whose
+    /// scope covers the committee only. From then on the topic is listed publicly and goes
+    /// through the ordinary lifecycle; integrators and robots first see it with
+    /// CONSULTATION_STATUS_CHANGED (status PROPOSED).
+    async fn accept_public_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which topic.")] input: AcceptPublicTopicInput,
+    ) -> Result<AcceptPublicTopicPayload> {
+        let id = database_id(&input.id, "Consultation")?;
+        let (row, user_errors) = outcome(
+            moderation::accept(
+                ctx.data::<Db>()?,
+                ctx.data::<Actor>()?,
+                id,
+                input.expected_version,
+                input.note,
+            )
+            .await,
+        )?;
+        Ok(AcceptPublicTopicPayload {
+            consultation: row.map(wrap),
+            user_errors,
+        })
+    }
+
+    /// Rejects a public topic from the moderation queue, with a reason: SUBMITTED → REJECTED
+    /// (final). Staff whose scope covers the committee only. The topic stays visible to them
+    /// alone; its submitter sees the status and the reason through the receipt.
+    async fn reject_public_topic(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Which topic, and why it is rejected.")] input: RejectPublicTopicInput,
+    ) -> Result<RejectPublicTopicPayload> {
+        let id = database_id(&input.id, "Consultation")?;
+        let (row, user_errors) = outcome(
+            moderation::reject(
+                ctx.data::<Db>()?,
+                ctx.data::<Actor>()?,
+                id,
+                input.expected_version,
+                input.reason,
+                input.note,
+            )
+            .await,
+        )?;
+        Ok(RejectPublicTopicPayload {
+            consultation: row.map(wrap),
             user_errors,
         })
     }

@@ -37,7 +37,8 @@ impl ConsultationQuery {
     ) -> Result<ConsultationConnection> {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
-        let filter = ConsultationFilter::resolve(filter, db)
+        let actor = ctx.data::<domain::Actor>()?;
+        let filter = ConsultationFilter::resolve(filter, db, actor)
             .await
             .map_err(|error| domain_error(&error))?;
         let order = order_by.map(Into::into).unwrap_or_default();

@@ -6,6 +6,7 @@ mod events;
 mod lounges;
 mod node;
 mod notifications;
+mod public_topics;
 mod regions;
 mod sentiment_reports;
 mod slot_requests;
@@ -28,4 +29,5 @@ pub struct Query(
     slot_requests::SlotRequestQuery,
     statistics::StatisticsQuery,
     viewer::ViewerQuery,
+    public_topics::PublicTopicQuery,
 );

@@ -64,6 +64,12 @@ pub enum ConsultationStatus {
     Closed,
     /// Called off (see `cancelReason`).
     Cancelled,
+    /// A public topic (社会征题) waiting in the moderation queue; only staff whose scope covers
+    /// the committee see it (`acceptPublicTopic`, `rejectPublicTopic`).
+    Submitted,
+    /// A public topic that staff turned down in moderation (final); only staff whose scope
+    /// covers the committee see it.
+    Rejected,
 }
 
 /// The kind of unit organizing a consultation.
@@ -124,9 +130,12 @@ pub struct ConsultationFilter {
 
 impl ConsultationFilter {
     /// The domain filter, with the region code looked up.
+    /// The domain filter for `actor`: public topics in moderation only of the committees whose
+    /// queue the caller may see.
     pub async fn resolve(
         filter: Option<Self>,
         db: &Db,
+        actor: &domain::Actor,
     ) -> Result<read::ConsultationFilter, DomainError> {
         let filter = filter.unwrap_or_default();
         let region = domain::regions::scope(
@@ -160,6 +169,7 @@ impl ConsultationFilter {
             held_to: filter.held_to,
             search: filter.search,
             lounge_id: None,
+            moderation_regions: domain::visibility::staff_regions(actor),
         })
     }
 }

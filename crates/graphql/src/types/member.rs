@@ -257,13 +257,14 @@ impl Member {
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<ConsultationConnection> {
         let db = ctx.data::<Db>()?;
+        let actor = ctx.data::<domain::Actor>()?;
         let page = crate::connection::page_request(first, after, last, before)?;
         let key = format!("consultations:{filter:?}:{order_by:?}:{}", page.key());
         let nested = self
             .siblings
             .load(key, |rows| async move {
                 let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let filter = ConsultationFilter::resolve(filter, db).await?;
+                let filter = ConsultationFilter::resolve(filter, db, actor).await?;
                 let order = order_by.map(Into::into).unwrap_or_default();
                 let pages =
                     domain::read::consultations::pages_by_member(db, &ids, &filter, order, page)

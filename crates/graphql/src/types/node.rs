@@ -112,9 +112,12 @@ async fn load_of_type(
             )
         }
         "Consultation" => {
-            let rows = domain::read::consultations::by_ids(db, &ids)
+            let actor = ctx.data::<domain::Actor>()?;
+            let mut rows = domain::read::consultations::by_ids(db, &ids)
                 .await
                 .map_err(error)?;
+            // A public topic in moderation is for staff in scope only.
+            rows.retain(|_, row| domain::read::consultations::visible_to(actor, row));
             generation(
                 rows,
                 |row| row.id,

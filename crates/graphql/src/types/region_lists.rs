@@ -106,6 +106,7 @@ pub async fn consultations(
     page: PageRequest,
 ) -> Result<ConsultationConnection> {
     let db = ctx.data::<Db>()?;
+    let actor = ctx.data::<domain::Actor>()?;
     let key = format!(
         "consultations:{include_descendants}:{filter:?}:{order_by:?}:{}",
         page.key()
@@ -114,7 +115,7 @@ pub async fn consultations(
         .siblings()
         .load(key, |rows| async move {
             let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-            let filter = ConsultationFilter::resolve(filter, db).await?;
+            let filter = ConsultationFilter::resolve(filter, db, actor).await?;
             let order = order_by.map(Into::into).unwrap_or_default();
             let pages = domain::read::consultations::pages_by_region(
                 db,

@@ -85,6 +85,7 @@ mod tests {
             snapshot: r#"{"status":"PROPOSED"}"#.into(),
             actor: "staff:1".into(),
             occurred_at: Utc::now(),
+            restricted: false,
         }
     }
 

@@ -8,15 +8,15 @@ use chrono::{DateTime, Utc};
 use entity::{
     delivery,
     enums::{DeliveryStatus, EventType},
-    event, event_region, notification_target, region_closure,
+    event, notification_target,
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     Set,
-    sea_query::{Expr, ExprTrait, Query},
+    sea_query::Expr,
 };
 
-use domain::{Db, DomainError};
+use domain::{Db, DomainError, events, visibility::Viewer};
 
 /// Deliveries whose time has come: pending, or retrying and due.
 fn due(now: DateTime<Utc>) -> Condition {
@@ -132,18 +132,16 @@ pub(super) async fn scan(
     let Some(&(upto, _)) = events.last() else {
         return Ok(Scan::NothingNew);
     };
-    let subtree = Query::select()
-        .column(region_closure::Column::DescendantId)
-        .from(region_closure::Entity)
-        .and_where(Expr::col(region_closure::Column::AncestorId).eq(target.region_id))
-        .to_owned();
-    let in_region: HashSet<i64> = event_region::Entity::find()
+    // The target is judged as an INTEGRATOR of its own region, whoever created it: it receives
+    // what such a token may read from the event log, and nothing else (never a draft).
+    let visible: HashSet<i64> = event::Entity::find()
         .select_only()
-        .column(event_region::Column::EventSequence)
-        .distinct()
-        .filter(event_region::Column::EventSequence.gt(after))
-        .filter(event_region::Column::EventSequence.lte(upto))
-        .filter(event_region::Column::RegionId.in_subquery(subtree))
+        .column(event::Column::Sequence)
+        .filter(event::Column::Sequence.gt(after))
+        .filter(event::Column::Sequence.lte(upto))
+        .filter(events::visible_condition(&Viewer::notification_target(
+            target.region_id,
+        )))
         .into_tuple::<i64>()
         .all(db.reader())
         .await?
@@ -155,7 +153,7 @@ pub(super) async fn scan(
         .iter()
         .filter(|(sequence, kind)| {
             *kind != EventType::NotificationTest
-                && in_region.contains(sequence)
+                && visible.contains(sequence)
                 && (types.is_empty() || types.iter().any(|wanted| wanted == kind.as_str()))
         })
         .map(|(sequence, _)| delivery::ActiveModel {

@@ -108,6 +108,10 @@ pub(crate) fn build(
             cancel_reason: Set(cancel_reason),
             submitter_name: Set(submitter_name),
             submitter_contact: Set(submitter_contact),
+            // Demo topics predate moderation: they count as accepted, without a receipt.
+            receipt_hash: Set(None),
+            decided_at: Set(None),
+            rejection_reason: Set(None),
             version: Set(path.len().saturating_sub(1) as i32),
             created_at: Set(proposed_at),
             updated_at: Set(updated_at),

@@ -53,6 +53,9 @@ fn version(status: ConsultationStatus) -> i32 {
         ConsultationStatus::Held => 4,
         ConsultationStatus::FollowUp => 5,
         ConsultationStatus::Closed => 6,
+        // The national seed has no public topics in moderation.
+        ConsultationStatus::Submitted => 0,
+        ConsultationStatus::Rejected => 1,
     }
 }
 
@@ -201,6 +204,9 @@ fn for_committee(
                     .then(|| "议题已由责任部门先行办理".to_owned())),
                 submitter_name: Set(public.then(|| guest_name(&mut rng, 40))),
                 submitter_contact: Set(public.then(|| format!("138{:08}", rng.below(100_000_000)))),
+                receipt_hash: Set(None),
+                decided_at: Set(None),
+                rejection_reason: Set(None),
                 version: Set(version(status)),
                 created_at: Set(created),
                 updated_at: Set(updated),

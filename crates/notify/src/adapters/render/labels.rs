@@ -49,6 +49,9 @@ pub(super) fn consultation_status(status: ConsultationStatus) -> &'static str {
         ConsultationStatus::FollowUp => "成果跟踪中",
         ConsultationStatus::Closed => "已办结",
         ConsultationStatus::Cancelled => "已取消",
+        // Robots never receive these (see `domain::visibility`); labelled for completeness.
+        ConsultationStatus::Submitted => "待审核",
+        ConsultationStatus::Rejected => "未采纳",
     }
 }
 
