@@ -5,9 +5,11 @@
 //! schedule, and a scheduled session may be rescheduled. Suggestions: `SUBMITTED →
 //! ACCEPTED/REJECTED`, `ACCEPTED → IN_PROGRESS → IMPLEMENTED`. Slot requests (挂号): `QUEUED →
 //! ACCEPTED/DECLINED`. Sentiment reports (社情民意信息): `DRAFT → SUBMITTED → ACKNOWLEDGED`.
+//! Host lounges of a joint activity: `INVITED → CONFIRMED/DECLINED`.
 
 use entity::enums::{
-    ConsultationStatus, SentimentReportStatus, SlotRequestStatus, SuggestionStatus,
+    ActivityHostStatus, ConsultationStatus, SentimentReportStatus, SlotRequestStatus,
+    SuggestionStatus,
 };
 
 use crate::DomainError;
@@ -76,6 +78,20 @@ impl Lifecycle for SentimentReportStatus {
             Draft => &[Submitted],
             Submitted => &[Acknowledged],
             Acknowledged => &[],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Lifecycle for ActivityHostStatus {
+    fn next_states(self) -> &'static [Self] {
+        use ActivityHostStatus::*;
+        match self {
+            Invited => &[Confirmed, Declined],
+            Confirmed | Declined => &[],
         }
     }
 
