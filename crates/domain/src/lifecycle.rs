@@ -192,4 +192,14 @@ mod tests {
         assert!(check(Acknowledged, Submitted).is_err());
         assert!(check(Submitted, Draft).is_err());
     }
+
+    #[test]
+    fn a_host_lounge_answers_an_invitation_once() {
+        use ActivityHostStatus::{Confirmed, Declined, Invited};
+        assert!(check(Invited, Confirmed).is_ok());
+        assert!(check(Invited, Declined).is_ok());
+        assert!(check(Confirmed, Declined).is_err());
+        assert!(check(Declined, Confirmed).is_err());
+        assert!(check(Confirmed, Invited).is_err());
+    }
 }

@@ -222,6 +222,28 @@ mod tests {
     }
 
     #[test]
+    fn a_hosting_answer_comes_from_the_lounge_s_leads_or_staff_covering_it() {
+        assert!(may_answer_hosting(&actor(Role::Member, &[3]), 9, true).is_ok());
+        assert!(may_answer_hosting(&actor(Role::CountyStaff, &[9]), 9, false).is_ok());
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::Member, &[3]), 9, false),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::CountyStaff, &[3]), 9, false),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::Integrator, &[9]), 9, true),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&Actor::Anonymous, 9, false),
+            Err(DomainError::Unauthenticated)
+        ));
+    }
+
+    #[test]
     fn integrators_and_staff_manage_targets_in_scope() {
         assert!(may_manage_notification_targets(&actor(Role::Integrator, &[2, 3]), 3).is_ok());
         assert!(may_manage_notification_targets(&actor(Role::CountyStaff, &[3]), 3).is_ok());
