@@ -17,6 +17,8 @@ mod m20261128_000007_create_outbox_and_notifications;
 mod m20261128_000009_statistics_indexes;
 mod m20261128_000010_delivery_indexes;
 mod m20261204_000011_moderate_public_topics;
+mod m20261204_000012_confirm_activity_hosts;
+mod m20261204_000013_record_status_change_committee;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -35,6 +37,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000009_statistics_indexes::Migration),
             Box::new(m20261128_000010_delivery_indexes::Migration),
             Box::new(m20261204_000011_moderate_public_topics::Migration),
+            Box::new(m20261204_000012_confirm_activity_hosts::Migration),
+            Box::new(m20261204_000013_record_status_change_committee::Migration),
         ]
     }
 }

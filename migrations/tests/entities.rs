@@ -202,6 +202,7 @@ async fn assert_enums(db: &DatabaseConnection) {
         NotificationAdapter,
         NotificationTargetStatus,
         DeliveryStatus,
+        ActivityHostStatus,
     );
     let lookup_tables: BTreeSet<String> = EXPECTED_TABLES
         .iter()
@@ -319,6 +320,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
     roundtrip!(db, lounge_activity_host, lounge_activity_host::Model {
         activity_id: activity.id,
         lounge_id: lounge.id,
+        status: ActivityHostStatus::Invited,
     }, unset: []);
     roundtrip!(db, lounge_activity_participant, lounge_activity_participant::Model {
         activity_id: activity.id,
@@ -364,6 +366,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
         actor: "staff".into(),
         note: Some("done".into()),
         changed_at: at(6, 9),
+        actor_region_id: Some(county.id),
     }, unset: [id]);
     let suggestion = roundtrip!(db, suggestion, suggestion::Model {
         id: 1,

@@ -193,6 +193,18 @@ const EXPECTED_FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
     ("deliveries", "target_id", "notification_targets", "id"),
     ("deliveries", "event_sequence", "events", "sequence"),
     ("deliveries", "status", "enum_delivery_status", "value"),
+    (
+        "lounge_activity_hosts",
+        "status",
+        "enum_activity_host_status",
+        "value",
+    ),
+    (
+        "consultation_status_changes",
+        "actor_region_id",
+        "regions",
+        "id",
+    ),
 ];
 
 /// Every named index: (table, index, unique). Primary keys come on top.
@@ -229,11 +241,6 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     (
         "lounge_activity_hosts",
         "idx_lounge_activity_hosts_lounge_id",
-        false,
-    ),
-    (
-        "lounge_activity_hosts",
-        "idx_lounge_activity_hosts_lounge_id_activity_id",
         false,
     ),
     (
@@ -367,6 +374,21 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ),
     ("deliveries", "idx_deliveries_status_next_attempt_at", false),
     ("consultations", "idx_consultations_receipt_hash", true),
+    (
+        "lounge_activity_hosts",
+        "idx_lounge_activity_hosts_status",
+        false,
+    ),
+    (
+        "lounge_activity_hosts",
+        "idx_lounge_activity_hosts_lounge_id_status_activity_id",
+        false,
+    ),
+    (
+        "consultation_status_changes",
+        "idx_consultation_status_changes_actor_region_id",
+        false,
+    ),
 ];
 
 /// Tables whose primary key is `id BIGINT` auto-increment.

@@ -6,9 +6,11 @@
 //! schedule, and a scheduled session may be rescheduled. Suggestions: `SUBMITTED →
 //! ACCEPTED/REJECTED`, `ACCEPTED → IN_PROGRESS → IMPLEMENTED`. Slot requests (挂号): `QUEUED →
 //! ACCEPTED/DECLINED`. Sentiment reports (社情民意信息): `DRAFT → SUBMITTED → ACKNOWLEDGED`.
+//! Host lounges of a joint activity: `INVITED → CONFIRMED/DECLINED`.
 
 use entity::enums::{
-    ConsultationStatus, SentimentReportStatus, SlotRequestStatus, SuggestionStatus,
+    ActivityHostStatus, ConsultationStatus, SentimentReportStatus, SlotRequestStatus,
+    SuggestionStatus,
 };
 
 use crate::DomainError;
@@ -78,6 +80,20 @@ impl Lifecycle for SentimentReportStatus {
             Draft => &[Submitted],
             Submitted => &[Acknowledged],
             Acknowledged => &[],
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.as_str()
+    }
+}
+
+impl Lifecycle for ActivityHostStatus {
+    fn next_states(self) -> &'static [Self] {
+        use ActivityHostStatus::*;
+        match self {
+            Invited => &[Confirmed, Declined],
+            Confirmed | Declined => &[],
         }
     }
 
@@ -177,5 +193,15 @@ mod tests {
         );
         assert!(check(Acknowledged, Submitted).is_err());
         assert!(check(Submitted, Draft).is_err());
+    }
+
+    #[test]
+    fn a_host_lounge_answers_an_invitation_once() {
+        use ActivityHostStatus::{Confirmed, Declined, Invited};
+        assert!(check(Invited, Confirmed).is_ok());
+        assert!(check(Invited, Declined).is_ok());
+        assert!(check(Confirmed, Declined).is_err());
+        assert!(check(Declined, Confirmed).is_err());
+        assert!(check(Confirmed, Invited).is_err());
     }
 }

@@ -110,6 +110,27 @@ pub fn may_record_activity(
     ))
 }
 
+/// Confirming or declining that a lounge hosts a joint activity: staff whose scope covers the
+/// lounge's committee, or a MEMBER who is an active LEAD of that lounge. Leading another host
+/// lounge (the recorder's) gives no say over this one.
+pub fn may_answer_hosting(
+    actor: &Actor,
+    lounge_region_id: i64,
+    caller_leads_lounge: bool,
+) -> Result<(), DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    if principal.role.is_staff() {
+        return staff_in_scope(actor, lounge_region_id).map(|_| ());
+    }
+    if principal.role == crate::Role::Member && caller_leads_lounge {
+        return Ok(());
+    }
+    Err(DomainError::Forbidden(
+        "only staff covering the lounge or an active lead member of it may answer for it"
+            .to_owned(),
+    ))
+}
+
 /// Staff in scope may draft a sentiment report (社情民意信息) for any committee they cover; a
 /// member may draft one for the committee they serve on, and only when they list themself among
 /// the authors.
@@ -196,6 +217,28 @@ mod tests {
         ));
         assert!(matches!(
             staff_in_scope(&Actor::Anonymous, 3),
+            Err(DomainError::Unauthenticated)
+        ));
+    }
+
+    #[test]
+    fn a_hosting_answer_comes_from_the_lounge_s_leads_or_staff_covering_it() {
+        assert!(may_answer_hosting(&actor(Role::Member, &[3]), 9, true).is_ok());
+        assert!(may_answer_hosting(&actor(Role::CountyStaff, &[9]), 9, false).is_ok());
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::Member, &[3]), 9, false),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::CountyStaff, &[3]), 9, false),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&actor(Role::Integrator, &[9]), 9, true),
+            Err(DomainError::Forbidden(_))
+        ));
+        assert!(matches!(
+            may_answer_hosting(&Actor::Anonymous, 9, false),
             Err(DomainError::Unauthenticated)
         ));
     }

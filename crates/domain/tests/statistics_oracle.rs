@@ -2,7 +2,7 @@
 //! every figure recomputed by brute force in plain Rust from the rows inserted, compared with
 //! `domain::statistics::compute` on the engine of the run (`XIESHANG_TEST_ENGINE`).
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::{
@@ -14,7 +14,7 @@ use domain::{
 use entity::{
     consultation, consultation_participant,
     enums::{
-        ActivityChannel, ActivityFormat, ActivityKind, ConsultationKind, ConsultationStatus,
+        ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, ConsultationKind, ConsultationStatus,
         Gender, LoungeRole, LoungeStatus, MemberStatus, OrganizerKind, ParticipantRole,
         RegionLevel, SentimentReportStatus, SuggestionStatus, TopicSource,
     },
@@ -62,7 +62,8 @@ struct MembershipSpec {
 struct ActivitySpec {
     planned: bool,
     starts: DateTime<Utc>,
-    hosts: BTreeSet<usize>,
+    /// Host lounges with their consent; only CONFIRMED hosts count.
+    hosts: BTreeMap<usize, ActivityHostStatus>,
     participants: BTreeSet<usize>,
 }
 
@@ -168,7 +169,11 @@ fn scenario() -> impl Strategy<Value = Scenario> {
         (
             any::<bool>(),
             instant(),
-            prop::collection::btree_set(0..6usize, 1..3),
+            prop::collection::btree_map(
+                0..6usize,
+                prop::sample::select(ActivityHostStatus::ALL.to_vec()),
+                1..3,
+            ),
             prop::collection::btree_set(0..MEMBERS, 0..3),
         )
             .prop_map(|(planned, starts, hosts, participants)| ActivitySpec {
@@ -269,6 +274,8 @@ struct Rows {
     lounges: Vec<lounge::Model>,
     memberships: Vec<lounge_membership::Model>,
     activities: Vec<lounge_activity::Model>,
+    /// (activity, lounge) of the CONFIRMED host links only: INVITED and DECLINED links are
+    /// stored but never count.
     hosts: Vec<(i64, i64)>,
     activity_participants: Vec<(i64, i64)>,
     consultations: Vec<consultation::Model>,
@@ -373,16 +380,23 @@ async fn insert(db: &Db, places: &[i64], scenario: &Scenario) -> Rows {
         .insert(writer)
         .await
         .expect("an activity");
-        let hosts: BTreeSet<i64> = spec.hosts.iter().map(|host| lounge_id(*host)).collect();
-        for host in hosts {
+        let hosts: BTreeMap<i64, ActivityHostStatus> = spec
+            .hosts
+            .iter()
+            .map(|(host, status)| (lounge_id(*host), *status))
+            .collect();
+        for (host, status) in hosts {
             lounge_activity_host::ActiveModel {
                 activity_id: Set(row.id),
                 lounge_id: Set(host),
+                status: Set(status),
             }
             .insert(writer)
             .await
             .expect("a host");
-            rows.hosts.push((row.id, host));
+            if status == ActivityHostStatus::Confirmed {
+                rows.hosts.push((row.id, host));
+            }
         }
         for participant in &spec.participants {
             lounge_activity_participant::ActiveModel {

@@ -19,7 +19,7 @@ pub struct Model {
     pub from_status: Option<ConsultationStatus>,
     /// Status after.
     pub to_status: ConsultationStatus,
-    /// Who made the change.
+    /// Who made the change: `ROLE:subject` for a token, `anonymous` or `seed`.
     #[sea_orm(column_type = "Text")]
     pub actor: String,
     /// Note.
@@ -27,6 +27,9 @@ pub struct Model {
     pub note: Option<String>,
     /// When the change happened.
     pub changed_at: DateTime<Utc>,
+    /// The committee (region) of the token that made the change; `None` for anonymous
+    /// submissions and for rows written before it was recorded.
+    pub actor_region_id: Option<i64>,
 }
 
 /// Foreign keys of `consultation_status_changes`.
@@ -39,6 +42,13 @@ pub enum Relation {
         to = "super::consultation::Column::Id"
     )]
     Consultation,
+    /// `actor_region_id` → `regions.id`.
+    #[sea_orm(
+        belongs_to = "super::region::Entity",
+        from = "Column::ActorRegionId",
+        to = "super::region::Column::Id"
+    )]
+    ActorRegion,
 }
 
 impl Related<super::consultation::Entity> for Entity {

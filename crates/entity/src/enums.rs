@@ -331,6 +331,10 @@ db_enum! {
         SentimentReportAcknowledged = "SENTIMENT_REPORT_ACKNOWLEDGED",
         /// A test notification requested by an integrator.
         NotificationTest = "NOTIFICATION_TEST",
+        /// A host lounge confirmed that it hosts a joint activity.
+        LoungeActivityHostingConfirmed = "LOUNGE_ACTIVITY_HOSTING_CONFIRMED",
+        /// A host lounge declined to host a joint activity.
+        LoungeActivityHostingDeclined = "LOUNGE_ACTIVITY_HOSTING_DECLINED",
     }
 }
 
@@ -367,6 +371,19 @@ db_enum! {
         Retrying = "RETRYING",
         /// Given up.
         Dead = "DEAD",
+    }
+}
+
+db_enum! {
+    /// Whether a lounge named as a host of an activity has agreed to host it. Only CONFIRMED
+    /// hosts count in statistics.
+    ActivityHostStatus in "enum_activity_host_status" {
+        /// Named by the recorder; the lounge has not answered yet.
+        Invited = "INVITED",
+        /// The lounge hosts the activity.
+        Confirmed = "CONFIRMED",
+        /// The lounge declined.
+        Declined = "DECLINED",
     }
 }
 
@@ -422,6 +439,7 @@ mod tests {
             NotificationAdapter,
             NotificationTargetStatus,
             DeliveryStatus,
+            ActivityHostStatus,
         );
     }
 }

@@ -1,8 +1,10 @@
 //! `lounge_activity_hosts`: the lounges hosting an activity (several for a joint
-//! cross-lounge activity).
+//! cross-lounge activity), each with its consent (INVITED, CONFIRMED or DECLINED).
 
 use sea_orm::entity::prelude::*;
 use serde::{Deserialize, Serialize};
+
+use crate::enums::ActivityHostStatus;
 
 /// A row of `lounge_activity_hosts`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, Serialize, Deserialize)]
@@ -14,6 +16,8 @@ pub struct Model {
     /// A host lounge.
     #[sea_orm(primary_key, auto_increment = false)]
     pub lounge_id: i64,
+    /// Whether the lounge has agreed to host; only CONFIRMED hosts count.
+    pub status: ActivityHostStatus,
 }
 
 /// Foreign keys of `lounge_activity_hosts`.

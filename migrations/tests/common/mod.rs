@@ -167,6 +167,7 @@ pub const EXPECTED_TABLES: &[&str] = &[
     "consultations",
     "deliveries",
     "enum_activity_channel",
+    "enum_activity_host_status",
     "enum_activity_format",
     "enum_activity_kind",
     "enum_consultation_kind",

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{
-    enums::{ActivityChannel, ActivityFormat, ActivityKind},
+    enums::{ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind},
     lounge, lounge_activity, lounge_activity_host, lounge_activity_participant, member,
 };
 use sea_orm::{
@@ -43,6 +43,15 @@ pub struct ActivityFilter {
     pub starts_to: Option<DateTime<Utc>>,
     /// Text contained in the title.
     pub search: Option<String>,
+    /// The status of the host link that `region` and `lounge_id` match through; `None` means
+    /// CONFIRMED, the only hosts that count. Without `region` and `lounge_id` it has no effect.
+    pub host_status: Option<ActivityHostStatus>,
+}
+
+impl ActivityFilter {
+    fn host_status(&self) -> ActivityHostStatus {
+        self.host_status.unwrap_or(ActivityHostStatus::Confirmed)
+    }
 }
 
 /// What activities are ordered by; ties are broken by id.
@@ -65,8 +74,8 @@ pub struct ActivityOrder {
 }
 
 /// `EXISTS (SELECT 1 FROM lounge_activity_hosts JOIN lounges … WHERE activity_id = outer.id AND
-/// <condition on lounges>)`.
-fn hosted_where(condition: Expr) -> Expr {
+/// status = <status> AND <condition on lounges>)`.
+fn hosted_where(status: ActivityHostStatus, condition: Expr) -> Expr {
     let mut hosts: SelectStatement = Query::select();
     hosts
         .expr(Expr::val(1))
@@ -85,6 +94,13 @@ fn hosted_where(condition: Expr) -> Expr {
             ))
             .equals((lounge_activity::Entity, lounge_activity::Column::Id)),
         )
+        .and_where(
+            Expr::col((
+                lounge_activity_host::Entity,
+                lounge_activity_host::Column::Status,
+            ))
+            .eq(status),
+        )
         .and_where(condition);
     Expr::exists(hosts)
 }
@@ -94,11 +110,13 @@ fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
     let mut select = lounge_activity::Entity::find();
     if let Some(region) = filter.region {
         select = select.filter(hosted_where(
+            filter.host_status(),
             region.condition((lounge::Entity, lounge::Column::RegionId)),
         ));
     }
     if let Some(lounge_id) = filter.lounge_id {
         select = select.filter(hosted_where(
+            filter.host_status(),
             Expr::col((lounge::Entity, lounge::Column::Id)).eq(lounge_id),
         ));
     }
@@ -159,7 +177,8 @@ pub async fn page(
 }
 
 /// A page of activities for each lounge, counting every activity the lounge hosted alone or
-/// jointly: a cross-lounge activity appears under each of its hosts.
+/// jointly: a cross-lounge activity appears under each of its hosts whose link has the filter's
+/// host status (CONFIRMED unless asked otherwise).
 pub async fn pages_by_lounge(
     db: &Db,
     lounge_ids: &[i64],
@@ -179,7 +198,8 @@ pub async fn pages_by_lounge(
             host(lounge_activity_host::Column::ActivityId)
                 .equals((lounge_activity::Entity, lounge_activity::Column::Id)),
         )
-        .and_where(host(lounge_activity_host::Column::LoungeId).is_in(lounge_ids.iter().copied()));
+        .and_where(host(lounge_activity_host::Column::LoungeId).is_in(lounge_ids.iter().copied()))
+        .and_where(host(lounge_activity_host::Column::Status).eq(filter.host_status()));
     let partition = host(lounge_activity_host::Column::LoungeId);
     parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
 }
@@ -196,12 +216,32 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Activity>, Doma
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-/// The host lounges of each activity, by lounge id (one statement).
+/// The CONFIRMED host lounges of each activity, by lounge id (one statement).
 pub async fn hosts(
     db: &Db,
     activity_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<lounge::Model>>, DomainError> {
-    let mut grouped: HashMap<i64, Vec<lounge::Model>> = HashMap::new();
+    let links = host_links(db, activity_ids).await?;
+    Ok(links
+        .into_iter()
+        .map(|(activity_id, links)| {
+            let confirmed = links
+                .into_iter()
+                .filter(|(_, status)| *status == ActivityHostStatus::Confirmed)
+                .map(|(lounge, _)| lounge)
+                .collect();
+            (activity_id, confirmed)
+        })
+        .collect())
+}
+
+/// Every host link of each activity (invited, confirmed and declined), with its lounge, by
+/// lounge id (one statement).
+pub async fn host_links(
+    db: &Db,
+    activity_ids: &[i64],
+) -> Result<HashMap<i64, Vec<(lounge::Model, ActivityHostStatus)>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<(lounge::Model, ActivityHostStatus)>> = HashMap::new();
     if activity_ids.is_empty() {
         return Ok(grouped);
     }
@@ -213,7 +253,10 @@ pub async fn hosts(
         .await?;
     for (host, lounge) in rows {
         if let Some(lounge) = lounge {
-            grouped.entry(host.activity_id).or_default().push(lounge);
+            grouped
+                .entry(host.activity_id)
+                .or_default()
+                .push((lounge, host.status));
         }
     }
     Ok(grouped)

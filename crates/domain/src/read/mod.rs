@@ -14,6 +14,7 @@ pub mod notification_targets;
 mod scope;
 pub mod sentiment_reports;
 pub mod slot_requests;
+pub mod status_actors;
 pub mod suggestions;
 
 pub use calendar::year_instants;

@@ -58,7 +58,8 @@ pub(super) async fn consultations(
 }
 
 /// Active lounges, and those meeting the activity quota: one row per lounge and year with its
-/// PLANNED activities in the year, rolled up.
+/// PLANNED activities in the year (hosts CONFIRMED only: an invitation to a joint activity does
+/// not count until the lounge agrees), rolled up.
 pub(super) async fn lounges(
     db: &Db,
     targets: &[i64],
@@ -76,7 +77,7 @@ pub(super) async fn lounges(
             .years(years)
             .push(
                 " yr CROSS JOIN lounges l \
-                 LEFT JOIN lounge_activity_hosts h ON h.lounge_id = l.id \
+                 LEFT JOIN lounge_activity_hosts h ON h.lounge_id = l.id AND h.status = 'CONFIRMED' \
                  LEFT JOIN lounge_activities a ON a.id = h.activity_id AND a.kind = 'PLANNED' \
                  AND a.starts_at >= yr.starts AND a.starts_at < yr.ends \
                  WHERE g.id IN ",
@@ -121,7 +122,7 @@ pub(super) async fn memberships(
     .await
 }
 
-/// Distinct activities by kind, hosted by any lounge in scope.
+/// Distinct activities by kind, hosted by any lounge in scope (as a CONFIRMED host).
 pub(super) async fn activities(
     db: &Db,
     targets: &[i64],
@@ -141,7 +142,7 @@ pub(super) async fn activities(
             .ids(targets)
             .push(
                 " AND l.region_id = c.descendant_id AND h.lounge_id = l.id \
-                 AND a.id = h.activity_id AND a.starts_at >= yr.starts AND a.starts_at < yr.ends",
+                 AND h.status = 'CONFIRMED' AND a.id = h.activity_id AND a.starts_at >= yr.starts AND a.starts_at < yr.ends",
             );
     })
     .await
@@ -246,7 +247,8 @@ pub(super) async fn participants(
                 .push(" yr CROSS JOIN lounge_activity_participants ap WHERE g.id IN ")
                 .scope(targets)
                 .push(
-                    " AND l.region_id = g.id AND h.lounge_id = l.id AND a.id = h.activity_id \
+                    " AND l.region_id = g.id AND h.lounge_id = l.id AND h.status = 'CONFIRMED' \
+                     AND a.id = h.activity_id \
                      AND a.starts_at >= yr.starts AND a.starts_at < yr.ends \
                      AND ap.activity_id = a.id \
                      UNION SELECT g.id, yr.y, ra.member_id FROM regions g CROSS JOIN ",

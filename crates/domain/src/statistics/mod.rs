@@ -20,7 +20,8 @@
 //!   who led (served on a team) at some time in the year.
 //! * An activity takes place in Y when `starts_at` lies in Y. A cross-lounge activity counts
 //!   once in a region's figure when any host lounge belongs to the region's scope, and once per
-//!   host lounge towards that lounge's 4+X quota.
+//!   host lounge towards that lounge's 4+X quota. Only CONFIRMED hosts count: a lounge invited to
+//!   a joint activity by another lounge's lead counts it once it confirms, never if it declines.
 //! * Suggestions made in Y: `created_at` in Y, counted for the committee of their consultation;
 //!   of those, accepted = status ACCEPTED, IN_PROGRESS or IMPLEMENTED now, implemented = status
 //!   IMPLEMENTED now; rates are accepted / made and implemented / made (0 when none were made).

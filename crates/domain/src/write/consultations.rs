@@ -470,6 +470,7 @@ pub(super) async fn record_change(
         actor: Set(actor.name()),
         note: Set(note),
         changed_at: Set(Utc::now()),
+        actor_region_id: Set(actor.principal().map(|principal| principal.region_id)),
         ..Default::default()
     }
     .insert(transaction)

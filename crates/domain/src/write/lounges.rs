@@ -23,6 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::activity_hosts;
 use super::validate::{Field, text};
 use super::versioned::Versioned;
 use crate::{
@@ -446,7 +447,9 @@ pub async fn end_membership(
     Ok((lounge, membership))
 }
 
-/// Records an activity hosted by one or several lounges, with its participating members.
+/// Records an activity hosted by one or several lounges, with its participating members. Hosts
+/// other than the lounges a recording lead member leads are INVITED until they answer (see
+/// [`activity_hosts`]); staff, who cover every host, record all hosts CONFIRMED.
 pub async fn record_activity(
     db: &Db,
     actor: &Actor,
@@ -480,17 +483,15 @@ pub async fn record_activity(
             })?;
         hosts.push(host);
     }
-    let mut caller_leads_a_host = false;
+    let mut led = vec![false; hosts.len()];
     if let Some(member_id) = actor.member_id() {
-        for host in &hosts {
-            if leads(&transaction, host.id, member_id).await? {
-                caller_leads_a_host = true;
-                break;
-            }
+        for (index, host) in hosts.iter().enumerate() {
+            led[index] = leads(&transaction, host.id, member_id).await?;
         }
     }
     let region_ids: Vec<i64> = hosts.iter().map(|host| host.region_id).collect();
-    policy::may_record_activity(actor, &region_ids, caller_leads_a_host)?;
+    policy::may_record_activity(actor, &region_ids, led.contains(&true))?;
+    let statuses = activity_hosts::initial_statuses(actor, &led);
     for (index, host) in hosts.iter().enumerate() {
         if host.status == LoungeStatus::Closed {
             return Err(DomainError::invalid(
@@ -561,12 +562,13 @@ pub async fn record_activity(
     }
     .insert(&transaction)
     .await?;
-    lounge_activity_host::Entity::insert_many(input.lounge_ids.iter().map(|lounge_id| {
-        lounge_activity_host::ActiveModel {
+    lounge_activity_host::Entity::insert_many(input.lounge_ids.iter().zip(&statuses).map(
+        |(lounge_id, status)| lounge_activity_host::ActiveModel {
             activity_id: Set(created.id),
             lounge_id: Set(*lounge_id),
-        }
-    }))
+            status: Set(*status),
+        },
+    ))
     .exec_without_returning(&transaction)
     .await?;
     if !input.participant_member_ids.is_empty() {
@@ -598,6 +600,9 @@ pub async fn record_activity(
                 "publicAttendance": created.public_attendance,
                 "summary": created.summary,
                 "loungeIds": input.lounge_ids,
+                "hosts": input.lounge_ids.iter().zip(&statuses).map(|(lounge_id, status)| {
+                    json!({ "loungeId": lounge_id, "status": status.as_str() })
+                }).collect::<Vec<_>>(),
                 "participantMemberIds": input.participant_member_ids,
             }),
             actor: actor.name(),
@@ -638,7 +643,7 @@ async fn active_member(
 }
 
 /// Whether `member_id` is an active LEAD of `lounge_id` today.
-async fn leads(
+pub(super) async fn leads(
     transaction: &DatabaseTransaction,
     lounge_id: i64,
     member_id: i64,

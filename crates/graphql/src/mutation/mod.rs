@@ -12,6 +12,8 @@ mod slot_requests;
 mod suggestions;
 mod user_error;
 
+mod activity_hosts;
+
 use async_graphql::MergedObject;
 
 pub use public_topics::PublicSubmissionGate;
@@ -27,4 +29,5 @@ pub struct Mutation(
     sentiment_reports::SentimentReportMutation,
     slot_requests::SlotRequestMutation,
     suggestions::SuggestionMutation,
+    activity_hosts::ActivityHostingMutation,
 );

@@ -1,8 +1,8 @@
 //! Lounge activities (the "4+X" activities of members' lounges) as GraphQL.
 
-use std::sync::Arc;
+use std::{collections::HashMap, sync::Arc};
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{
     Db, DomainError,
@@ -71,6 +71,31 @@ pub enum OnlinePlatform {
     Other,
 }
 
+/// Whether a lounge named as a host of a joint (跨客厅) activity has agreed to host it. Only
+/// CONFIRMED hosts count: in statistics (the "4+X" quota), in `LoungeActivity.lounges` and in
+/// a lounge's `activities`.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "entity::enums::ActivityHostStatus")]
+pub enum ActivityHostStatus {
+    /// Named by the recorder (a lead member of another host lounge); not answered yet. Answer
+    /// with `confirmActivityHosting` or `declineActivityHosting`.
+    Invited,
+    /// The lounge hosts the activity: the recorder's own lounge, every host when staff covering
+    /// them all recorded it, or a confirmed invitation.
+    Confirmed,
+    /// The lounge declined; the activity never counts for it.
+    Declined,
+}
+
+/// One host lounge of an activity, with its consent.
+#[derive(SimpleObject, Clone)]
+pub struct LoungeActivityHost {
+    /// The lounge.
+    pub lounge: Lounge,
+    /// Whether it has agreed to host the activity.
+    pub status: ActivityHostStatus,
+}
+
 /// Which lounge activities to list. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct LoungeActivityFilter {
@@ -94,6 +119,10 @@ pub struct LoungeActivityFilter {
     pub starts_to: Option<DateTime<Utc>>,
     /// Only activities whose title contains this text.
     pub search: Option<String>,
+    /// With `regionCode`, or under `Lounge.activities`: match through host links with this
+    /// status, e.g. INVITED to list a lounge's open invitations to joint activities. Absent
+    /// means CONFIRMED, the activities a lounge really hosts.
+    pub host_status: Option<ActivityHostStatus>,
 }
 
 impl LoungeActivityFilter {
@@ -119,6 +148,7 @@ impl LoungeActivityFilter {
             starts_from: filter.starts_from,
             starts_to: filter.starts_to,
             search: filter.search,
+            host_status: filter.host_status.map(Into::into),
         })
     }
 }
@@ -226,7 +256,8 @@ impl LoungeActivity {
         self.row().ends_at
     }
 
-    /// The host lounges (several for a joint activity), in order of id.
+    /// The lounges hosting the activity (several for a joint activity), in order of id: the
+    /// CONFIRMED hosts only. `hosts` also shows the invited and declined lounges.
     async fn lounges(&self, ctx: &Context<'_>) -> Result<Vec<Lounge>> {
         let db = ctx.data::<Db>()?;
         let (lists, lounges) = &*self
@@ -241,6 +272,40 @@ impl LoungeActivity {
             .into_iter()
             .flatten()
             .map(|index| Lounge::new(*index, Arc::clone(lounges)))
+            .collect())
+    }
+
+    /// Every lounge named as a host, with whether it has agreed (INVITED, CONFIRMED or
+    /// DECLINED), in order of lounge id. A joint activity counts for a lounge only once that
+    /// lounge is CONFIRMED.
+    async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<LoungeActivityHost>> {
+        let db = ctx.data::<Db>()?;
+        let loaded = &*self
+            .siblings
+            .load("hosts".to_owned(), |rows| async move {
+                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
+                let mut lounges = HashMap::new();
+                let mut statuses = HashMap::new();
+                for (activity_id, links) in read::host_links(db, &ids).await? {
+                    let (rows, states): (Vec<_>, Vec<_>) = links.into_iter().unzip();
+                    lounges.insert(activity_id, rows);
+                    statuses.insert(activity_id, states);
+                }
+                let (lists, lounges) = Nested::from_lists(lounges);
+                Ok((lists, lounges, statuses))
+            })
+            .await?;
+        let (lists, lounges, statuses) = loaded;
+        let id = self.row().id;
+        Ok(lists
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .zip(statuses.get(&id).into_iter().flatten())
+            .map(|(index, status)| LoungeActivityHost {
+                lounge: Lounge::new(*index, Arc::clone(lounges)),
+                status: (*status).into(),
+            })
             .collect())
     }
 

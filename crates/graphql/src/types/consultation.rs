@@ -18,6 +18,7 @@ use crate::{
         lounge::Lounge,
         member::Member,
         region::Region,
+        status_change::StatusChange,
         suggestion::{Suggestion, SuggestionConnection, SuggestionFilter},
     },
 };
@@ -221,21 +222,6 @@ pub struct Organizer {
     pub name: String,
 }
 
-/// A change of a consultation's status.
-#[derive(SimpleObject, Clone)]
-pub struct StatusChange {
-    /// The status before; null for the first entry.
-    pub from: Option<ConsultationStatus>,
-    /// The status after.
-    pub to: ConsultationStatus,
-    /// When the change happened.
-    pub at: DateTime<Utc>,
-    /// Who made the change.
-    pub actor: String,
-    /// Why, or what happened.
-    pub note: Option<String>,
-}
-
 /// One consultation of a generation of consultations.
 #[derive(Clone)]
 pub struct Consultation {
@@ -425,9 +411,13 @@ impl Consultation {
         })
     }
 
-    /// Every change of status, oldest first; the first is the proposal.
+    /// Every change of status, oldest first; the first is the proposal. Who made each change
+    /// is shown with the person only to staff whose scope covers the committee (see
+    /// `StatusChange.actor`).
     async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
         let db = ctx.data::<Db>()?;
+        let anonymous = domain::Actor::Anonymous;
+        let viewer = ctx.data_opt::<domain::Actor>().unwrap_or(&anonymous);
         let history = self
             .siblings
             .load("statusHistory".to_owned(), |rows| async move {
@@ -439,13 +429,7 @@ impl Consultation {
             .get(&self.row().id)
             .into_iter()
             .flatten()
-            .map(|change| StatusChange {
-                from: change.from_status.map(Into::into),
-                to: change.to_status.into(),
-                at: change.changed_at,
-                actor: change.actor.clone(),
-                note: change.note.clone(),
-            })
+            .map(|change| StatusChange::shown_to(change, self.row().region_id, viewer))
             .collect())
     }
 }

@@ -62,6 +62,10 @@ pub enum EventType {
     SentimentReportAcknowledged,
     /// A test notification requested by an integrator.
     NotificationTest,
+    /// A host lounge confirmed that it hosts a joint activity (the activity now counts for it).
+    LoungeActivityHostingConfirmed,
+    /// A host lounge declined to host a joint activity.
+    LoungeActivityHostingDeclined,
 }
 
 /// Which events to read. Every condition given must hold; the caller's scope applies on top.

@@ -270,7 +270,8 @@ impl Lounge {
     }
 
     /// Activities the lounge hosted, alone or jointly (a cross-lounge activity appears under each
-    /// of its hosts); latest last unless ordered otherwise.
+    /// of its CONFIRMED hosts; `filter.hostStatus: INVITED` lists open invitations); latest
+    /// last unless ordered otherwise.
     #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn activities(

@@ -14,5 +14,6 @@ pub mod region_lists;
 pub mod sentiment_report;
 pub mod slot_request;
 pub mod statistics;
+pub mod status_change;
 pub mod suggestion;
 pub mod viewer;

@@ -246,8 +246,9 @@ impl StatisticsFigures {
     }
 
     /// Lounge activities starting in the year, by kind; a cross-lounge activity counts once if
-    /// any of its host lounges is in scope (so it counts in every child region that has one of
-    /// its hosts, and once in the parent).
+    /// any of its CONFIRMED host lounges is in scope (so it counts in every child region that
+    /// has one of its hosts, and once in the parent). An invited lounge that has not confirmed,
+    /// or declined, does not count it.
     async fn lounge_activities(&self) -> ActivityCounts {
         ActivityCounts {
             planned: int(self.0.planned_activities),
@@ -340,7 +341,8 @@ pub struct QuotaCompliance {
     /// Lounges of the subtree active in the year.
     active_lounges: i32,
     /// Active lounges that hosted at least the configured number of PLANNED activities starting
-    /// in the year (default 4); a cross-lounge activity counts for each of its host lounges.
+    /// in the year (default 4); a cross-lounge activity counts for each of its CONFIRMED host
+    /// lounges.
     lounges_meeting_activity_quota: i32,
 }
 

@@ -188,6 +188,8 @@ impl Summary {
                 )
             }
             "LoungeActivity" => {
+                // Set by the hosting answers: the lounge that confirmed or declined.
+                detail("答复客厅", text("loungeName"));
                 detail(
                     "形式",
                     enum_field(snapshot, "format").map(|format| activity_format(format).to_owned()),

@@ -9,7 +9,7 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    enums::{ActivityChannel, ActivityFormat, ActivityKind, OnlinePlatform},
+    enums::{ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, OnlinePlatform},
     lounge_activity, lounge_activity_host, lounge_activity_participant,
 };
 use sea_orm::ActiveValue::Set;
@@ -263,6 +263,7 @@ fn rows(
             out.hosts.push(lounge_activity_host::ActiveModel {
                 activity_id: Set(id),
                 lounge_id: Set(lounges[host].id),
+                status: Set(ActivityHostStatus::Confirmed),
             });
             let present: Vec<i64> = memberships
                 .iter()

@@ -82,6 +82,7 @@ pub(crate) fn build(
                 actor: Set(ACTOR.to_owned()),
                 note: Set(note),
                 changed_at: Set(*at),
+                actor_region_id: Set(None),
             });
         }
         let proposed_at = path.first().map(|(_, at)| *at).unwrap_or(end);

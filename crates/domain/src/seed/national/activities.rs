@@ -4,7 +4,7 @@
 
 use chrono::Datelike;
 use entity::{
-    enums::{ActivityChannel, ActivityFormat, ActivityKind, OnlinePlatform},
+    enums::{ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, OnlinePlatform},
     lounge_activity, lounge_activity_host, lounge_activity_participant,
 };
 use sea_orm::ActiveValue::Set;
@@ -146,6 +146,7 @@ pub(super) async fn write(
         let rows = (next..next + count).map(|activity_id| lounge_activity_host::ActiveModel {
             activity_id: Set(activity_id),
             lounge_id: Set(lounge.id),
+            status: Set(ActivityHostStatus::Confirmed),
         });
         next += count;
         sink.extend(rows, progress).await?;

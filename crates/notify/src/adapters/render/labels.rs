@@ -35,6 +35,8 @@ pub(super) fn event_label(event_type: &str) -> String {
         EventType::SentimentReportSubmitted => "社情民意信息报送",
         EventType::SentimentReportAcknowledged => "社情民意信息获领导批示",
         EventType::NotificationTest => "测试通知",
+        EventType::LoungeActivityHostingConfirmed => "委员会客厅确认联合举办活动",
+        EventType::LoungeActivityHostingDeclined => "委员会客厅谢绝联合举办活动",
     }
     .to_owned()
 }

@@ -189,3 +189,19 @@ fn cut_respects_character_boundaries() {
     assert!(cut_text.len() <= 10);
     assert!(cut_text.ends_with('…'));
 }
+
+#[test]
+fn a_hosting_answer_names_the_answering_lounge() {
+    let answer = event(
+        2,
+        "LOUNGE_ACTIVITY_HOSTING_CONFIRMED",
+        "LoungeActivity",
+        json!({ "title": "甬台联合议事会", "format": "FORUM", "startsAt": "2026-06-01T01:00:00Z",
+                "loungeName": "椒江青年创业政协委员会客厅", "status": "CONFIRMED" }),
+    );
+    let rendered = render(&message(vec![answer]), "https://xs.example.cn/", 4096);
+    assert_eq!(rendered.title, "委员会客厅确认联合举办活动");
+    let text = &rendered.text;
+    assert!(text.contains("《甬台联合议事会》"), "{text}");
+    assert!(text.contains("- 答复客厅：椒江青年创业政协委员会客厅"), "{text}");
+}
