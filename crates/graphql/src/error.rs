@@ -20,6 +20,9 @@ pub enum ErrorCode {
     EventCursorExpired,
     /// A bug or an outage; details are logged, clients see a generic message.
     Internal,
+    /// The request would cost more points than one request may (see `crate::cost`); nothing
+    /// was executed.
+    QueryTooComplex,
 }
 
 impl ErrorCode {
@@ -33,6 +36,7 @@ impl ErrorCode {
             ErrorCode::ServiceBusy => "SERVICE_BUSY",
             ErrorCode::EventCursorExpired => "EVENT_CURSOR_EXPIRED",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
         }
     }
 
