@@ -55,6 +55,7 @@ pub async fn serve(
         request_timeout: server.request_timeout,
         trusted_proxies: server.trusted_proxies.clone(),
         public_topics_per_hour: server.public_topics_per_hour,
+        budgets: server.budgets.clone(),
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),

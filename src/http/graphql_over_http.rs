@@ -52,6 +52,8 @@ use serde::Serialize;
 
 use negotiation::ResponseMediaType;
 
+use super::budget::{Admission, Refusal};
+
 /// Answers one GraphQL-over-HTTP request with `executor`.
 ///
 /// Mount it for every method on the GraphQL path (`any(…)`) so that other
@@ -66,7 +68,22 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    match handle(executor, request, prepare).await {
+    serve_metered(executor, request, prepare, async |_: &mut async_graphql::Request| {
+        Ok(Admission::unmetered())
+    })
+    .await
+}
+
+/// Like [`serve`], with `admit` deciding — after the request is well-formed and allowed over
+/// its method, before it executes — whether it may run (see [`super::budget`]: cost, budget,
+/// load shedding). What it admits reports `extensions.cost` in the response.
+pub async fn serve_metered<E: Executor>(
+    executor: &E,
+    request: Request,
+    prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
+    admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
+) -> Response {
+    match handle(executor, request, prepare, admit).await {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     }
@@ -76,6 +93,7 @@ async fn handle<E: Executor>(
     executor: &E,
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
+    admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
 ) -> Result<Response, Rejection> {
     let is_get = match *request.method() {
         Method::GET => true,
@@ -124,7 +142,15 @@ async fn handle<E: Executor>(
         }
     }
 
-    let response = executor.execute(graphql_request).await;
+    // Cost, budget and load shedding (src/http/budget.rs): refused here, before execution.
+    let admission = match admit(&mut graphql_request).await {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            return Ok(refusal.into_response(|response| graphql_response(media_type, response)));
+        }
+    };
+    let mut response = executor.execute(graphql_request).await;
+    admission.report(&mut response);
     Ok(graphql_response(media_type, response))
 }
 
