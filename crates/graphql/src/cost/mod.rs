@@ -9,9 +9,10 @@
 //!   the default page of 20 — so `lounges(first: 100)` costs five times `lounges(first: 20)`;
 //! * a list without `first` counts the items it may hold: `provinces` 34, `cities` 21,
 //!   `City.counties` 20, `Province.counties` 200, `nodes(ids:)` one per id, any other list 10;
-//! * `statistics` costs 900 plus 100 per region-year it covers (the region and each child
-//!   region), so a province costs 3,100, a city 3,000, a county 1,000; `statisticsSeries`
-//!   counts each year;
+//! * `statistics` costs the scan of its regions' subtrees — 15,000 for a province, 3,000 for a
+//!   city, 1,000 for a county — once per field of the document, because its loader runs the
+//!   same statements for all sibling regions (but once per alias), plus 10 per region-year it
+//!   reports on (the region and each child region); `statisticsSeries` counts each year;
 //! * a mutation field costs 10 plus its payload.
 //!
 //! Fields are priced by their definition in the schema, so a field costs the same through an

@@ -69,15 +69,37 @@ fn ten_headlines_and_300_province_statistics_do_not() {
         .collect();
     let cost = price(&format!("{{ {statistics} }}"));
     assert!(cost > MAX_QUERY_COST, "300 statistics cost {cost}");
-    // One province's statistics for one year: 900 + 100 × (1 + 21 cities), and its row.
+    // One province's statistics for one year: its scan (15,000), 10 per region-year for
+    // itself and its 21 cities, and its row.
     assert_eq!(
         price(r#"{ statistics(regionCode: "330000", year: 2024) { year } }"#),
-        3_101
+        15_221
     );
     assert_eq!(
         price(r#"{ statistics(regionCode: "330212", year: 2024) { year } }"#),
-        1_001
+        1_011
     );
+}
+
+#[test]
+fn statistics_of_sibling_regions_pay_their_scan_once() {
+    // The loader runs the same statements for one city as for all of them.
+    let one = price(r#"{ region(code: "330200") { statistics(year: 2020) { year } } }"#);
+    let all = price(r#"{ province(code: "330000") { cities { statistics(year: 2020) { year } } } }"#);
+    assert_eq!(one, 1 + 3_000 + 10 * 21 + 1);
+    assert_eq!(all, 1 + 3_000 + 21 * (1 + 10 * 21 + 1));
+    // The national view of tests/statistics.rs: two levels, each scanned once.
+    let national = price(
+        "{ provinces { statistics(year: 2020) { totals { activeLounges } children { region { \
+         statistics(year: 2020) { totals { activeLounges } } } } } } }",
+    );
+    assert!(national <= MAX_QUERY_COST, "{national}");
+    // Each alias is a statement set of its own.
+    let two = price(
+        r#"{ a: statistics(regionCode: "330000", year: 2020) { year }
+             b: statistics(regionCode: "330000", year: 2021) { year } }"#,
+    );
+    assert_eq!(two, 2 * 15_221);
 }
 
 #[test]

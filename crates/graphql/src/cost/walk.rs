@@ -10,7 +10,7 @@ use super::types::{FieldType, TypeTable};
 use crate::limits::{
     CITIES_PER_PROVINCE, CONNECTION, COST_CEILING, COUNTIES_PER_CITY, COUNTIES_PER_PROVINCE,
     MAX_NODE_IDS, MAX_SERIES_YEARS, MUTATION, OTHER_LIST, PROVINCES, ROW, STATISTICS_PER_REGION_YEAR,
-    STATISTICS_STATEMENTS, TOTAL_COUNT,
+    STATISTICS_SCAN_CITY, STATISTICS_SCAN_COUNTY, STATISTICS_SCAN_PROVINCE, TOTAL_COUNT,
 };
 
 /// Deepest nesting the walk follows; deeper documents are priced at the ceiling (the schema's
@@ -54,6 +54,15 @@ impl Tier {
         }
     }
 
+    /// The tier of a child region.
+    fn below(self) -> Option<Tier> {
+        match self {
+            Tier::Province => Some(Tier::City),
+            Tier::City => Some(Tier::County),
+            Tier::County => None,
+        }
+    }
+
     /// How many child regions statistics of this tier report on.
     fn children(self) -> u64 {
         match self {
@@ -81,6 +90,9 @@ pub(super) struct Walk<'a> {
     pub definitions: &'a [Positioned<VariableDefinition>],
     visits: u64,
     fragments: Vec<&'a Name>,
+    /// Costs paid once per field of the document however many items select it: the
+    /// statements of a field its loader batches for every sibling at once.
+    once: u64,
 }
 
 impl<'a> Walk<'a> {
@@ -97,6 +109,7 @@ impl<'a> Walk<'a> {
             definitions,
             visits: 0,
             fragments: Vec::new(),
+            once: 0,
         }
     }
 
@@ -106,7 +119,8 @@ impl<'a> Walk<'a> {
             page: 1,
             tier: None,
         };
-        self.selection(root, selection, context, 0)
+        let cost = self.selection(root, selection, context, 0);
+        clamp(cost.saturating_add(self.once))
     }
 
     fn selection(&mut self, ty: &str, set: &'a SelectionSet, context: Context, depth: usize) -> u64 {
@@ -115,7 +129,7 @@ impl<'a> Walk<'a> {
         }
         // A tier is known only on a region or its statistics, never further down.
         let tier = match ty {
-            "Region" | "RegionStatistics" => context.tier,
+            "Region" | "RegionStatistics" | "ChildRegionStatistics" => context.tier,
             other => Tier::of_type(other),
         };
         let context = Context { tier, ..context };
@@ -168,6 +182,7 @@ impl<'a> Walk<'a> {
             return 0;
         };
         let own_extra = self.extra(parent, name, field, context);
+        self.once = clamp(self.once.saturating_add(self.batched(parent, name, field, context)));
         if !self.types.is_composite(&ty.name) {
             return clamp(own_extra);
         }
@@ -209,11 +224,22 @@ impl<'a> Walk<'a> {
             ("totalCount", _) => TOTAL_COUNT,
             ("statistics", "RegionStatistics") => {
                 let tier = self.code_tier(field, "regionCode").or(context.tier);
-                statistics(tier, 1)
+                statistics_rows(tier, 1)
             }
             ("statisticsSeries", _) => {
                 let tier = self.code_tier(field, "regionCode");
-                statistics(tier, self.series_years(field))
+                statistics_rows(tier, self.series_years(field))
+            }
+            _ => 0,
+        }
+    }
+
+    /// What a field costs once, however many items select it: the statements of `statistics`,
+    /// which scan the subtree of its region's tier and are batched for every sibling region.
+    fn batched(&self, parent: &str, name: &str, field: &Field, context: Context) -> u64 {
+        match self.types.field(parent, name).map(|ty| ty.name.as_str()) {
+            Some("RegionStatistics") => {
+                statistics_scan(self.code_tier(field, "regionCode").or(context.tier))
             }
             _ => 0,
         }
@@ -228,8 +254,10 @@ impl<'a> Walk<'a> {
         context: Context,
     ) -> Option<Tier> {
         match ty.name.as_str() {
-            // `RegionStatistics.region` is the region of the statistics.
+            // `RegionStatistics.region` is the region of the statistics; each of its
+            // `children` one tier below.
             "Region" if parent == "RegionStatistics" => context.tier,
+            "Region" if parent == "ChildRegionStatistics" => context.tier.and_then(Tier::below),
             "Region" => self.code_tier(field, "code"),
             "RegionStatistics" => self
                 .code_tier(field, "regionCode")
@@ -377,16 +405,24 @@ impl<'a> Walk<'a> {
     }
 }
 
-/// The price of statistics of a region of `tier` (the most expensive when unknown) over
-/// `years` years.
-fn statistics(tier: Option<Tier>, years: u64) -> u64 {
+/// The statements of one `statistics` field for regions of `tier` (the most expensive when
+/// unknown): they scan the regions' subtrees, once for every sibling region.
+fn statistics_scan(tier: Option<Tier>) -> u64 {
+    match tier.unwrap_or(Tier::Province) {
+        Tier::Province => STATISTICS_SCAN_PROVINCE,
+        Tier::City => STATISTICS_SCAN_CITY,
+        Tier::County => STATISTICS_SCAN_COUNTY,
+    }
+}
+
+/// The figures of statistics of one region of `tier` over `years` years: one set per
+/// region-year, counting the region and each child region.
+fn statistics_rows(tier: Option<Tier>, years: u64) -> u64 {
     let regions = 1 + tier.unwrap_or(Tier::Province).children();
     clamp(
-        STATISTICS_STATEMENTS.saturating_add(
-            STATISTICS_PER_REGION_YEAR
-                .saturating_mul(regions)
-                .saturating_mul(years),
-        ),
+        STATISTICS_PER_REGION_YEAR
+            .saturating_mul(regions)
+            .saturating_mul(years),
     )
 }
 
