@@ -16,6 +16,9 @@
 //! | executed (data present, even `null`, even with field errors) | 200 | 200 |
 //! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found | 400, no `data` | 200, no `data` |
 //! | request error carrying `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN` | 401 / 403 | 200 |
+//! | request error `QUERY_TOO_COMPLEX` (see `super::budget`) | 400, no `data` | 200, no `data` |
+//! | over the client's budget: `RATE_LIMITED` (see `super::budget`) | 429 + `Retry-After`, no `data` | 429 + `Retry-After`, no `data` |
+//! | too many executions at once: `SERVICE_BUSY` (see `super::budget`) | 503 + `Retry-After`, no `data` | 503 + `Retry-After`, no `data` |
 //! | not a well-formed request: bad JSON, `query` missing or not a string, `variables`/`extensions` not objects, `operationName` not a string, a batch array | 400 | 400 |
 //! | POST without `Content-Type: application/json` (UTF-8) | 415 | 415 |
 //! | a mutation over GET; a method other than GET/POST | 405 + `Allow` | 405 + `Allow` |
