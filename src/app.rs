@@ -31,7 +31,10 @@ use crate::{
     auth::{self, Secret},
     client::{RateLimiter, client_address},
     export,
-    http::{graphiql, graphql_over_http, ws},
+    http::{
+        budget::{BudgetOptions, Budgets, ClientKey},
+        graphiql, graphql_over_http, ws,
+    },
 };
 
 /// Everything a request handler needs. Cheap to clone.
@@ -68,6 +71,8 @@ pub struct RouterOptions {
     pub public_topics_per_hour: u32,
     /// Limits of GraphQL WebSockets (`/graphql/ws`).
     pub websocket: ws::WebSocketLimits,
+    /// Cost limit, budgets per client and load shedding ([`BudgetOptions::off`] for none).
+    pub budgets: BudgetOptions,
 }
 
 impl Default for RouterOptions {
@@ -78,6 +83,7 @@ impl Default for RouterOptions {
             trusted_proxies: Vec::new(),
             public_topics_per_hour: 5,
             websocket: ws::WebSocketLimits::default(),
+            budgets: BudgetOptions::default(),
         }
     }
 }
@@ -213,7 +219,11 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .merge(graphiql::routes())
         .with_state(state)
         .layer(Extension(Arc::new(PublicSubmissions {
-            limiter: RateLimiter::new(options.public_topics_per_hour, Duration::from_secs(3600)),
+            limiter: RateLimiter::with_capacity(
+                options.public_topics_per_hour,
+                Duration::from_secs(3600),
+                options.budgets.tracked_clients,
+            ),
             trusted_proxies: options.trusted_proxies.clone(),
         })))
         .layer(Extension(Arc::new(ws::WebSocketSettings {
@@ -222,6 +232,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
             trusted_proxies: options.trusted_proxies.clone(),
             request_timeout: options.request_timeout,
         })))
+        .layer(Extension(Arc::new(Budgets::new(&options.budgets))))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,
@@ -245,6 +256,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
 async fn graphql_endpoint(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
+    Extension(budgets): Extension<Arc<Budgets>>,
     request: Request,
 ) -> Response {
     let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
@@ -253,10 +265,19 @@ async fn graphql_endpoint(
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip());
     let client = client_address(peer, request.headers(), &public.trusted_proxies);
+    // Whose cost budget the request spends (src/http/budget.rs).
+    let budget_key = ClientKey::of(actor.as_ref().ok(), client);
     let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
-    graphql_over_http::serve(&state.inner.schema, request, |graphql_request| {
-        actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
-    })
+    graphql_over_http::serve_metered(
+        &state.inner.schema,
+        request,
+        |graphql_request| {
+            actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
+        },
+        async |graphql_request: &mut async_graphql::Request| {
+            budgets.admit(&budget_key, graphql_request).await
+        },
+    )
     .await
 }
 

@@ -70,6 +70,8 @@ pub struct ServerConfig {
     /// `XIESHANG_WS_PING_INTERVAL_SECS` (default 30), `XIESHANG_WS_REPLAY_EVENTS_PER_SECOND`
     /// (default 500): the limits of GraphQL WebSockets.
     pub websocket: crate::http::ws::WebSocketLimits,
+    /// Cost limit, budgets per client and load shedding: see [`budget_options`].
+    pub budgets: crate::http::budget::BudgetOptions,
 }
 
 impl ServerConfig {
@@ -100,6 +102,7 @@ impl ServerConfig {
                 lounge_planned_activities: parse("XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES", 4)?,
             },
             websocket: websocket_limits()?,
+            budgets: budget_options()?,
         })
     }
 }
@@ -354,4 +357,47 @@ fn flag(variable: &'static str, default: bool) -> Result<bool, ConfigError> {
             message: format!("{other:?} is not on/off (use 1/0, true/false, on/off)"),
         }),
     }
+}
+
+/// The cost limit, budgets and load shedding; `0` switches a limit off.
+/// `XIESHANG_MAX_QUERY_COST` (default 200000), `XIESHANG_ANONYMOUS_COST_PER_MINUTE` (1000000),
+/// `XIESHANG_AUTHENTICATED_COST_PER_MINUTE` (5000000), `XIESHANG_MAX_CONCURRENT_EXECUTIONS`
+/// (32), `XIESHANG_MAX_CONCURRENT_ANONYMOUS` (4), `XIESHANG_EXECUTION_QUEUE_MS` (100, at most
+/// 10000) and `XIESHANG_TRACKED_CLIENTS` (100000, at least 1).
+fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
+    let defaults = crate::http::budget::BudgetOptions::default();
+    let limit = |variable, default: Option<u64>| {
+        parse(variable, default.unwrap_or(0)).map(|value| (value > 0).then_some(value))
+    };
+    let slots = |variable, default: Option<usize>| {
+        parse(variable, default.unwrap_or(0)).map(|value| (value > 0).then_some(value))
+    };
+    let tracked_clients = parse("XIESHANG_TRACKED_CLIENTS", defaults.tracked_clients)?;
+    if tracked_clients == 0 {
+        return Err(ConfigError {
+            variable: "XIESHANG_TRACKED_CLIENTS",
+            message: "must be at least 1".into(),
+        });
+    }
+    Ok(crate::http::budget::BudgetOptions {
+        max_query_cost: limit("XIESHANG_MAX_QUERY_COST", defaults.max_query_cost)?,
+        anonymous_per_minute: limit(
+            "XIESHANG_ANONYMOUS_COST_PER_MINUTE",
+            defaults.anonymous_per_minute,
+        )?,
+        authenticated_per_minute: limit(
+            "XIESHANG_AUTHENTICATED_COST_PER_MINUTE",
+            defaults.authenticated_per_minute,
+        )?,
+        max_concurrent: slots(
+            "XIESHANG_MAX_CONCURRENT_EXECUTIONS",
+            defaults.max_concurrent,
+        )?,
+        max_concurrent_anonymous: slots(
+            "XIESHANG_MAX_CONCURRENT_ANONYMOUS",
+            defaults.max_concurrent_anonymous,
+        )?,
+        queue_wait: Duration::from_millis(within("XIESHANG_EXECUTION_QUEUE_MS", 100, 0..=10_000)?),
+        tracked_clients,
+    })
 }

@@ -14,3 +14,4 @@ pub mod http;
 pub mod server;
 pub mod single_process;
 pub mod telemetry;
+pub mod windows;

@@ -56,6 +56,7 @@ pub async fn serve(
         trusted_proxies: server.trusted_proxies.clone(),
         public_topics_per_hour: server.public_topics_per_hour,
         websocket: server.websocket.clone(),
+        budgets: server.budgets.clone(),
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),

@@ -16,6 +16,9 @@
 //! | executed (data present, even `null`, even with field errors) | 200 | 200 |
 //! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found | 400, no `data` | 200, no `data` |
 //! | request error carrying `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN` | 401 / 403 | 200 |
+//! | request error `QUERY_TOO_COMPLEX` (see `super::budget`) | 400, no `data` | 200, no `data` |
+//! | over the client's budget: `RATE_LIMITED` (see `super::budget`) | 429 + `Retry-After`, no `data` | 429 + `Retry-After`, no `data` |
+//! | too many executions at once: `SERVICE_BUSY` (see `super::budget`) | 503 + `Retry-After`, no `data` | 503 + `Retry-After`, no `data` |
 //! | not a well-formed request: bad JSON, `query` missing or not a string, `variables`/`extensions` not objects, `operationName` not a string, a batch array | 400 | 400 |
 //! | POST without `Content-Type: application/json` (UTF-8) | 415 | 415 |
 //! | a mutation over GET; a method other than GET/POST | 405 + `Allow` | 405 + `Allow` |
@@ -52,6 +55,8 @@ use serde::Serialize;
 
 use negotiation::ResponseMediaType;
 
+use super::budget::{Admission, Refusal};
+
 /// Answers one GraphQL-over-HTTP request with `executor`.
 ///
 /// Mount it for every method on the GraphQL path (`any(…)`) so that other
@@ -66,7 +71,22 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    match handle(executor, request, prepare).await {
+    serve_metered(executor, request, prepare, async |_: &mut async_graphql::Request| {
+        Ok(Admission::unmetered())
+    })
+    .await
+}
+
+/// Like [`serve`], with `admit` deciding — after the request is well-formed and allowed over
+/// its method, before it executes — whether it may run (see [`super::budget`]: cost, budget,
+/// load shedding). What it admits reports `extensions.cost` in the response.
+pub async fn serve_metered<E: Executor>(
+    executor: &E,
+    request: Request,
+    prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
+    admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
+) -> Response {
+    match handle(executor, request, prepare, admit).await {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     }
@@ -76,6 +96,7 @@ async fn handle<E: Executor>(
     executor: &E,
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
+    admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
 ) -> Result<Response, Rejection> {
     let is_get = match *request.method() {
         Method::GET => true,
@@ -124,7 +145,15 @@ async fn handle<E: Executor>(
         }
     }
 
-    let response = executor.execute(graphql_request).await;
+    // Cost, budget and load shedding (src/http/budget.rs): refused here, before execution.
+    let admission = match admit(&mut graphql_request).await {
+        Ok(admission) => admission,
+        Err(refusal) => {
+            return Ok(refusal.into_response(|response| graphql_response(media_type, response)));
+        }
+    };
+    let mut response = executor.execute(graphql_request).await;
+    admission.report(&mut response);
     Ok(graphql_response(media_type, response))
 }
 

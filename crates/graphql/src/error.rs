@@ -22,6 +22,9 @@ pub enum ErrorCode {
     RequestTimeout,
     /// A bug or an outage; details are logged, clients see a generic message.
     Internal,
+    /// The request would cost more points than one request may (see `crate::cost`); nothing
+    /// was executed.
+    QueryTooComplex,
 }
 
 impl ErrorCode {
@@ -36,6 +39,7 @@ impl ErrorCode {
             ErrorCode::EventCursorExpired => "EVENT_CURSOR_EXPIRED",
             ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
+            ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
         }
     }
 
