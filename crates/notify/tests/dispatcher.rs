@@ -119,6 +119,7 @@ impl Adapter for Probe {
                 message: format!("503 from {} (secret s3cr3t)", destination.url),
                 status: Some(503),
                 retry_after: None,
+                class: None,
             })
         } else {
             self.memory.deliver(destination, message).await

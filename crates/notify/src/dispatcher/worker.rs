@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use domain::DomainError;
 
 use super::{Shared, lease, message, outcome, stopping, stream};
-use crate::{Destination, NotifyError};
+use crate::{Destination, ErrorClass, NotifyError};
 
 /// Sends per round before the target goes back, so that busy targets take turns when there are
 /// more of them than workers.
@@ -167,6 +167,7 @@ async fn send(
                     message: "the receiver did not answer in time".into(),
                     status: None,
                     retry_after: None,
+                    class: Some(ErrorClass::Timeout),
                 })
             })
         }
