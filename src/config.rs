@@ -4,8 +4,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-/// Where the data lives.
-#[derive(Clone, Debug)]
+/// Where the data lives. `Debug` is written by hand: `DATABASE_URL` may carry the password.
+#[derive(Clone)]
 pub struct DatabaseConfig {
     /// `DATABASE_URL`; `None` means the embedded SQLite file.
     pub url: Option<String>,
@@ -37,6 +37,16 @@ impl DatabaseConfig {
         self.url
             .clone()
             .unwrap_or_else(|| domain::db::sqlite_url(&self.sqlite_path))
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(domain::db::redact_url))
+            .field("sqlite_path", &self.sqlite_path)
+            .field("pool_size", &self.pool_size)
+            .finish()
     }
 }
 
@@ -307,5 +317,22 @@ fn flag(variable: &'static str, default: bool) -> Result<bool, ConfigError> {
             variable,
             message: format!("{other:?} is not on/off (use 1/0, true/false, on/off)"),
         }),
+    }
+}
+
+#[cfg(test)]
+mod database_debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_database_password() {
+        let config = DatabaseConfig {
+            url: Some("postgres://xieshang:s3cr3t-pw@db.internal:5432/xieshang".to_owned()),
+            sqlite_path: PathBuf::from("xieshang.db"),
+            pool_size: 8,
+        };
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
     }
 }
