@@ -56,7 +56,7 @@ fn target_mutation(name: &str, input_type: &str) -> String {
 const SEND_TEST: &str = r#"mutation($input: SendTestNotificationInput!) {
   sendTestNotification(input: $input) {
     notificationTarget { id status }
-    succeeded responseCode error
+    succeeded responseCode error errorClass
     userErrors { field message code }
   }
 }"#;
@@ -339,6 +339,7 @@ async fn targets_are_registered_changed_paused_tested_and_never_leak_credentials
     assert_eq!(sent["succeeded"], true, "{reply:#}");
     assert_eq!(sent["responseCode"], 200);
     assert_eq!(sent["error"], Value::Null);
+    assert_eq!(sent["errorClass"], Value::Null);
     assert_eq!(sent["notificationTarget"]["id"], ding["id"]);
     let delivered = api.adapter.delivered();
     assert_eq!(delivered.len(), 1);
@@ -361,6 +362,7 @@ async fn targets_are_registered_changed_paused_tested_and_never_leak_credentials
     let failed = payload(&reply, "sendTestNotification");
     assert_eq!(failed["succeeded"], false);
     assert_eq!(failed["responseCode"], 503);
+    assert_eq!(failed["errorClass"], "HTTP_STATUS");
     assert!(
         failed["error"]
             .as_str()
@@ -508,12 +510,48 @@ async fn bad_input_is_a_user_error_and_strangers_are_refused() {
         .mutate(&ningbo, &create_query, webhook_input("330100"))
         .await;
     assert_eq!(error_code(&reply), "FORBIDDEN");
-    for query in [pause.as_str(), SEND_TEST, REDELIVER_ALL] {
-        let reply = api
+    // A target elsewhere answers exactly as an unknown one: NOT_FOUND, same message shape.
+    let names = [
+        (pause.as_str(), "pauseNotificationTarget"),
+        (SEND_TEST, "sendTestNotification"),
+        (REDELIVER_ALL, "redeliverDeadLetters"),
+    ];
+    for (query, name) in names {
+        let elsewhere = api
             .mutate(&ningbo, query, json!({ "id": target["id"] }))
             .await;
-        assert_eq!(error_code(&reply), "FORBIDDEN", "{reply:#}");
+        let unknown = api
+            .mutate(
+                &ningbo,
+                query,
+                json!({ "id": global_id("NotificationTarget", 999_999) }),
+            )
+            .await;
+        assert!(elsewhere.get("errors").is_none(), "{elsewhere:#}");
+        let error = &payload(&elsewhere, name)["userErrors"][0];
+        let unknown_error = &payload(&unknown, name)["userErrors"][0];
+        assert_eq!(error["code"], "NOT_FOUND", "{elsewhere:#}");
+        assert_eq!(error["field"], unknown_error["field"]);
+        let message = error["message"].as_str().expect("a message");
+        let database = database_id(&target["id"]).to_string();
+        assert_eq!(
+            message.replace(&database, "N"),
+            unknown_error["message"]
+                .as_str()
+                .expect("a message")
+                .replace("999999", "N"),
+            "the two answers differ only by the id"
+        );
     }
+    let update = target_mutation("updateNotificationTarget", "UpdateNotificationTargetInput");
+    let reply = api
+        .mutate(&ningbo, &update, json!({ "id": target["id"], "name": "x" }))
+        .await;
+    assert_eq!(
+        payload(&reply, "updateNotificationTarget")["userErrors"][0]["code"],
+        "NOT_FOUND",
+        "{reply:#}"
+    );
     let reply = api
         .call(
             Some(&ningbo),
@@ -703,7 +741,11 @@ async fn dead_letters_are_listed_and_redelivered() {
             json!({ "id": global_id("Delivery", rows[2].1) }),
         )
         .await;
-    assert_eq!(error_code(&reply), "FORBIDDEN");
+    assert_eq!(
+        payload(&reply, "redeliverDelivery")["userErrors"][0]["code"],
+        "NOT_FOUND",
+        "a delivery to a target elsewhere is as unknown as the target: {reply:#}"
+    );
 }
 
 #[tokio::test]

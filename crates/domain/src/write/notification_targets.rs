@@ -29,7 +29,7 @@ use crate::{
     Actor, Db, DomainError, net, policy,
     read::{
         deliveries::Delivery,
-        notification_targets::{NotificationTarget, event_types_text},
+        notification_targets::{NotificationTarget, event_types_text, manager},
     },
 };
 
@@ -281,7 +281,13 @@ pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: i64) -> Result<Deliv
         .one(&transaction)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("delivery {delivery_id}")))?;
-    load(&transaction, actor, current.target_id).await?;
+    // A delivery to a target elsewhere is as unknown as its target.
+    load(&transaction, actor, current.target_id)
+        .await
+        .map_err(|error| match error {
+            DomainError::NotFound(_) => DomainError::NotFound(format!("delivery {delivery_id}")),
+            other => other,
+        })?;
     if current.status != DeliveryStatus::Dead {
         return Err(DomainError::InvalidTransition {
             current: current.status.as_str().to_owned(),
@@ -364,19 +370,20 @@ pub async fn test_destination(
     })
 }
 
-/// The target, when the caller manages its region.
+/// The target, when the caller manages its region. A target outside the caller's region is
+/// `NotFound`, exactly like an unknown one, so ids cannot be probed for targets elsewhere; a
+/// caller who manages no targets at all (a member) is `Forbidden` whatever the id.
 async fn load(
     connection: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> Result<notification_target::Model, DomainError> {
-    actor.principal().ok_or(DomainError::Unauthenticated)?;
-    let current = notification_target::Entity::find_by_id(id)
+    manager(actor)?;
+    notification_target::Entity::find_by_id(id)
         .one(connection)
         .await?
-        .ok_or_else(|| DomainError::NotFound(format!("notification target {id}")))?;
-    policy::may_manage_notification_targets(actor, current.region_id)?;
-    Ok(current)
+        .filter(|current| policy::may_manage_notification_targets(actor, current.region_id).is_ok())
+        .ok_or_else(|| DomainError::NotFound(format!("notification target {id}")))
 }
 
 /// The URL as stored, after the adapter's rules and the public-address check.
