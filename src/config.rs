@@ -127,6 +127,10 @@ pub struct NotifyConfig {
     pub public_url: Option<String>,
     /// `XIESHANG_NOTIFY_TIMEOUT_SECS`: how long one delivery may take (default 10).
     pub timeout: Duration,
+    /// `XIESHANG_MAX_TARGETS_PER_OWNER` (default 20) and `XIESHANG_MAX_TARGETS_PER_REGION`
+    /// (default 50): notification targets one caller, or one committee, may have; one more is
+    /// refused with the user error `LIMIT_EXCEEDED`.
+    pub target_limits: domain::write::notification_targets::TargetLimits,
     /// `XIESHANG_DELIVERY_MAX_ATTEMPTS`: attempts before a delivery is dead-lettered (default 8).
     pub max_attempts: u32,
     /// `XIESHANG_DELIVERY_BACKOFF_MS`: the first retry waits up to this long, doubling each
@@ -180,6 +184,10 @@ impl NotifyConfig {
             backoff_base: Duration::from_millis(backoff_ms),
             lease: Duration::from_secs(lease_secs),
             robot_messages_per_minute,
+            target_limits: domain::write::notification_targets::TargetLimits {
+                per_owner: within("XIESHANG_MAX_TARGETS_PER_OWNER", 20, 1..=100_000)?,
+                per_region: within("XIESHANG_MAX_TARGETS_PER_REGION", 50, 1..=100_000)?,
+            },
         })
     }
 }

@@ -12,6 +12,7 @@ use domain::{
     Db, Role,
     outbox::{self, NewEvent},
     testing::Template,
+    write::notification_targets::TargetLimits,
 };
 use entity::{
     delivery,
@@ -95,10 +96,15 @@ struct Api {
 
 impl Api {
     async fn new(allow_private_targets: bool) -> Self {
+        Self::with_limits(allow_private_targets, TargetLimits::default()).await
+    }
+
+    async fn with_limits(allow_private_targets: bool, target_limits: TargetLimits) -> Self {
         let adapter = notify::InMemoryAdapter::default();
         let services = graphql::Services {
             adapters: Arc::new(adapter.clone()),
             allow_private_targets,
+            target_limits,
         };
         let app = TestApp::with_services(Template::Demo, &RouterOptions::default(), services).await;
         Self {
@@ -863,4 +869,46 @@ async fn listing_deliveries_with_their_events_costs_the_same_for_more_deliveries
 
 fn province_staff() -> String {
     token_for(Role::ProvinceStaff, "330000", None)
+}
+
+/// Targets are capped per owner and per region; one more is the user error LIMIT_EXCEEDED and
+/// nothing is written.
+#[tokio::test]
+async fn targets_are_capped_per_owner_and_per_region() {
+    let api = Api::with_limits(
+        true,
+        TargetLimits {
+            per_owner: 2,
+            per_region: 3,
+        },
+    )
+    .await;
+    let query = create_mutation();
+    let first = integrator("330100");
+    for _ in 0..2 {
+        create(&api, &first, webhook_input("330100")).await;
+    }
+    let reply = api
+        .mutate(&first, &query, webhook_input("330100"))
+        .await;
+    let refused = payload(&reply, "createNotificationTarget");
+    assert_eq!(refused["notificationTarget"], Value::Null, "{reply:#}");
+    assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["name"]));
+
+    // Another caller in the same committee may add one more, then the region is full.
+    let province = province_staff();
+    create(&api, &province, webhook_input("330100")).await;
+    let reply = api
+        .mutate(&province, &query, webhook_input("330100"))
+        .await;
+    let refused = payload(&reply, "createNotificationTarget");
+    assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED", "{reply:#}");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["regionCode"]));
+    // Other regions are not affected.
+    create(&api, &province, webhook_input("330200")).await;
+    let reply = api
+        .call(Some(&province), "{ notificationTargets { totalCount } }", json!({}))
+        .await;
+    assert_eq!(reply["data"]["notificationTargets"]["totalCount"], 4, "{reply:#}");
 }

@@ -195,6 +195,7 @@ impl NotificationMutation {
                 region_code: input.region_code,
             },
             services(ctx).allow_private_targets,
+            services(ctx).target_limits,
         )
         .await;
         Ok(outcome(result)?.into())
