@@ -4,8 +4,8 @@
 
 use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
-/// Where the data lives.
-#[derive(Clone, Debug)]
+/// Where the data lives. `Debug` is written by hand: `DATABASE_URL` may carry the password.
+#[derive(Clone)]
 pub struct DatabaseConfig {
     /// `DATABASE_URL`; `None` means the embedded SQLite file.
     pub url: Option<String>,
@@ -37,6 +37,16 @@ impl DatabaseConfig {
         self.url
             .clone()
             .unwrap_or_else(|| domain::db::sqlite_url(&self.sqlite_path))
+    }
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &self.url.as_deref().map(domain::db::redact_url))
+            .field("sqlite_path", &self.sqlite_path)
+            .field("pool_size", &self.pool_size)
+            .finish()
     }
 }
 
@@ -166,6 +176,10 @@ pub struct NotifyConfig {
     pub public_url: Option<String>,
     /// `XIESHANG_NOTIFY_TIMEOUT_SECS`: how long one delivery may take (default 10).
     pub timeout: Duration,
+    /// `XIESHANG_MAX_TARGETS_PER_OWNER` (default 20) and `XIESHANG_MAX_TARGETS_PER_REGION`
+    /// (default 50): notification targets one caller, or one committee, may have; one more is
+    /// refused with the user error `LIMIT_EXCEEDED`.
+    pub target_limits: domain::write::notification_targets::TargetLimits,
     /// `XIESHANG_DELIVERY_MAX_ATTEMPTS`: attempts before a delivery is dead-lettered (default 8).
     pub max_attempts: u32,
     /// `XIESHANG_DELIVERY_BACKOFF_MS`: the first retry waits up to this long, doubling each
@@ -219,6 +233,10 @@ impl NotifyConfig {
             backoff_base: Duration::from_millis(backoff_ms),
             lease: Duration::from_secs(lease_secs),
             robot_messages_per_minute,
+            target_limits: domain::write::notification_targets::TargetLimits {
+                per_owner: within("XIESHANG_MAX_TARGETS_PER_OWNER", 20, 1..=100_000)?,
+                per_region: within("XIESHANG_MAX_TARGETS_PER_REGION", 50, 1..=100_000)?,
+            },
         })
     }
 }
@@ -400,4 +418,21 @@ fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
         queue_wait: Duration::from_millis(within("XIESHANG_EXECUTION_QUEUE_MS", 100, 0..=10_000)?),
         tracked_clients,
     })
+}
+
+#[cfg(test)]
+mod database_debug_tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_the_database_password() {
+        let config = DatabaseConfig {
+            url: Some("postgres://xieshang:s3cr3t-pw@db.internal:5432/xieshang".to_owned()),
+            sqlite_path: PathBuf::from("xieshang.db"),
+            pool_size: 8,
+        };
+        let shown = format!("{config:?} {config:#?}");
+        assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+        assert!(shown.contains("db.internal"), "{shown}");
+    }
 }

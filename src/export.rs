@@ -120,7 +120,8 @@ fn row(
 }
 
 /// The CSV: UTF-8 with a byte-order mark (so that Excel reads it as UTF-8), CRLF line ends,
-/// fields quoted per RFC 4180 when they hold a comma, quote or line break.
+/// fields quoted per RFC 4180 when they hold a comma, quote or line break, and text cells
+/// neutralised against formula injection ([`neutralise`]).
 pub fn csv(rows: &[Vec<Cell>]) -> String {
     let mut out = String::from("\u{feff}");
     let header: Vec<String> = HEADERS.iter().map(|h| quote(h)).collect();
@@ -130,7 +131,7 @@ pub fn csv(rows: &[Vec<Cell>]) -> String {
         let fields: Vec<String> = row
             .iter()
             .map(|cell| match cell {
-                Cell::Text(text) => quote(text),
+                Cell::Text(text) => quote(&neutralise(text)),
                 Cell::Count(value) => value.to_string(),
                 Cell::Rate(value) => format!("{value:.4}"),
                 Cell::Empty => String::new(),
@@ -142,6 +143,20 @@ pub fn csv(rows: &[Vec<Cell>]) -> String {
     out
 }
 
+/// Characters that make a spreadsheet read a CSV cell as a formula (or a DDE call).
+const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
+/// A text cell that a spreadsheet will not run: one that begins with a formula trigger gets a
+/// leading `'` (OWASP's advice for CSV injection), which spreadsheets show as text. Region names
+/// are staff-entered today, but names are free text and the export is public.
+fn neutralise(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.starts_with(FORMULA_TRIGGERS) {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn quote(field: &str) -> String {
     if field.contains([',', '"', '\r', '\n']) {
         format!("\"{}\"", field.replace('"', "\"\""))
@@ -150,7 +165,9 @@ fn quote(field: &str) -> String {
     }
 }
 
-/// The workbook: one sheet, a bold header row, counts as numbers, rates as percentages.
+/// The workbook: one sheet, a bold header row, counts as numbers, rates as percentages. Text
+/// is always written as a string cell (`write_string`), never as a formula, whatever it begins
+/// with.
 pub fn xlsx(rows: &[Vec<Cell>], sheet_name: &str) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     let bold = Format::new().set_bold();
@@ -366,5 +383,58 @@ mod tests {
             lines[3]
         );
         assert!(lines[2].ends_with(",0,0,0,,,"), "{}", lines[2]);
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_neutralised() {
+        let dangerous = [
+            "=HYPERLINK(\"http://x\",\"y\")",
+            "+1+2",
+            "-2+3",
+            "@SUM(A1)",
+            "\tcmd",
+            "\r=1",
+        ];
+        let rows: Vec<Vec<Cell>> = dangerous
+            .iter()
+            .map(|text| vec![Cell::Text((*text).to_owned()), Cell::Count(-1)])
+            .collect();
+        let text = csv(&rows);
+        let lines: Vec<&str> = text.split("\r\n").skip(1).collect();
+        for (line, original) in lines.iter().zip(dangerous) {
+            let field = line.trim_start_matches('"');
+            assert!(field.starts_with('\''), "{original:?} became {line:?}");
+            // Numbers are figures, not text: a negative count stays a number.
+            assert!(line.ends_with(",-1"), "{line:?}");
+        }
+        assert_eq!(neutralise("杭州市"), "杭州市");
+        assert_eq!(neutralise("a=b"), "a=b");
+    }
+
+    #[test]
+    fn xlsx_text_is_never_a_formula() {
+        use std::io::Read;
+
+        let rows = vec![vec![
+            Cell::Text("=1+2".into()),
+            Cell::Text("@SUM(A1:A2)".into()),
+            Cell::Count(3),
+        ]];
+        let bytes = xlsx(&rows, "t").expect("a workbook");
+        let mut archive =
+            zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+        let mut read = |name: &str| {
+            let mut text = String::new();
+            archive
+                .by_name(name)
+                .expect("the part exists")
+                .read_to_string(&mut text)
+                .expect("readable");
+            text
+        };
+        let sheet = read("xl/worksheets/sheet1.xml");
+        assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{sheet}");
+        let strings = read("xl/sharedStrings.xml");
+        assert!(strings.contains("=1+2") && strings.contains("@SUM(A1:A2)"), "{strings}");
     }
 }

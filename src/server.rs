@@ -48,6 +48,7 @@ pub async fn serve(
     let services = graphql::Services {
         adapters: adapters.clone(),
         allow_private_targets: notifications.allow_private_targets,
+        target_limits: notifications.target_limits,
     };
     let state = AppState::with_services(db.clone(), secret, server.quotas, services);
     let options = RouterOptions {

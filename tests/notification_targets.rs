@@ -12,6 +12,7 @@ use domain::{
     Db, Role,
     outbox::{self, NewEvent},
     testing::Template,
+    write::notification_targets::TargetLimits,
 };
 use entity::{
     delivery,
@@ -56,7 +57,7 @@ fn target_mutation(name: &str, input_type: &str) -> String {
 const SEND_TEST: &str = r#"mutation($input: SendTestNotificationInput!) {
   sendTestNotification(input: $input) {
     notificationTarget { id status }
-    succeeded responseCode error
+    succeeded responseCode error errorClass
     userErrors { field message code }
   }
 }"#;
@@ -95,10 +96,15 @@ struct Api {
 
 impl Api {
     async fn new(allow_private_targets: bool) -> Self {
+        Self::with_limits(allow_private_targets, TargetLimits::default()).await
+    }
+
+    async fn with_limits(allow_private_targets: bool, target_limits: TargetLimits) -> Self {
         let adapter = notify::InMemoryAdapter::default();
         let services = graphql::Services {
             adapters: Arc::new(adapter.clone()),
             allow_private_targets,
+            target_limits,
         };
         let app = TestApp::with_services(Template::Demo, &RouterOptions::default(), services).await;
         Self {
@@ -339,6 +345,7 @@ async fn targets_are_registered_changed_paused_tested_and_never_leak_credentials
     assert_eq!(sent["succeeded"], true, "{reply:#}");
     assert_eq!(sent["responseCode"], 200);
     assert_eq!(sent["error"], Value::Null);
+    assert_eq!(sent["errorClass"], Value::Null);
     assert_eq!(sent["notificationTarget"]["id"], ding["id"]);
     let delivered = api.adapter.delivered();
     assert_eq!(delivered.len(), 1);
@@ -361,6 +368,7 @@ async fn targets_are_registered_changed_paused_tested_and_never_leak_credentials
     let failed = payload(&reply, "sendTestNotification");
     assert_eq!(failed["succeeded"], false);
     assert_eq!(failed["responseCode"], 503);
+    assert_eq!(failed["errorClass"], "HTTP_STATUS");
     assert!(
         failed["error"]
             .as_str()
@@ -508,12 +516,48 @@ async fn bad_input_is_a_user_error_and_strangers_are_refused() {
         .mutate(&ningbo, &create_query, webhook_input("330100"))
         .await;
     assert_eq!(error_code(&reply), "FORBIDDEN");
-    for query in [pause.as_str(), SEND_TEST, REDELIVER_ALL] {
-        let reply = api
+    // A target elsewhere answers exactly as an unknown one: NOT_FOUND, same message shape.
+    let names = [
+        (pause.as_str(), "pauseNotificationTarget"),
+        (SEND_TEST, "sendTestNotification"),
+        (REDELIVER_ALL, "redeliverDeadLetters"),
+    ];
+    for (query, name) in names {
+        let elsewhere = api
             .mutate(&ningbo, query, json!({ "id": target["id"] }))
             .await;
-        assert_eq!(error_code(&reply), "FORBIDDEN", "{reply:#}");
+        let unknown = api
+            .mutate(
+                &ningbo,
+                query,
+                json!({ "id": global_id("NotificationTarget", 999_999) }),
+            )
+            .await;
+        assert!(elsewhere.get("errors").is_none(), "{elsewhere:#}");
+        let error = &payload(&elsewhere, name)["userErrors"][0];
+        let unknown_error = &payload(&unknown, name)["userErrors"][0];
+        assert_eq!(error["code"], "NOT_FOUND", "{elsewhere:#}");
+        assert_eq!(error["field"], unknown_error["field"]);
+        let message = error["message"].as_str().expect("a message");
+        let database = database_id(&target["id"]).to_string();
+        assert_eq!(
+            message.replace(&database, "N"),
+            unknown_error["message"]
+                .as_str()
+                .expect("a message")
+                .replace("999999", "N"),
+            "the two answers differ only by the id"
+        );
     }
+    let update = target_mutation("updateNotificationTarget", "UpdateNotificationTargetInput");
+    let reply = api
+        .mutate(&ningbo, &update, json!({ "id": target["id"], "name": "x" }))
+        .await;
+    assert_eq!(
+        payload(&reply, "updateNotificationTarget")["userErrors"][0]["code"],
+        "NOT_FOUND",
+        "{reply:#}"
+    );
     let reply = api
         .call(
             Some(&ningbo),
@@ -703,7 +747,11 @@ async fn dead_letters_are_listed_and_redelivered() {
             json!({ "id": global_id("Delivery", rows[2].1) }),
         )
         .await;
-    assert_eq!(error_code(&reply), "FORBIDDEN");
+    assert_eq!(
+        payload(&reply, "redeliverDelivery")["userErrors"][0]["code"],
+        "NOT_FOUND",
+        "a delivery to a target elsewhere is as unknown as the target: {reply:#}"
+    );
 }
 
 #[tokio::test]
@@ -821,4 +869,46 @@ async fn listing_deliveries_with_their_events_costs_the_same_for_more_deliveries
 
 fn province_staff() -> String {
     token_for(Role::ProvinceStaff, "330000", None)
+}
+
+/// Targets are capped per owner and per region; one more is the user error LIMIT_EXCEEDED and
+/// nothing is written.
+#[tokio::test]
+async fn targets_are_capped_per_owner_and_per_region() {
+    let api = Api::with_limits(
+        true,
+        TargetLimits {
+            per_owner: 2,
+            per_region: 3,
+        },
+    )
+    .await;
+    let query = create_mutation();
+    let first = integrator("330100");
+    for _ in 0..2 {
+        create(&api, &first, webhook_input("330100")).await;
+    }
+    let reply = api
+        .mutate(&first, &query, webhook_input("330100"))
+        .await;
+    let refused = payload(&reply, "createNotificationTarget");
+    assert_eq!(refused["notificationTarget"], Value::Null, "{reply:#}");
+    assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["name"]));
+
+    // Another caller in the same committee may add one more, then the region is full.
+    let province = province_staff();
+    create(&api, &province, webhook_input("330100")).await;
+    let reply = api
+        .mutate(&province, &query, webhook_input("330100"))
+        .await;
+    let refused = payload(&reply, "createNotificationTarget");
+    assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED", "{reply:#}");
+    assert_eq!(refused["userErrors"][0]["field"], json!(["regionCode"]));
+    // Other regions are not affected.
+    create(&api, &province, webhook_input("330200")).await;
+    let reply = api
+        .call(Some(&province), "{ notificationTargets { totalCount } }", json!({}))
+        .await;
+    assert_eq!(reply["data"]["notificationTargets"]["totalCount"], 4, "{reply:#}");
 }

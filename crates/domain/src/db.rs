@@ -57,7 +57,6 @@ pub struct Db {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
 struct Inner {
     engine: Engine,
     url: String,
@@ -66,6 +65,50 @@ struct Inner {
     /// Counts write transactions committed through [`Db::commit`] in this process; the event
     /// feed watches it to read new outbox events at once instead of on its next timer tick.
     commits: tokio::sync::watch::Sender<u64>,
+}
+
+/// By hand: the URL may carry the database password, which `Debug` output (logs, panics) must
+/// never show.
+impl std::fmt::Debug for Inner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Db")
+            .field("engine", &self.engine)
+            .field("url", &redact_url(&self.url))
+            .field("reader", &self.reader)
+            .field("writer", &self.writer)
+            .finish_non_exhaustive()
+    }
+}
+
+/// `url` with its password replaced by `***`: the user-info password and any `password` query
+/// parameter (PostgreSQL accepts both). For `Debug` output and error messages; a URL that does
+/// not parse is not shown at all.
+pub fn redact_url(url: &str) -> String {
+    let Ok(mut parsed) = url::Url::parse(url) else {
+        return "<unparseable URL>".to_owned();
+    };
+    if parsed.password().is_some() {
+        // Only fails for URLs that cannot have user info, which then have no password.
+        let _ = parsed.set_password(Some("***"));
+    }
+    if parsed
+        .query_pairs()
+        .any(|(key, _)| key.eq_ignore_ascii_case("password"))
+    {
+        let pairs: Vec<(String, String)> = parsed
+            .query_pairs()
+            .map(|(key, value)| {
+                let value = if key.eq_ignore_ascii_case("password") {
+                    "***".to_owned()
+                } else {
+                    value.into_owned()
+                };
+                (key.into_owned(), value)
+            })
+            .collect();
+        parsed.query_pairs_mut().clear().extend_pairs(pairs);
+    }
+    parsed.to_string()
 }
 
 impl Db {
@@ -198,7 +241,8 @@ fn engine_of(url: &str) -> Result<Engine, DomainError> {
         Ok(Engine::Postgres)
     } else {
         Err(DomainError::Config(format!(
-            "DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got {url:?})"
+            "DATABASE_URL must start with sqlite:, postgres:// or postgresql:// (got {:?})",
+            redact_url(url)
         )))
     }
 }
@@ -256,5 +300,37 @@ fn is_busy(error: &DbErr) -> bool {
             let text = other.to_string();
             text.contains("database is locked") || text.contains("SQLITE_BUSY")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_show_in_redacted_urls() {
+        for url in [
+            "postgres://xieshang:s3cr3t-pw@db.internal:5432/xieshang",
+            "postgresql://xieshang@db.internal/xieshang?sslmode=require&password=s3cr3t-pw",
+            "postgres://xieshang:s3cr3t-pw@db.internal/x?PASSWORD=s3cr3t-pw",
+        ] {
+            let shown = redact_url(url);
+            assert!(!shown.contains("s3cr3t-pw"), "{shown}");
+            assert!(shown.contains("db.internal") && shown.contains("***"), "{shown}");
+        }
+        assert_eq!(
+            redact_url("sqlite://./xieshang.db?mode=rwc"),
+            "sqlite://./xieshang.db?mode=rwc"
+        );
+        assert!(!redact_url("garbage s3cr3t-pw").contains("s3cr3t-pw"));
+    }
+
+    #[tokio::test]
+    async fn a_refused_url_is_named_without_its_password() {
+        let error = Db::connect("mysql://root:s3cr3t-pw@db/x", DbOptions::default())
+            .await
+            .expect_err("mysql is refused");
+        let text = error.to_string();
+        assert!(!text.contains("s3cr3t-pw") && text.contains("***"), "{text}");
     }
 }

@@ -42,6 +42,15 @@ pub enum DomainError {
     /// Someone else changed the record first (optimistic concurrency).
     #[error("{0}")]
     Conflict(String),
+    /// A limit on how many records one caller or one region may have was reached (e.g. the
+    /// notification targets per owner); `field` names the input that would exceed it.
+    #[error("{field}: {message}")]
+    LimitExceeded {
+        /// The input field that would exceed the limit.
+        field: String,
+        /// Which limit, and its value.
+        message: String,
+    },
     /// Seed data or another bulk operation refused to run (e.g. a non-empty database).
     #[error("{0}")]
     Refused(String),

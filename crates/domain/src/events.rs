@@ -442,7 +442,7 @@ pub async fn check_cursor(db: &Db, after: i64) -> Result<(), DomainError> {
             ),
         ));
     }
-    if after + 1 < oldest {
+    if after.saturating_add(1) < oldest {
         return Err(DomainError::CursorExpired { oldest });
     }
     Ok(())
@@ -562,5 +562,12 @@ mod tests {
         assert!(sequence_of("not a cursor").is_err());
         assert!(sequence_of(&global_id("Consultation", 1)).is_err());
         assert!(sequence_of(&URL_SAFE_NO_PAD.encode("event:-1")).is_err());
+        // Beyond i64::MAX: malformed (BAD_USER_INPUT), never wrapped.
+        assert!(sequence_of(&URL_SAFE_NO_PAD.encode("event:9223372036854775808")).is_err());
+        assert_eq!(
+            sequence_of(&cursor_of(i64::MAX)).ok(),
+            Some(i64::MAX),
+            "the largest sequence still parses; check_cursor refuses it without overflow"
+        );
     }
 }

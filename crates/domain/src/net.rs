@@ -119,8 +119,10 @@ fn is_local_name(name: &str) -> bool {
 
 /// Whether the server must not send to `address`: loopback, private, link-local, shared
 /// (CGNAT), unspecified, multicast, broadcast or reserved IPv4; loopback, unspecified,
-/// unique-local, link-local, site-local or multicast IPv6; and IPv6 forms that embed an internal
-/// IPv4 address (mapped, compatible, NAT64, 6to4).
+/// unique-local, link-local, site-local or multicast IPv6; IPv6 forms that embed an internal
+/// IPv4 address (mapped, compatible, NAT64, 6to4); and IPv6 ranges that translate or tunnel to
+/// an address we cannot see (local-use NAT64 `64:ff9b:1::/48`, IPv4-translated
+/// `::ffff:0:0:0/96`, Teredo `2001::/32`), refused whole.
 pub fn is_internal_address(address: IpAddr) -> bool {
     match address {
         IpAddr::V4(v4) => is_internal_v4(v4),
@@ -163,6 +165,19 @@ fn is_internal_v6(ip: Ipv6Addr) -> bool {
     // 64:ff9b::/96: NAT64 to the embedded IPv4 address.
     if segments[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
         return is_internal_v4(embedded(segments[6], segments[7]));
+    }
+    // 64:ff9b:1::/48: local-use NAT64 (RFC 8215), translated by the operator's own gateway to
+    // any IPv4 address, internal ones included.
+    if segments[..3] == [0x64, 0xff9b, 1] {
+        return true;
+    }
+    // ::ffff:0:0:0/96: IPv4-translated addresses (SIIT, RFC 2765), another embedding of IPv4.
+    if segments[..6] == [0, 0, 0, 0, 0xffff, 0] {
+        return true;
+    }
+    // 2001::/32: Teredo, tunnelled to an obfuscated IPv4 address behind a relay.
+    if segments[..2] == [0x2001, 0] {
+        return true;
     }
     // 2002::/16: 6to4 relaying to the embedded IPv4 address.
     if segments[0] == 0x2002 {
@@ -236,6 +251,12 @@ mod tests {
             "::127.0.0.1",
             "64:ff9b::a00:1",
             "2002:c0a8:101::1",
+            "64:ff9b:1::808:808",
+            "64:ff9b:1:ffff::1",
+            "::ffff:0:808:808",
+            "::ffff:0:a00:1",
+            "2001::1",
+            "2001:0:4136:e378:8000:63bf:3fff:fdd2",
         ] {
             assert!(internal(address), "{address} is internal");
         }
@@ -245,6 +266,9 @@ mod tests {
             "::ffff:8.8.8.8",
             "64:ff9b::808:808",
             "2002:808:808::1",
+            "64:ff9b:2::1",
+            "2001:1::1",
+            "2001:db9::1",
         ] {
             assert!(!internal(address), "{address} is public");
         }

@@ -56,6 +56,12 @@ impl PageRequest {
         };
         let first = size("first", first)?;
         let last = size("last", last)?;
+        // Positions are SQL integers: a cursor beyond i64::MAX comes from no page.
+        for (name, position) in [("after", after), ("before", before)] {
+            if position.is_some_and(|position| i64::try_from(position).is_err()) {
+                return Err(DomainError::invalid(name, "not a valid cursor"));
+            }
+        }
         if first.is_some() && last.is_some() {
             return Err(DomainError::invalid(
                 "last",
@@ -163,18 +169,18 @@ pub async fn fetch(
     let rn = || Expr::col(Alias::new("page_rn"));
     let mut in_page = Expr::val(true);
     if let Some(after) = page.after {
-        in_page = in_page.and(rn().gt(after as i64));
+        in_page = in_page.and(rn().gt(sql(after)));
     }
     if let Some(before) = page.before {
-        in_page = in_page.and(rn().lt(before as i64));
+        in_page = in_page.and(rn().lt(sql(before)));
     }
     if let Some(first) = page.first {
-        in_page = in_page.and(rn().lte((page.after.unwrap_or(0) + first) as i64));
+        in_page = in_page.and(rn().lte(sql(page.after.unwrap_or(0).saturating_add(first))));
     }
     if let Some(last) = page.last {
         in_page = in_page.and(match page.before {
-            Some(before) => rn().gte(before as i64 - last as i64),
-            None => Expr::col(Alias::new("page_rrn")).lte(last as i64),
+            Some(before) => rn().gte(sql(before).saturating_sub(sql(last))),
+            None => Expr::col(Alias::new("page_rrn")).lte(sql(last)),
         });
     }
     let mut outer = Query::select();
@@ -213,15 +219,22 @@ pub async fn fetch(
     Ok(pages)
 }
 
-/// The same window test as the SQL, for the always-returned first row.
+/// A position or size as an SQL integer, saturating (positions beyond `i64::MAX` are refused
+/// when the request is made, so this never changes a real value).
+fn sql(value: u64) -> i64 {
+    i64::try_from(value).unwrap_or(i64::MAX)
+}
+
+/// The same window test as the SQL, for the always-returned first row. Saturating: no cursor
+/// can make it overflow.
 fn within(page: PageRequest, position: u64, backwards: u64) -> bool {
     page.after.is_none_or(|after| position > after)
         && page.before.is_none_or(|before| position < before)
         && page
             .first
-            .is_none_or(|first| position <= page.after.unwrap_or(0) + first)
+            .is_none_or(|first| position <= page.after.unwrap_or(0).saturating_add(first))
         && page.last.is_none_or(|last| match page.before {
-            Some(before) => position + last >= before,
+            Some(before) => position.saturating_add(last) >= before,
             None => backwards <= last,
         })
 }
@@ -271,5 +284,21 @@ mod tests {
         assert_eq!(positions(page(None, None, Some(2), Some(5))), vec![3, 4]);
         assert_eq!(positions(page(None, Some(8), Some(5), None)), vec![9, 10]);
         assert_eq!(positions(page(Some(5), Some(9), None, None)), vec![10]);
+        // The largest valid cursors: no overflow, nothing in the page.
+        let largest = i64::MAX as u64;
+        assert!(positions(page(Some(100), Some(largest), None, None)).is_empty());
+        assert!(positions(page(None, None, Some(100), Some(largest))).is_empty());
+    }
+
+    #[test]
+    fn cursors_beyond_i64_max_are_refused() {
+        let beyond = Some(i64::MAX as u64 + 1);
+        for (after, before) in [(beyond, None), (None, beyond), (Some(u64::MAX), None)] {
+            let refused = PageRequest::new(Some(1), after, None, before);
+            assert!(
+                matches!(refused, Err(DomainError::Invalid { .. })),
+                "{after:?} {before:?}"
+            );
+        }
     }
 }

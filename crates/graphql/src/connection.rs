@@ -45,7 +45,8 @@ pub fn encode_cursor(position: u64) -> String {
     URL_SAFE_NO_PAD.encode(format!("cursor:{position}"))
 }
 
-/// The position inside a cursor; anything malformed is `BAD_USER_INPUT`.
+/// The position inside a cursor; anything malformed, zero or beyond `i64::MAX` (positions are
+/// SQL integers) is `BAD_USER_INPUT`.
 pub fn decode_cursor(argument: &str, cursor: &str) -> async_graphql::Result<u64> {
     let malformed =
         || ErrorCode::BadUserInput.error(format!("{argument}: {cursor:?} is not a valid cursor"));
@@ -55,7 +56,7 @@ pub fn decode_cursor(argument: &str, cursor: &str) -> async_graphql::Result<u64>
     let text = String::from_utf8(bytes).map_err(|_| malformed())?;
     text.strip_prefix("cursor:")
         .and_then(|position| position.parse::<u64>().ok())
-        .filter(|position| *position > 0)
+        .filter(|position| *position > 0 && i64::try_from(*position).is_ok())
         .ok_or_else(malformed)
 }
 
@@ -154,6 +155,12 @@ mod tests {
         assert!(decode_cursor("after", "nonsense!").is_err());
         assert!(decode_cursor("after", &URL_SAFE_NO_PAD.encode("cursor:x")).is_err());
         assert!(decode_cursor("after", &encode_cursor(0)).is_err());
+        let largest = i64::MAX as u64;
+        assert_eq!(decode_cursor("after", &encode_cursor(largest)).ok(), Some(largest));
+        assert!(decode_cursor("after", &encode_cursor(largest + 1)).is_err());
+        assert!(decode_cursor("after", &encode_cursor(u64::MAX)).is_err());
+        let huge = URL_SAFE_NO_PAD.encode("cursor:99999999999999999999999");
+        assert!(decode_cursor("before", &huge).is_err());
     }
 
     #[test]

@@ -59,6 +59,7 @@ pub fn domain_error(error: &DomainError) -> async_graphql::Error {
             ErrorCode::BadUserInput.error(format!("{field}: {message}"))
         }
         DomainError::NotFound(what) => ErrorCode::BadUserInput.error(format!("{what} not found")),
+        DomainError::LimitExceeded { .. } => ErrorCode::BadUserInput.error(error.to_string()),
         DomainError::Unauthenticated => {
             ErrorCode::Unauthenticated.error("authentication required: send a bearer token")
         }
@@ -122,6 +123,16 @@ mod tests {
         let error = domain_error(&DomainError::CursorExpired { oldest: 7 });
         assert_eq!(code(&error).as_deref(), Some("\"EVENT_CURSOR_EXPIRED\""));
         assert!(error.message.contains('7'), "{}", error.message);
+    }
+
+    #[test]
+    fn a_reached_limit_outside_a_mutation_is_bad_user_input() {
+        let error = domain_error(&DomainError::LimitExceeded {
+            field: "regionCode".into(),
+            message: "at most 50".into(),
+        });
+        assert_eq!(code(&error).as_deref(), Some("\"BAD_USER_INPUT\""));
+        assert_eq!(error.message, "regionCode: at most 50");
     }
 
     #[test]

@@ -10,6 +10,8 @@ pub struct Services {
     pub adapters: Arc<dyn notify::AdapterRegistry>,
     /// `XIESHANG_ALLOW_PRIVATE_TARGETS`: accept targets on loopback or private addresses.
     pub allow_private_targets: bool,
+    /// `XIESHANG_MAX_TARGETS_PER_OWNER` and `XIESHANG_MAX_TARGETS_PER_REGION`.
+    pub target_limits: domain::write::notification_targets::TargetLimits,
 }
 
 impl Default for Services {
@@ -19,6 +21,7 @@ impl Default for Services {
         Self {
             adapters: Arc::new(notify::InMemoryAdapter::default()),
             allow_private_targets: false,
+            target_limits: Default::default(),
         }
     }
 }
@@ -27,6 +30,7 @@ impl std::fmt::Debug for Services {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Services")
             .field("allow_private_targets", &self.allow_private_targets)
+            .field("target_limits", &self.target_limits)
             .finish_non_exhaustive()
     }
 }

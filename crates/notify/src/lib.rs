@@ -85,6 +85,9 @@ pub enum NotifyError {
         status: Option<u16>,
         /// How long the receiver asked us to wait, if it said.
         retry_after: Option<Duration>,
+        /// What kind of transport failure it was, when no answer came (see
+        /// [`NotifyError::class`]).
+        class: Option<ErrorClass>,
     },
     /// The target cannot accept this message (e.g. a malformed URL): retrying will not help.
     #[error("permanent delivery failure: {message}")]
@@ -94,6 +97,41 @@ pub enum NotifyError {
         /// HTTP status, when there was a response.
         status: Option<u16>,
     },
+}
+
+/// What kind of failure a delivery met, coarse enough to tell a caller what to fix without
+/// handing them the transport's error chain (which names addresses and libraries).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorClass {
+    /// No answer within the timeout (connecting or waiting for the response).
+    Timeout,
+    /// The connection could not be made or was broken (refused, reset, unreachable).
+    ConnectionRefused,
+    /// The host name could not be resolved, or resolves only to refused (internal) addresses.
+    Dns,
+    /// The TLS handshake failed (certificate, protocol).
+    Tls,
+    /// The receiver answered, but not with success (a non-2xx status, or a robot's error code).
+    HttpStatus,
+}
+
+impl NotifyError {
+    /// The failure's class: the transport class recorded by the adapter, else `HttpStatus` when
+    /// the receiver answered; `None` when the message was never sent (e.g. a malformed URL).
+    pub fn class(&self) -> Option<ErrorClass> {
+        match self {
+            NotifyError::Retryable {
+                class: Some(class), ..
+            } => Some(*class),
+            NotifyError::Retryable {
+                status: Some(_), ..
+            }
+            | NotifyError::Permanent {
+                status: Some(_), ..
+            } => Some(ErrorClass::HttpStatus),
+            _ => None,
+        }
+    }
 }
 
 /// A way of delivering messages: webhook, DingTalk robot, WeCom robot, or in-memory for tests.

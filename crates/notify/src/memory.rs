@@ -54,6 +54,7 @@ impl Adapter for InMemoryAdapter {
                 message: "injected failure".into(),
                 status: Some(503),
                 retry_after: None,
+                class: None,
             });
         }
         state

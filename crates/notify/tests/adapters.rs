@@ -779,3 +779,71 @@ async fn robots_fold_several_events_into_one_digest_within_the_size_limit() {
         json!("协商平台动态（3 条）")
     );
 }
+
+// ---------------------------------------------------------------- failure classes
+
+/// Each kind of transport failure gets its class, and the message names the class only: no
+/// error chain (no `os error`, no library's words, no address).
+#[tokio::test]
+async fn transport_failures_are_classified_without_their_error_chain() {
+    use notify::ErrorClass;
+
+    let receiver = Receiver::start().await;
+    let adapter =
+        adapters(&receiver, Duration::from_millis(500)).adapter(NotificationAdapter::Webhook);
+    let send = |url: String| {
+        let adapter = adapter.clone();
+        async move {
+            let destination = Destination { url, secret: None };
+            adapter
+                .deliver(&destination, &message(vec![event(1)]))
+                .await
+                .expect_err("the send fails")
+        }
+    };
+
+    // A port nobody listens on.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    let closed_port = closed.local_addr().expect("address").port();
+    drop(closed);
+    // A tarpit: accepts the connection, never answers.
+    let tarpit = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let tarpit_port = tarpit.local_addr().expect("address").port();
+    let held = tokio::spawn(async move {
+        let mut sockets = Vec::new();
+        while let Ok((socket, _)) = tarpit.accept().await {
+            sockets.push(socket);
+        }
+    });
+    // The plain-HTTP receiver spoken to over TLS.
+    let plain = receiver.base_url().replacen("http://", "https://", 1);
+    receiver.reply(Reply::status(500));
+
+    let cases = [
+        (
+            format!("http://127.0.0.1:{closed_port}/hook"),
+            ErrorClass::ConnectionRefused,
+        ),
+        (
+            format!("http://127.0.0.1:{tarpit_port}/hook"),
+            ErrorClass::Timeout,
+        ),
+        (format!("{plain}/hook"), ErrorClass::Tls),
+        (
+            "http://no-such-host.invalid/hook".to_owned(),
+            ErrorClass::Dns,
+        ),
+        (format!("{}/hook", receiver.base_url()), ErrorClass::HttpStatus),
+    ];
+    for (url, class) in cases {
+        let error = send(url.clone()).await;
+        assert_eq!(error.class(), Some(class), "{url}: {error:?}");
+        let text = error.to_string();
+        for leak in ["os error", "hyper", "rustls", "127.0.0.1", "tcp connect", "dns error"] {
+            assert!(!text.contains(leak), "{url}: {text}");
+        }
+    }
+    held.abort();
+}

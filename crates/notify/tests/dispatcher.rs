@@ -46,6 +46,8 @@ struct Probe {
     delay: Duration,
     in_flight: Arc<Mutex<HashMap<String, usize>>>,
     overlaps: Arc<AtomicUsize>,
+    /// URLs that accept a send and never answer (a tarpit), with the sends each was given.
+    tarpits: Arc<Mutex<HashMap<String, usize>>>,
 }
 
 impl Probe {
@@ -64,6 +66,24 @@ impl Probe {
         } else {
             set.remove(&sequence);
         }
+    }
+
+    /// Makes `url` a tarpit: every send to it hangs until the dispatcher's send timeout.
+    fn tarpit(&self, url: &str) {
+        self.tarpits
+            .lock()
+            .expect("probe lock")
+            .insert(url.to_owned(), 0);
+    }
+
+    /// How many sends the tarpit at `url` has swallowed.
+    fn tarpit_sends(&self, url: &str) -> usize {
+        self.tarpits
+            .lock()
+            .expect("probe lock")
+            .get(url)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Messages received at `url`, in arrival order.
@@ -104,6 +124,16 @@ impl Adapter for Probe {
                 self.overlaps.fetch_add(1, Ordering::SeqCst);
             }
         }
+        let swallowed = self
+            .tarpits
+            .lock()
+            .expect("probe lock")
+            .get_mut(&destination.url)
+            .map(|sends| *sends += 1)
+            .is_some();
+        if swallowed {
+            std::future::pending::<()>().await;
+        }
         if !self.delay.is_zero() {
             tokio::time::sleep(self.delay).await;
         }
@@ -119,6 +149,7 @@ impl Adapter for Probe {
                 message: format!("503 from {} (secret s3cr3t)", destination.url),
                 status: Some(503),
                 retry_after: None,
+                class: None,
             })
         } else {
             self.memory.deliver(destination, message).await
@@ -809,5 +840,125 @@ async fn targets_never_receive_drafts_or_topics_in_moderation() {
             assert!(!delivered.contains(&hidden), "{url} got {hidden}");
         }
     }
+    handle.shutdown().await;
+}
+
+/// Healthy targets with `events` events each, and the tarpit first (so it is claimed first).
+async fn tarpit_and_healthy(db: &Db, healthy: usize) -> (i64, Vec<(String, i64)>) {
+    let tarpit = add_target(db, NotificationAdapter::Webhook, TARPIT, &[], "330000").await;
+    let mut targets = Vec::new();
+    for index in 0..healthy {
+        let url = format!("memory://healthy-{index}");
+        let id = add_target(db, NotificationAdapter::Webhook, &url, &[], "330000").await;
+        targets.push((url, id));
+    }
+    (tarpit, targets)
+}
+
+const TARPIT: &str = "memory://tarpit";
+
+/// One tarpit (a receiver that holds every connection until the send timeout) and N healthy
+/// targets: every healthy target gets all its deliveries while the tarpit's send still hangs.
+/// Prints the figures quoted in the README (run with `--nocapture`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tarpit_target_does_not_starve_the_others() {
+    const HEALTHY: usize = 20;
+    const EVENTS: usize = 5;
+    let test = test_db().await;
+    let db = &test.db;
+    let (tarpit, healthy) = tarpit_and_healthy(db, HEALTHY).await;
+    let probe = Probe::default();
+    probe.tarpit(TARPIT);
+    let options = DispatchOptions {
+        // Longer than the test: the tarpit's first send is still hanging at the end.
+        send_timeout: Duration::from_secs(600),
+        lease: Duration::from_secs(1800),
+        concurrency: 4,
+        ..options("replica-a")
+    };
+    let (handle, wake) = start(db, &probe, options);
+    let started = std::time::Instant::now();
+    let sequences = append(db, &[(CREATED, &["330106"][..]); EVENTS]).await;
+    wake.send_replace(*sequences.last().expect("appended"));
+    for (_, id) in &healthy {
+        settled(db, *id).await;
+    }
+    let elapsed = started.elapsed();
+    for (url, _) in &healthy {
+        assert_eq!(probe.sequences(url), sequences, "{url}");
+    }
+    assert_eq!(probe.tarpit_sends(TARPIT), 1, "the tarpit still holds its first send");
+    assert!(
+        deliveries(db, tarpit)
+            .await
+            .iter()
+            .all(|row| row.status == DeliveryStatus::Pending),
+        "nothing reached the tarpit"
+    );
+    eprintln!(
+        "tarpit figures: {} healthy deliveries to {HEALTHY} targets in {} ms while one tarpit \
+         held its send (concurrency 4)",
+        HEALTHY * EVENTS,
+        elapsed.as_millis()
+    );
+    drop(handle);
+}
+
+/// With a single worker, a tarpit with many due redeliveries gets one send per turn: the round
+/// ends at its first failure, so the healthy targets are served between its timeouts instead
+/// of after all of them (before, one round sent every due redelivery, each held until the
+/// timeout, while every other target waited).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tarpit_gets_one_send_per_turn_even_with_one_worker() {
+    const HEALTHY: usize = 5;
+    const REDELIVERIES: usize = 10;
+    let test = test_db().await;
+    let db = &test.db;
+    let (tarpit, healthy) = tarpit_and_healthy(db, HEALTHY).await;
+    // Dead letters staff asked to send again, all due.
+    let old = append(db, &[(CREATED, &["330106"][..]); REDELIVERIES]).await;
+    let now = Utc::now();
+    for sequence in &old {
+        delivery::ActiveModel {
+            target_id: Set(tarpit),
+            event_sequence: Set(*sequence),
+            status: Set(DeliveryStatus::Pending),
+            attempts: Set(0),
+            redelivery: Set(true),
+            next_attempt_at: Set(Some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+            ..Default::default()
+        }
+        .insert(db.writer())
+        .await
+        .expect("redelivery inserted");
+    }
+    let probe = Probe::default();
+    probe.tarpit(TARPIT);
+    let options = DispatchOptions {
+        send_timeout: Duration::from_millis(200),
+        concurrency: 1,
+        backoff_base: Duration::from_secs(600),
+        backoff_cap: Duration::from_secs(600),
+        ..options("replica-a")
+    };
+    let (handle, _wake) = start(db, &probe, options);
+    let first = &healthy[0].0;
+    eventually("the first healthy delivery", || async {
+        !probe.messages(first).is_empty()
+    })
+    .await;
+    let before_first = probe.tarpit_sends(TARPIT);
+    for (_, id) in &healthy {
+        settled(db, *id).await;
+    }
+    let before_all = probe.tarpit_sends(TARPIT);
+    eprintln!(
+        "tarpit figures (one worker): {before_first} tarpit send(s) before the first healthy \
+         delivery, {before_all} before all {HEALTHY} healthy targets were served"
+    );
+    assert!(before_first <= 1, "{before_first} tarpit sends came first");
+    assert!(before_all <= HEALTHY + 1, "{before_all} tarpit sends");
     handle.shutdown().await;
 }

@@ -21,7 +21,8 @@ use entity::{
     event, notification_target, region,
 };
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QuerySelect, Set, sea_query::Expr,
+    ActiveModelTrait, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set,
+    sea_query::Expr,
 };
 
 use super::validate::{Field, text};
@@ -29,7 +30,7 @@ use crate::{
     Actor, Db, DomainError, net, policy,
     read::{
         deliveries::Delivery,
-        notification_targets::{NotificationTarget, event_types_text},
+        notification_targets::{NotificationTarget, event_types_text, manager},
     },
 };
 
@@ -43,6 +44,25 @@ const MAX_URL_CHARS: usize = 2_000;
 pub const MIN_WEBHOOK_SECRET_CHARS: usize = 16;
 /// Longest secret accepted.
 const MAX_SECRET_CHARS: usize = 200;
+
+/// How many notification targets may exist, so that one token (or one committee's callers)
+/// cannot register enough targets to keep the dispatcher busy for everyone.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct TargetLimits {
+    /// `XIESHANG_MAX_TARGETS_PER_OWNER`: targets one caller (`created_by`) may have registered.
+    pub per_owner: u64,
+    /// `XIESHANG_MAX_TARGETS_PER_REGION`: targets whose region filter is one committee.
+    pub per_region: u64,
+}
+
+impl Default for TargetLimits {
+    fn default() -> Self {
+        Self {
+            per_owner: 20,
+            per_region: 50,
+        }
+    }
+}
 
 /// `createNotificationTarget`.
 #[derive(Clone)]
@@ -132,12 +152,14 @@ impl fmt::Debug for TestDestination {
 }
 
 /// Registers a target (ACTIVE). It starts at the newest event, so it receives what happens from
-/// now on, not the history.
+/// now on, not the history. Refused with `LimitExceeded` once the caller, or the region, has
+/// as many targets as `limits` allow (counted in the write transaction).
 pub async fn create(
     db: &Db,
     actor: &Actor,
     input: NewTarget,
     allow_private: bool,
+    limits: TargetLimits,
 ) -> Result<NotificationTarget, DomainError> {
     actor.principal().ok_or(DomainError::Unauthenticated)?;
     let region = super::slot_requests::region_by_code(db, &input.region_code).await?;
@@ -148,6 +170,7 @@ pub async fn create(
     let event_types = event_types(input.event_types)?;
     let now = Utc::now();
     let transaction = db.begin_write().await?;
+    within_limits(&transaction, &actor.name(), region.id, limits).await?;
     let newest: Option<i64> = event::Entity::find()
         .select_only()
         .column_as(event::Column::Sequence.max(), "newest")
@@ -175,6 +198,44 @@ pub async fn create(
     .await?;
     db.commit(transaction).await?;
     Ok(created.into())
+}
+
+/// Refuses a new target when its owner or its region already has as many as allowed.
+async fn within_limits(
+    connection: &impl sea_orm::ConnectionTrait,
+    owner: &str,
+    region_id: i64,
+    limits: TargetLimits,
+) -> Result<(), DomainError> {
+    let owned = notification_target::Entity::find()
+        .filter(notification_target::Column::CreatedBy.eq(owner))
+        .count(connection)
+        .await?;
+    if owned >= limits.per_owner {
+        return Err(DomainError::LimitExceeded {
+            field: "name".to_owned(),
+            message: format!(
+                "you have registered {owned} notification targets, the most allowed per caller \
+                 ({}); remove or reuse one",
+                limits.per_owner
+            ),
+        });
+    }
+    let in_region = notification_target::Entity::find()
+        .filter(notification_target::Column::RegionId.eq(region_id))
+        .count(connection)
+        .await?;
+    if in_region >= limits.per_region {
+        return Err(DomainError::LimitExceeded {
+            field: "regionCode".to_owned(),
+            message: format!(
+                "this committee already has {in_region} notification targets, the most allowed \
+                 per region ({})",
+                limits.per_region
+            ),
+        });
+    }
+    Ok(())
 }
 
 /// Changes the given fields of a target; moving it to another region needs the caller to cover
@@ -281,7 +342,13 @@ pub async fn redeliver(db: &Db, actor: &Actor, delivery_id: i64) -> Result<Deliv
         .one(&transaction)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("delivery {delivery_id}")))?;
-    load(&transaction, actor, current.target_id).await?;
+    // A delivery to a target elsewhere is as unknown as its target.
+    load(&transaction, actor, current.target_id)
+        .await
+        .map_err(|error| match error {
+            DomainError::NotFound(_) => DomainError::NotFound(format!("delivery {delivery_id}")),
+            other => other,
+        })?;
     if current.status != DeliveryStatus::Dead {
         return Err(DomainError::InvalidTransition {
             current: current.status.as_str().to_owned(),
@@ -364,19 +431,20 @@ pub async fn test_destination(
     })
 }
 
-/// The target, when the caller manages its region.
+/// The target, when the caller manages its region. A target outside the caller's region is
+/// `NotFound`, exactly like an unknown one, so ids cannot be probed for targets elsewhere; a
+/// caller who manages no targets at all (a member) is `Forbidden` whatever the id.
 async fn load(
     connection: &impl sea_orm::ConnectionTrait,
     actor: &Actor,
     id: i64,
 ) -> Result<notification_target::Model, DomainError> {
-    actor.principal().ok_or(DomainError::Unauthenticated)?;
-    let current = notification_target::Entity::find_by_id(id)
+    manager(actor)?;
+    notification_target::Entity::find_by_id(id)
         .one(connection)
         .await?
-        .ok_or_else(|| DomainError::NotFound(format!("notification target {id}")))?;
-    policy::may_manage_notification_targets(actor, current.region_id)?;
-    Ok(current)
+        .filter(|current| policy::may_manage_notification_targets(actor, current.region_id).is_ok())
+        .ok_or_else(|| DomainError::NotFound(format!("notification target {id}")))
 }
 
 /// The URL as stored, after the adapter's rules and the public-address check.

@@ -20,7 +20,7 @@ use crate::{
     types::{
         delivery::Delivery,
         event::EventType,
-        notification::{NotificationAdapter, NotificationTarget},
+        notification::{NotificationAdapter, NotificationErrorClass, NotificationTarget},
     },
 };
 
@@ -140,8 +140,11 @@ pub struct SendTestNotificationPayload {
     pub succeeded: bool,
     /// HTTP status of the receiver's answer; null when there was none.
     pub response_code: Option<i32>,
-    /// Why sending failed (credentials removed); null on success.
+    /// Why sending failed, in one sentence without addresses or credentials; null on success.
     pub error: Option<String>,
+    /// What kind of failure it was; null on success, or when the message was never sent (the
+    /// target's address was refused before sending).
+    pub error_class: Option<NotificationErrorClass>,
     /// Why the request was refused; empty when the message was sent (even if it failed).
     pub user_errors: Vec<UserError>,
 }
@@ -192,6 +195,7 @@ impl NotificationMutation {
                 region_code: input.region_code,
             },
             services(ctx).allow_private_targets,
+            services(ctx).target_limits,
         )
         .await;
         Ok(outcome(result)?.into())
@@ -269,15 +273,18 @@ impl NotificationMutation {
                 succeeded: false,
                 response_code: None,
                 error: None,
+                error_class: None,
                 user_errors,
             });
         };
         let services = services(ctx);
-        let (succeeded, response_code, error) = send_test(&services, &destination).await;
+        let (succeeded, response_code, error, error_class) =
+            send_test(&services, &destination).await;
         tracing::info!(
             target_id = destination.target.id,
             succeeded,
             response_code,
+            ?error_class,
             "test notification sent"
         );
         Ok(SendTestNotificationPayload {
@@ -285,6 +292,7 @@ impl NotificationMutation {
             succeeded,
             response_code,
             error,
+            error_class,
             user_errors,
         })
     }
@@ -330,17 +338,27 @@ impl NotificationMutation {
     }
 }
 
+/// What a test send reports: accepted, the HTTP status, the error and its class.
+type TestOutcome = (
+    bool,
+    Option<i32>,
+    Option<String>,
+    Option<NotificationErrorClass>,
+);
+
 /// Sends the test message; returns whether it was accepted, the HTTP status and the error.
-async fn send_test(
-    services: &Services,
-    destination: &TestDestination,
-) -> (bool, Option<i32>, Option<String>) {
+async fn send_test(services: &Services, destination: &TestDestination) -> TestOutcome {
     // The host may resolve differently than when the target was registered.
     if let Err(error) =
         domain::net::ensure_public_destination(&destination.url, services.allow_private_targets)
             .await
     {
-        return (false, None, Some(scrub(&error.to_string(), destination)));
+        return (
+            false,
+            None,
+            Some(scrub(&error.to_string(), destination)),
+            None,
+        );
     }
     let now = Utc::now();
     let target = &destination.target;
@@ -365,7 +383,7 @@ async fn send_test(
         secret: destination.secret.clone(),
     };
     match adapter.deliver(&address, &message).await {
-        Ok(receipt) => (true, receipt.status.map(i32::from), None),
+        Ok(receipt) => (true, receipt.status.map(i32::from), None, None),
         Err(error) => {
             let status = match &error {
                 notify::NotifyError::Retryable { status, .. }
@@ -375,6 +393,7 @@ async fn send_test(
                 false,
                 status.map(i32::from),
                 Some(scrub(&error.to_string(), destination)),
+                error.class().map(NotificationErrorClass::from),
             )
         }
     }

@@ -18,6 +18,9 @@ pub enum UserErrorCode {
     Conflict,
     /// A referenced record does not exist.
     NotFound,
+    /// A configured limit on how many such records one caller or one region may have is
+    /// reached (e.g. notification targets); remove one first or ask the operator.
+    LimitExceeded,
 }
 
 /// A problem with a mutation's input or with the state of the data.
@@ -55,6 +58,11 @@ pub fn outcome<T>(
         DomainError::InvalidTransition { .. } => user_error(None, UserErrorCode::InvalidTransition),
         DomainError::Conflict(_) => user_error(None, UserErrorCode::Conflict),
         DomainError::NotFound(_) => user_error(Some("id"), UserErrorCode::NotFound),
+        DomainError::LimitExceeded { field, message } => UserError {
+            field: Some(field.split('.').map(str::to_owned).collect()),
+            message: message.clone(),
+            code: UserErrorCode::LimitExceeded,
+        },
         _ => return Err(domain_error(&error)),
     };
     Ok((None, vec![found]))

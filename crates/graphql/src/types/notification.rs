@@ -57,6 +57,23 @@ pub enum DeliveryStatus {
     Dead,
 }
 
+/// Why a test notification failed, coarse enough to tell what to fix; the transport's own
+/// error text is never shown.
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(remote = "notify::ErrorClass")]
+pub enum NotificationErrorClass {
+    /// The receiver did not answer in time (connecting or responding).
+    Timeout,
+    /// The connection could not be made or was broken (refused, reset, unreachable).
+    ConnectionRefused,
+    /// The host name does not resolve, or resolves only to refused internal addresses.
+    Dns,
+    /// The TLS handshake failed (certificate or protocol).
+    Tls,
+    /// The receiver answered, but not with success (a non-2xx status or a robot's error code).
+    HttpStatus,
+}
+
 /// Which deliveries to list. Every condition given must hold.
 #[derive(InputObject, Clone, Debug, Default)]
 pub struct DeliveryFilter {

@@ -5,7 +5,7 @@ use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use reqwest::{Client, Response, header};
 
-use crate::{Destination, Message, NotifyError, Receipt};
+use crate::{Destination, ErrorClass, Message, NotifyError, Receipt};
 
 /// How long a robot asks to be left alone after a rate-limit answer: both allow about 20
 /// messages a minute, so a minute always clears the window.
@@ -16,9 +16,13 @@ const MAX_DETAIL_CHARS: usize = 200;
 
 /// The shared client. Redirects are not followed: a webhook that redirects could lead the
 /// request to an address the private-target check never saw, and robots never redirect. Unless
-/// private targets are allowed, names resolve through [`PublicOnly`].
+/// private targets are allowed, names resolve through [`PublicOnly`]. Proxy variables
+/// (`HTTP_PROXY`, `HTTPS_PROXY`, `ALL_PROXY`) are ignored: through a proxy the connection's
+/// address is the proxy's and the private-address guard would never see where the request
+/// really goes.
 pub(super) fn client(timeout: Duration, allow_private: bool) -> Result<Client, reqwest::Error> {
     let builder = Client::builder()
+        .no_proxy()
         .timeout(timeout)
         .connect_timeout(timeout)
         .redirect(reqwest::redirect::Policy::none())
@@ -92,6 +96,7 @@ impl<'a> Secrets<'a> {
             message: self.scrub(message.as_ref()),
             status,
             retry_after,
+            class: None,
         }
     }
 
@@ -103,25 +108,79 @@ impl<'a> Secrets<'a> {
         }
     }
 
-    /// A transport failure (timeout, refused connection, TLS, …): always retryable. The error's
-    /// URL is dropped, and its causes are kept for the delivery's `last_error`.
+    /// A transport failure (timeout, refused connection, DNS, TLS, …): always retryable, with
+    /// its [`ErrorClass`]. The message names the class only: the error chain names addresses
+    /// and libraries, which is no business of whoever reads `lastError` or a test result; it
+    /// goes to the debug log instead (without the URL).
     pub(super) fn transport(&self, adapter: &str, error: reqwest::Error) -> NotifyError {
         let error = error.without_url();
-        let what = if error.is_timeout() {
-            "timed out"
-        } else if error.is_connect() {
-            "could not connect"
-        } else {
-            "request failed"
+        let class = classify(&error);
+        tracing::debug!(adapter, ?class, error = %self.scrub(&chain(&error)), "transport failure");
+        let what = match class {
+            ErrorClass::Timeout => "timed out",
+            ErrorClass::ConnectionRefused => "could not connect",
+            ErrorClass::Dns => "could not resolve the host name to a public address",
+            ErrorClass::Tls => "the TLS handshake failed",
+            ErrorClass::HttpStatus => "the answer could not be read",
         };
-        let mut message = format!("{adapter}: {what}");
-        let mut source = std::error::Error::source(&error);
-        while let Some(cause) = source {
-            message.push_str(": ");
-            message.push_str(&cause.to_string());
-            source = cause.source();
+        NotifyError::Retryable {
+            message: format!("{adapter}: {what}"),
+            status: None,
+            retry_after: None,
+            class: Some(class),
         }
-        self.retryable(message, None, None)
+    }
+}
+
+/// An error and its causes, one line.
+fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+/// Sorts a transport failure into an [`ErrorClass`] by walking its causes: I/O error kinds
+/// first, then what hyper and rustls say (they expose no types to match on through reqwest).
+fn classify(error: &reqwest::Error) -> ErrorClass {
+    if error.is_timeout() {
+        return ErrorClass::Timeout;
+    }
+    let mut source: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    let mut text = String::new();
+    while let Some(cause) = source {
+        if let Some(io) = cause.downcast_ref::<std::io::Error>() {
+            match io.kind() {
+                std::io::ErrorKind::TimedOut => return ErrorClass::Timeout,
+                std::io::ErrorKind::ConnectionRefused => return ErrorClass::ConnectionRefused,
+                _ => {}
+            }
+        }
+        text.push_str(&cause.to_string().to_ascii_lowercase());
+        text.push(' ');
+        source = cause.source();
+    }
+    if text.contains("dns error")
+        || text.contains("resolves only to internal")
+        || text.contains("failed to lookup")
+        || text.contains("name or service not known")
+    {
+        ErrorClass::Dns
+    } else if text.contains("tls")
+        || text.contains("certificate")
+        || text.contains("handshake")
+        || text.contains("invalid peer")
+        || text.contains("received corrupt message")
+    {
+        ErrorClass::Tls
+    } else if error.is_connect() || error.is_request() {
+        ErrorClass::ConnectionRefused
+    } else {
+        ErrorClass::HttpStatus
     }
 }
 
@@ -253,6 +312,39 @@ mod tests {
             "{scrubbed}"
         );
         assert_eq!(scrubbed.matches("[redacted]").count(), 3);
+    }
+
+    /// The client never goes through a proxy named in the environment. The variables are set
+    /// for a child run of this very test (a test may not change its own process environment
+    /// safely), which then checks the client it builds.
+    #[test]
+    fn proxy_variables_are_ignored() {
+        const CHILD: &str = "XIESHANG_TEST_PROXY_CHILD";
+        if std::env::var_os(CHILD).is_some() {
+            for allow_private in [false, true] {
+                let client = client(Duration::from_secs(1), allow_private).expect("a client");
+                let shown = format!("{client:?}");
+                assert!(!shown.contains("proxies"), "{shown}");
+            }
+            return;
+        }
+        let status = std::process::Command::new(std::env::current_exe().expect("the test binary"))
+            .args([
+                "adapters::http::tests::proxy_variables_are_ignored",
+                "--exact",
+                "--test-threads=1",
+            ])
+            .env(CHILD, "1")
+            .env("HTTP_PROXY", "http://127.0.0.1:9")
+            .env("HTTPS_PROXY", "http://127.0.0.1:9")
+            .env("ALL_PROXY", "http://127.0.0.1:9")
+            .env("http_proxy", "http://127.0.0.1:9")
+            .env("https_proxy", "http://127.0.0.1:9")
+            .env_remove("NO_PROXY")
+            .env_remove("no_proxy")
+            .status()
+            .expect("the child test runs");
+        assert!(status.success(), "the client picked up a proxy variable");
     }
 
     #[test]

@@ -7,7 +7,9 @@
 use std::time::Duration;
 
 /// The longest `Retry-After` we honour; a receiver asking for more is waited on for this long.
-const RETRY_AFTER_LIMIT: Duration = Duration::from_secs(24 * 3600);
+/// An hour: a receiver (or anyone who can answer for it) must not park a target's stream for a
+/// day with one header.
+const RETRY_AFTER_LIMIT: Duration = Duration::from_secs(3600);
 
 /// The wait before the next attempt, after `failed` failed attempts (1 for the first failure):
 /// random in `[0, min(cap, base·2^(failed-1))]`, and never shorter than what the receiver asked
@@ -61,6 +63,12 @@ mod tests {
         assert_eq!(
             delay(1, Duration::ZERO, Duration::ZERO, huge),
             RETRY_AFTER_LIMIT
+        );
+        // A day is asked for, an hour is waited.
+        let day = Some(Duration::from_secs(24 * 3600));
+        assert_eq!(
+            delay(1, Duration::ZERO, Duration::ZERO, day),
+            Duration::from_secs(3600)
         );
     }
 }

@@ -1,6 +1,11 @@
 //! One round of work on one leased target: redeliveries first, then the in-order stream, until
-//! the target has nothing due, its robot window is full, the round's budget is spent, or the
-//! dispatcher stops. Then the lease goes back.
+//! the target has nothing due, a send fails, its robot window is full, the round's budget is
+//! spent, or the dispatcher stops. Then the lease goes back.
+//!
+//! A failed send ends the round so that a slow receiver (a tarpit that holds every connection
+//! until the send timeout) costs one worker at most one timeout per turn: other targets are
+//! claimed before it again (the claim prefers targets released longest ago), so it cannot
+//! starve them even with many due redeliveries, or with a single worker.
 
 use std::{
     sync::Arc,
@@ -14,7 +19,7 @@ use tokio::sync::watch;
 use domain::DomainError;
 
 use super::{Shared, lease, message, outcome, stopping, stream};
-use crate::{Destination, NotifyError};
+use crate::{Destination, ErrorClass, NotifyError};
 
 /// Sends per round before the target goes back, so that busy targets take turns when there are
 /// more of them than workers.
@@ -89,8 +94,10 @@ async fn round(
             if let Some(until) = throttled(shared, &target) {
                 return Ok(End::Throttled(until));
             }
-            send(shared, &target, &[row], true).await?;
             sends += 1;
+            if !send(shared, &target, &[row], true).await? {
+                return Ok(End::Done);
+            }
             continue;
         }
         if stream::blocked(db.reader(), target.id, now).await? {
@@ -122,8 +129,10 @@ async fn round(
         if let Some(until) = throttled(shared, &target) {
             return Ok(End::Throttled(until));
         }
-        send(shared, &target, &rows, false).await?;
         sends += 1;
+        if !send(shared, &target, &rows, false).await? {
+            return Ok(End::Done);
+        }
     }
     Ok(End::Done)
 }
@@ -139,13 +148,14 @@ fn throttled(shared: &Shared, target: &notification_target::Model) -> Option<Dat
     Some(Utc::now() + wait)
 }
 
-/// Sends `rows` as one message and records the outcome on every row.
+/// Sends `rows` as one message and records the outcome on every row; true when it was
+/// delivered.
 async fn send(
     shared: &Shared,
     target: &notification_target::Model,
     rows: &[delivery::Model],
     redelivery: bool,
-) -> Result<(), DomainError> {
+) -> Result<bool, DomainError> {
     let events = message::events_of(shared.db.reader(), rows).await?;
     let result = match message::build(rows, &events, redelivery) {
         Some(message) => {
@@ -167,6 +177,7 @@ async fn send(
                     message: "the receiver did not answer in time".into(),
                     status: None,
                     retry_after: None,
+                    class: Some(ErrorClass::Timeout),
                 })
             })
         }
@@ -180,5 +191,6 @@ async fn send(
         let delivery = rows.first().map(|row| row.id);
         tracing::info!(target_id = target.id, delivery, %error, "delivery attempt failed");
     }
-    outcome::record(&shared.db, target, rows, &result, &shared.options).await
+    outcome::record(&shared.db, target, rows, &result, &shared.options).await?;
+    Ok(result.is_ok())
 }
