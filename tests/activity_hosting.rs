@@ -137,7 +137,11 @@ async fn hosting_events(app: &TestApp, event_type: EventType) -> usize {
 }
 
 /// Records the joint activity as a lead of 鄞州 and returns its ID.
-async fn record_as_yinzhou_lead(app: &TestApp, yinzhou: &DemoLounge, jiaojiang: &DemoLounge) -> String {
+async fn record_as_yinzhou_lead(
+    app: &TestApp,
+    yinzhou: &DemoLounge,
+    jiaojiang: &DemoLounge,
+) -> String {
     let lead = token_for(Role::Member, "330212", Some(yinzhou.lead_member_id));
     let recorded = call(
         app,
@@ -170,9 +174,21 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
     let yinzhou_before = planned(&app, "330212").await;
 
     let activity = record_as_yinzhou_lead(&app, &yinzhou, &jiaojiang).await;
-    assert_eq!(planned(&app, "331002").await, jiaojiang_before, "not yet confirmed");
-    assert_eq!(planned(&app, "330212").await, yinzhou_before + 1, "the recorder's own");
-    assert!(!lounge_activity_ids(&app, &jiaojiang.id, None).await.contains(&activity));
+    assert_eq!(
+        planned(&app, "331002").await,
+        jiaojiang_before,
+        "not yet confirmed"
+    );
+    assert_eq!(
+        planned(&app, "330212").await,
+        yinzhou_before + 1,
+        "the recorder's own"
+    );
+    assert!(
+        !lounge_activity_ids(&app, &jiaojiang.id, None)
+            .await
+            .contains(&activity)
+    );
     assert_eq!(
         lounge_activity_ids(&app, &jiaojiang.id, Some("INVITED")).await,
         vec![activity.clone()],
@@ -182,7 +198,11 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
     // Nobody but 椒江's leads and the staff covering 椒江 may answer for it.
     let answer = answer_input(&activity, &jiaojiang.id);
     let outsiders = [
-        Some(token_for(Role::Member, "330212", Some(yinzhou.lead_member_id))),
+        Some(token_for(
+            Role::Member,
+            "330212",
+            Some(yinzhou.lead_member_id),
+        )),
         Some(token_for(Role::CountyStaff, "330212", None)),
         Some(token_for(Role::CityStaff, "330200", None)),
         Some(token_for(Role::Integrator, "330000", None)),
@@ -211,7 +231,11 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
     );
     assert_eq!(planned(&app, "331002").await, jiaojiang_before + 1);
     assert_eq!(planned(&app, "330212").await, yinzhou_before + 1);
-    assert!(lounge_activity_ids(&app, &jiaojiang.id, None).await.contains(&activity));
+    assert!(
+        lounge_activity_ids(&app, &jiaojiang.id, None)
+            .await
+            .contains(&activity)
+    );
     assert_eq!(
         hosting_events(&app, EventType::LoungeActivityHostingConfirmed).await,
         1,

@@ -36,7 +36,10 @@ const EARLIER_INDEXES: &[Idx] = &[
 /// activities without reading the host rows.
 const INDEXES: &[Idx] = &[
     Idx::on("lounge_activity_hosts", &["status"]),
-    Idx::on("lounge_activity_hosts", &["lounge_id", "status", "activity_id"]),
+    Idx::on(
+        "lounge_activity_hosts",
+        &["lounge_id", "status", "activity_id"],
+    ),
 ];
 
 /// `lounge_activity_hosts` under the given name, with or without `status`.
@@ -60,9 +63,11 @@ fn hosts_table(name: &'static str, with_status: bool) -> TableCreateStatement {
         ))
         .take();
     if with_status {
-        table
-            .col(text("status"))
-            .foreign_key(&mut enum_fk("lounge_activity_hosts", "status", ENUM_TABLE));
+        table.col(text("status")).foreign_key(&mut enum_fk(
+            "lounge_activity_hosts",
+            "status",
+            ENUM_TABLE,
+        ));
     }
     table
 }

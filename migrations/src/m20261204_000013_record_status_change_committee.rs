@@ -40,7 +40,9 @@ impl MigrationTrait for Migration {
         drop_all(manager, Vec::new(), INDEXES).await?;
         manager
             .get_connection()
-            .execute_unprepared("ALTER TABLE consultation_status_changes DROP COLUMN actor_region_id")
+            .execute_unprepared(
+                "ALTER TABLE consultation_status_changes DROP COLUMN actor_region_id",
+            )
             .await?;
         Ok(())
     }
