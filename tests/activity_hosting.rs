@@ -33,9 +33,12 @@ const DECLINE: &str = r#"mutation($input: DeclineActivityHostingInput!) {
 const PLANNED: &str = r#"query($code: String!, $year: Int!) {
   statistics(regionCode: $code, year: $year) {
     totals { loungeActivities { planned } } } }"#;
+const REGION_ACTIVITIES: &str = r#"query($code: String!, $status: ActivityHostStatus) {
+  loungeActivities(filter: { regionCode: $code, hostStatus: $status, year: 2026 }, first: 100) {
+    nodes { id } } }"#;
 const LOUNGE_ACTIVITIES: &str = r#"query($id: ID!, $status: ActivityHostStatus) {
   node(id: $id) { ... on Lounge {
-    activities(filter: { hostStatus: $status }, first: 100) { nodes { id } } } } }"#;
+    activities(filter: { hostStatus: $status, year: 2026 }, first: 100) { nodes { id } } } } }"#;
 
 /// A demo lounge by name: its global ID and the member id of one of its active leads.
 struct DemoLounge {
@@ -102,6 +105,18 @@ async fn lounge_activity_ids(app: &TestApp, lounge: &str, status: Option<&str>) 
         .graphql(LOUNGE_ACTIVITIES, json!({ "id": lounge, "status": status }))
         .await;
     response["data"]["node"]["activities"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("activities: {response:#}"))
+        .iter()
+        .filter_map(|node| node["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
+async fn region_activity_ids(app: &TestApp, code: &str, status: Option<&str>) -> Vec<String> {
+    let response = app
+        .graphql(REGION_ACTIVITIES, json!({ "code": code, "status": status }))
+        .await;
+    response["data"]["loungeActivities"]["nodes"]
         .as_array()
         .unwrap_or_else(|| panic!("activities: {response:#}"))
         .iter()
@@ -194,6 +209,12 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
         vec![activity.clone()],
         "the open invitation"
     );
+    let region_before = region_activity_ids(&app, "331002", None).await;
+    assert!(!region_before.contains(&activity));
+    assert_eq!(
+        region_activity_ids(&app, "331002", Some("INVITED")).await,
+        vec![activity.clone()]
+    );
 
     // Nobody but 椒江's leads and the staff covering 椒江 may answer for it.
     let answer = answer_input(&activity, &jiaojiang.id);
@@ -236,6 +257,8 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
             .await
             .contains(&activity)
     );
+    let region_after = region_activity_ids(&app, "331002", None).await;
+    assert!(region_after.contains(&activity));
     assert_eq!(
         hosting_events(&app, EventType::LoungeActivityHostingConfirmed).await,
         1,
