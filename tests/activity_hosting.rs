@@ -33,9 +33,12 @@ const DECLINE: &str = r#"mutation($input: DeclineActivityHostingInput!) {
 const PLANNED: &str = r#"query($code: String!, $year: Int!) {
   statistics(regionCode: $code, year: $year) {
     totals { loungeActivities { planned } } } }"#;
+const REGION_ACTIVITIES: &str = r#"query($code: String!, $status: ActivityHostStatus) {
+  loungeActivities(filter: { regionCode: $code, hostStatus: $status, year: 2026 }, first: 100) {
+    nodes { id } } }"#;
 const LOUNGE_ACTIVITIES: &str = r#"query($id: ID!, $status: ActivityHostStatus) {
   node(id: $id) { ... on Lounge {
-    activities(filter: { hostStatus: $status }, first: 100) { nodes { id } } } } }"#;
+    activities(filter: { hostStatus: $status, year: 2026 }, first: 100) { nodes { id } } } } }"#;
 
 /// A demo lounge by name: its global ID and the member id of one of its active leads.
 struct DemoLounge {
@@ -109,6 +112,18 @@ async fn lounge_activity_ids(app: &TestApp, lounge: &str, status: Option<&str>) 
         .collect()
 }
 
+async fn region_activity_ids(app: &TestApp, code: &str, status: Option<&str>) -> Vec<String> {
+    let response = app
+        .graphql(REGION_ACTIVITIES, json!({ "code": code, "status": status }))
+        .await;
+    response["data"]["loungeActivities"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("activities: {response:#}"))
+        .iter()
+        .filter_map(|node| node["id"].as_str().map(str::to_owned))
+        .collect()
+}
+
 fn record_input(lounge_ids: &[&str]) -> Value {
     json!({ "input": {
         "loungeIds": lounge_ids, "title": "甬台两地生态与创业联合议事会", "kind": "PLANNED",
@@ -137,7 +152,11 @@ async fn hosting_events(app: &TestApp, event_type: EventType) -> usize {
 }
 
 /// Records the joint activity as a lead of 鄞州 and returns its ID.
-async fn record_as_yinzhou_lead(app: &TestApp, yinzhou: &DemoLounge, jiaojiang: &DemoLounge) -> String {
+async fn record_as_yinzhou_lead(
+    app: &TestApp,
+    yinzhou: &DemoLounge,
+    jiaojiang: &DemoLounge,
+) -> String {
     let lead = token_for(Role::Member, "330212", Some(yinzhou.lead_member_id));
     let recorded = call(
         app,
@@ -170,19 +189,41 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
     let yinzhou_before = planned(&app, "330212").await;
 
     let activity = record_as_yinzhou_lead(&app, &yinzhou, &jiaojiang).await;
-    assert_eq!(planned(&app, "331002").await, jiaojiang_before, "not yet confirmed");
-    assert_eq!(planned(&app, "330212").await, yinzhou_before + 1, "the recorder's own");
-    assert!(!lounge_activity_ids(&app, &jiaojiang.id, None).await.contains(&activity));
+    assert_eq!(
+        planned(&app, "331002").await,
+        jiaojiang_before,
+        "not yet confirmed"
+    );
+    assert_eq!(
+        planned(&app, "330212").await,
+        yinzhou_before + 1,
+        "the recorder's own"
+    );
+    assert!(
+        !lounge_activity_ids(&app, &jiaojiang.id, None)
+            .await
+            .contains(&activity)
+    );
     assert_eq!(
         lounge_activity_ids(&app, &jiaojiang.id, Some("INVITED")).await,
         vec![activity.clone()],
         "the open invitation"
     );
+    let region_before = region_activity_ids(&app, "331002", None).await;
+    assert!(!region_before.contains(&activity));
+    assert_eq!(
+        region_activity_ids(&app, "331002", Some("INVITED")).await,
+        vec![activity.clone()]
+    );
 
     // Nobody but 椒江's leads and the staff covering 椒江 may answer for it.
     let answer = answer_input(&activity, &jiaojiang.id);
     let outsiders = [
-        Some(token_for(Role::Member, "330212", Some(yinzhou.lead_member_id))),
+        Some(token_for(
+            Role::Member,
+            "330212",
+            Some(yinzhou.lead_member_id),
+        )),
         Some(token_for(Role::CountyStaff, "330212", None)),
         Some(token_for(Role::CityStaff, "330200", None)),
         Some(token_for(Role::Integrator, "330000", None)),
@@ -211,7 +252,13 @@ async fn an_invited_lounge_counts_the_activity_only_once_its_lead_confirms() {
     );
     assert_eq!(planned(&app, "331002").await, jiaojiang_before + 1);
     assert_eq!(planned(&app, "330212").await, yinzhou_before + 1);
-    assert!(lounge_activity_ids(&app, &jiaojiang.id, None).await.contains(&activity));
+    assert!(
+        lounge_activity_ids(&app, &jiaojiang.id, None)
+            .await
+            .contains(&activity)
+    );
+    let region_after = region_activity_ids(&app, "331002", None).await;
+    assert!(region_after.contains(&activity));
     assert_eq!(
         hosting_events(&app, EventType::LoungeActivityHostingConfirmed).await,
         1,

@@ -56,8 +56,7 @@ async fn staff_transition(app: &TestApp) -> String {
         .await
         .json();
     assert_eq!(
-        approved["data"]["approveConsultation"]["consultation"]["status"],
-        "APPROVED",
+        approved["data"]["approveConsultation"]["consultation"]["status"], "APPROVED",
         "{approved:#}"
     );
     id
@@ -77,7 +76,10 @@ async fn anonymous_callers_see_the_role_and_committee_but_no_subject() {
     };
     assert_eq!(
         changes,
-        json!([shown(json!(null), "PROPOSED"), shown(json!("PROPOSED"), "APPROVED")])
+        json!([
+            shown(json!(null), "PROPOSED"),
+            shown(json!("PROPOSED"), "APPROVED")
+        ])
     );
 
     // Integrators, members and staff of other committees see no more than the public.
@@ -120,7 +122,10 @@ async fn rows_without_a_committee_show_the_role_alone() {
 
     let (changes, body) = history(&app, None, &id).await;
     assert!(!body.contains("carol"), "the subject leaked: {body}");
-    let last = changes.as_array().and_then(|all| all.last()).expect("changes");
+    let last = changes
+        .as_array()
+        .and_then(|all| all.last())
+        .expect("changes");
     assert_eq!(
         last,
         &json!({ "from": "APPROVED", "to": "CANCELLED", "actor": "CITY_STAFF",

@@ -3,21 +3,19 @@
 //! `LOUNGE_ACTIVITY_HOSTING_CONFIRMED` / `_DECLINED`.
 //!
 //! Every existing host link becomes CONFIRMED, so no figure computed before changes. The column
-//! has no default: every writer states the status. SQLite cannot add a `REFERENCES` column with
-//! a non-null default, so there the table is rebuilt (create, copy, drop, rename); PostgreSQL
-//! adds the column in place.
+//! has no default: every writer states the status. PostgreSQL adds the column nullable, fills
+//! it and then sets it NOT NULL; SQLite can neither add a `REFERENCES` column with a non-null
+//! default nor add NOT NULL later, so there the table is rebuilt (create, copy, drop, rename).
 //!
-//! `down` deletes the links that were never confirmed (INVITED, DECLINED) before dropping the
-//! column, so the older schema does not count hosts that did not consent, and deletes the
-//! events of the two new types with their deliveries.
+//! `down` keeps only the CONFIRMED links (an invitation nobody accepted must not count under the
+//! older schema) and, as for every enum value, fails while events of the new types exist.
 
-use sea_orm_migration::{
-    prelude::*,
-    sea_orm::{ConnectionTrait, DbBackend},
-};
+use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
-use crate::util::{Idx, big_int, create_all, drop_all, enum_fk, fk, text};
+use crate::util::{Idx, big_int, create_all, drop_all, enum_fk, fk, text, text_null};
 
+const TABLE: &str = "lounge_activity_hosts";
+const REBUILT: &str = "lounge_activity_hosts_rebuilt";
 const ENUM_TABLE: &str = "enum_activity_host_status";
 const STATUSES: &[&str] = &["INVITED", "CONFIRMED", "DECLINED"];
 const EVENT_TYPES: &[&str] = &[
@@ -28,15 +26,15 @@ const EVENT_TYPES: &[&str] = &[
 /// The indexes of `lounge_activity_hosts` before this migration (SQLite drops them with the
 /// table it rebuilds).
 const EARLIER_INDEXES: &[Idx] = &[
-    Idx::on("lounge_activity_hosts", &["lounge_id"]),
-    Idx::on("lounge_activity_hosts", &["lounge_id", "activity_id"]),
+    Idx::on(TABLE, &["lounge_id"]),
+    Idx::on(TABLE, &["lounge_id", "activity_id"]),
 ];
 
 /// The new foreign key's index, and the statistics' path from a lounge to its confirmed
-/// activities without reading the host rows.
+/// activities without reading the host rows (it supersedes `(lounge_id, activity_id)`).
 const INDEXES: &[Idx] = &[
-    Idx::on("lounge_activity_hosts", &["status"]),
-    Idx::on("lounge_activity_hosts", &["lounge_id", "status", "activity_id"]),
+    Idx::on(TABLE, &["status"]),
+    Idx::on(TABLE, &["lounge_id", "status", "activity_id"]),
 ];
 
 /// `lounge_activity_hosts` under the given name, with or without `status`.
@@ -46,92 +44,128 @@ fn hosts_table(name: &'static str, with_status: bool) -> TableCreateStatement {
         .col(big_int("activity_id"))
         .col(big_int("lounge_id"))
         .primary_key(Index::create().col("activity_id").col("lounge_id"))
-        .foreign_key(&mut fk(
-            "lounge_activity_hosts",
-            "activity_id",
-            "lounge_activities",
-            "id",
-        ))
-        .foreign_key(&mut fk(
-            "lounge_activity_hosts",
-            "lounge_id",
-            "lounges",
-            "id",
-        ))
+        .foreign_key(&mut fk(TABLE, "activity_id", "lounge_activities", "id"))
+        .foreign_key(&mut fk(TABLE, "lounge_id", "lounges", "id"))
         .take();
     if with_status {
         table
             .col(text("status"))
-            .foreign_key(&mut enum_fk("lounge_activity_hosts", "status", ENUM_TABLE));
+            .foreign_key(&mut enum_fk(TABLE, "status", ENUM_TABLE));
     }
     table
 }
 
 /// SQLite: replaces `lounge_activity_hosts` by a copy with (or without) `status`, filled by
-/// `copy` (an `INSERT INTO lounge_activity_hosts_rebuilt …`), and restores the earlier indexes.
+/// `copy` from the old table, and restores the earlier indexes.
 async fn rebuild_on_sqlite(
     manager: &SchemaManager<'_>,
     with_status: bool,
-    copy: &str,
+    copy: SelectStatement,
 ) -> Result<(), DbErr> {
     manager
-        .create_table(hosts_table("lounge_activity_hosts_rebuilt", with_status))
+        .create_table(hosts_table(REBUILT, with_status))
         .await?;
-    manager.get_connection().execute_unprepared(copy).await?;
+    let mut columns = vec!["activity_id", "lounge_id"];
+    if with_status {
+        columns.push("status");
+    }
+    let mut insert = Query::insert();
+    insert
+        .into_table(REBUILT)
+        .columns(columns)
+        .select_from(copy)
+        .map_err(|e| DbErr::Migration(format!("{REBUILT}: {e}")))?;
+    manager.execute(insert).await?;
     manager
-        .drop_table(Table::drop().table("lounge_activity_hosts").take())
+        .drop_table(Table::drop().table(TABLE).take())
         .await?;
     manager
-        .rename_table(
-            Table::rename()
-                .table("lounge_activity_hosts_rebuilt", "lounge_activity_hosts")
-                .take(),
-        )
+        .rename_table(Table::rename().table(REBUILT, TABLE).take())
         .await?;
     create_all(manager, Vec::new(), EARLIER_INDEXES).await
 }
 
 /// Adds `status` to `lounge_activity_hosts`, every existing row CONFIRMED.
 async fn add_status(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    if db.get_database_backend() != DbBackend::Postgres {
-        return rebuild_on_sqlite(
-            manager,
-            true,
-            "INSERT INTO lounge_activity_hosts_rebuilt (activity_id, lounge_id, status) \
-             SELECT activity_id, lounge_id, 'CONFIRMED' FROM lounge_activity_hosts",
-        )
-        .await;
+    if manager.get_database_backend() != DbBackend::Postgres {
+        let copy = Query::select()
+            .columns(["activity_id", "lounge_id"])
+            .expr(Expr::val("CONFIRMED"))
+            .from(TABLE)
+            .take();
+        return rebuild_on_sqlite(manager, true, copy).await;
     }
-    db.execute_unprepared(
-        "ALTER TABLE lounge_activity_hosts ADD COLUMN status TEXT NOT NULL \
-         DEFAULT 'CONFIRMED' CONSTRAINT fk_lounge_activity_hosts_status \
-         REFERENCES enum_activity_host_status (value)",
-    )
-    .await?;
-    db.execute_unprepared("ALTER TABLE lounge_activity_hosts ALTER COLUMN status DROP DEFAULT")
+    manager
+        .alter_table(
+            Table::alter()
+                .table(TABLE)
+                .add_column(text_null("status"))
+                .add_foreign_key(
+                    TableForeignKey::new()
+                        .name("fk_lounge_activity_hosts_status")
+                        .from_tbl(TABLE)
+                        .from_col("status")
+                        .to_tbl(ENUM_TABLE)
+                        .to_col("value"),
+                )
+                .take(),
+        )
         .await?;
-    Ok(())
+    manager
+        .execute(
+            Query::update()
+                .table(TABLE)
+                .value("status", "CONFIRMED")
+                .take(),
+        )
+        .await?;
+    manager
+        .alter_table(
+            Table::alter()
+                .table(TABLE)
+                .modify_column(ColumnDef::new("status").not_null())
+                .take(),
+        )
+        .await
 }
 
 /// Removes `status` and the links that were never confirmed.
 async fn drop_status(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    if db.get_database_backend() != DbBackend::Postgres {
-        return rebuild_on_sqlite(
-            manager,
-            false,
-            "INSERT INTO lounge_activity_hosts_rebuilt (activity_id, lounge_id) \
-             SELECT activity_id, lounge_id FROM lounge_activity_hosts \
-             WHERE status = 'CONFIRMED'",
-        )
-        .await;
+    if manager.get_database_backend() != DbBackend::Postgres {
+        let copy = Query::select()
+            .columns(["activity_id", "lounge_id"])
+            .from(TABLE)
+            .and_where(Expr::col("status").eq("CONFIRMED"))
+            .take();
+        return rebuild_on_sqlite(manager, false, copy).await;
     }
-    db.execute_unprepared("DELETE FROM lounge_activity_hosts WHERE status <> 'CONFIRMED'")
+    manager
+        .execute(
+            Query::delete()
+                .from_table(TABLE)
+                .and_where(Expr::col("status").ne("CONFIRMED"))
+                .take(),
+        )
         .await?;
-    db.execute_unprepared("ALTER TABLE lounge_activity_hosts DROP COLUMN status")
-        .await?;
-    Ok(())
+    manager
+        .alter_table(Table::alter().table(TABLE).drop_column("status").take())
+        .await
+}
+
+/// Inserts one row per value into the lookup table `table`.
+async fn insert_values(
+    manager: &SchemaManager<'_>,
+    table: &'static str,
+    values: &[&str],
+) -> Result<(), DbErr> {
+    let mut insert = Query::insert();
+    insert.into_table(table).columns(["value"]);
+    for &value in values {
+        insert
+            .values([Expr::val(value)])
+            .map_err(|e| DbErr::Migration(format!("{table}: {e}")))?;
+    }
+    manager.execute(insert).await
 }
 
 /// Adds the host statuses, the status column and the event types.
@@ -152,7 +186,6 @@ impl MigrationTrait for Migration {
         insert_values(manager, ENUM_TABLE, STATUSES).await?;
         insert_values(manager, "enum_event_type", EVENT_TYPES).await?;
         add_status(manager).await?;
-        // The statistics index without the status is superseded by the one with it.
         drop_all(manager, Vec::new(), &EARLIER_INDEXES[1..]).await?;
         create_all(manager, Vec::new(), INDEXES).await
     }
@@ -161,44 +194,21 @@ impl MigrationTrait for Migration {
         drop_all(manager, Vec::new(), INDEXES).await?;
         create_all(manager, Vec::new(), &EARLIER_INDEXES[1..]).await?;
         drop_status(manager).await?;
-        let db = manager.get_connection();
-        let types = "('LOUNGE_ACTIVITY_HOSTING_CONFIRMED', 'LOUNGE_ACTIVITY_HOSTING_DECLINED')";
-        for table in ["deliveries", "event_regions"] {
-            db.execute_unprepared(&format!(
-                "DELETE FROM {table} WHERE event_sequence IN \
-                 (SELECT sequence FROM events WHERE type IN {types})"
-            ))
+        // Fails while events of these types exist, as removing any enum value does.
+        manager
+            .execute(
+                Query::delete()
+                    .from_table("enum_event_type")
+                    .and_where(Expr::col("value").is_in(EVENT_TYPES.iter().copied()))
+                    .take(),
+            )
             .await?;
-        }
-        db.execute_unprepared(&format!("DELETE FROM events WHERE type IN {types}"))
-            .await?;
-        db.execute_unprepared(&format!(
-            "DELETE FROM enum_event_type WHERE value IN {types}"
-        ))
-        .await?;
         manager
             .drop_table(Table::drop().table(ENUM_TABLE).take())
-            .await?;
-        Ok(())
+            .await
     }
 
     fn use_transaction(&self) -> Option<bool> {
         Some(true)
     }
-}
-
-/// Inserts one row per value into the lookup table `table`.
-async fn insert_values(
-    manager: &SchemaManager<'_>,
-    table: &'static str,
-    values: &[&str],
-) -> Result<(), DbErr> {
-    let mut insert = Query::insert();
-    insert.into_table(table).columns(["value"]);
-    for &value in values {
-        insert
-            .values([Expr::val(value)])
-            .map_err(|e| DbErr::Migration(format!("{table}: {e}")))?;
-    }
-    manager.execute(insert).await
 }

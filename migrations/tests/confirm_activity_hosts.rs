@@ -54,7 +54,9 @@ async fn host_links(db: &DatabaseConnection) -> Vec<(String, String, String)> {
 
 async fn existing_hosts_become_confirmed(db: DatabaseConnection) {
     let before = earlier_migrations();
-    Migrator::up(&db, Some(before)).await.expect("migrate up to before");
+    Migrator::up(&db, Some(before))
+        .await
+        .expect("migrate up to before");
     execute(
         &db,
         "INSERT INTO regions (id, code, name, level) VALUES (1, '330000', '浙江省', 'PROVINCE')",
@@ -104,7 +106,9 @@ async fn existing_hosts_become_confirmed(db: DatabaseConnection) {
         .expect("applied migrations")
         .len();
     let since = u32::try_from(applied).expect("a small number") - before;
-    Migrator::down(&db, Some(since)).await.expect("migrate down");
+    Migrator::down(&db, Some(since))
+        .await
+        .expect("migrate down");
     let left = query(
         &db,
         "SELECT CAST(activity_id AS TEXT) AS a, CAST(lounge_id AS TEXT) AS l \

@@ -14,9 +14,9 @@ use domain::{
 use entity::{
     consultation, consultation_participant,
     enums::{
-        ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, ConsultationKind, ConsultationStatus,
-        Gender, LoungeRole, LoungeStatus, MemberStatus, OrganizerKind, ParticipantRole,
-        RegionLevel, SentimentReportStatus, SuggestionStatus, TopicSource,
+        ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, ConsultationKind,
+        ConsultationStatus, Gender, LoungeRole, LoungeStatus, MemberStatus, OrganizerKind,
+        ParticipantRole, RegionLevel, SentimentReportStatus, SuggestionStatus, TopicSource,
     },
     lounge, lounge_activity, lounge_activity_host, lounge_activity_participant, lounge_membership,
     member, region, sentiment_report, sentiment_report_author, suggestion,

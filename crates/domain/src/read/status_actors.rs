@@ -78,8 +78,14 @@ mod tests {
             region_id: Some(1),
         };
         assert_eq!(shown(stored, Some(1), 3, &Actor::Anonymous), hidden);
-        assert_eq!(shown(stored, Some(1), 3, &caller(Role::Integrator, &[1, 3])), hidden);
-        assert_eq!(shown(stored, Some(1), 3, &caller(Role::CountyStaff, &[4])), hidden);
+        assert_eq!(
+            shown(stored, Some(1), 3, &caller(Role::Integrator, &[1, 3])),
+            hidden
+        );
+        assert_eq!(
+            shown(stored, Some(1), 3, &caller(Role::CountyStaff, &[4])),
+            hidden
+        );
         assert_eq!(
             shown(stored, Some(1), 3, &caller(Role::CityStaff, &[2, 3])).name,
             stored
@@ -89,7 +95,10 @@ mod tests {
     #[test]
     fn old_rows_and_anonymous_submissions_have_no_subject() {
         let anonymous = shown("anonymous", None, 3, &Actor::Anonymous);
-        assert_eq!((anonymous.name.as_str(), anonymous.role), ("anonymous", None));
+        assert_eq!(
+            (anonymous.name.as_str(), anonymous.role),
+            ("anonymous", None)
+        );
         let seeded = shown("seed", None, 3, &caller(Role::ProvinceStaff, &[3]));
         assert_eq!((seeded.name.as_str(), seeded.role), ("seed", None));
         let old = shown("CITY_STAFF:carol", None, 3, &Actor::Anonymous);

@@ -14,8 +14,7 @@ use entity::{
     lounge, lounge_activity, lounge_activity_host,
 };
 use sea_orm::{
-    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder, sea_query::Expr,
 };
 use serde_json::json;
 
@@ -65,7 +64,14 @@ pub async fn confirm(
     activity_id: i64,
     lounge_id: i64,
 ) -> Result<HostingAnswer, DomainError> {
-    answer(db, actor, activity_id, lounge_id, ActivityHostStatus::Confirmed).await
+    answer(
+        db,
+        actor,
+        activity_id,
+        lounge_id,
+        ActivityHostStatus::Confirmed,
+    )
+    .await
 }
 
 /// Declines hosting: the activity never counts for `lounge_id`.
@@ -75,7 +81,14 @@ pub async fn decline(
     activity_id: i64,
     lounge_id: i64,
 ) -> Result<HostingAnswer, DomainError> {
-    answer(db, actor, activity_id, lounge_id, ActivityHostStatus::Declined).await
+    answer(
+        db,
+        actor,
+        activity_id,
+        lounge_id,
+        ActivityHostStatus::Declined,
+    )
+    .await
 }
 
 async fn answer(

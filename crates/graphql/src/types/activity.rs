@@ -280,7 +280,7 @@ impl LoungeActivity {
     /// lounge is CONFIRMED.
     async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<LoungeActivityHost>> {
         let db = ctx.data::<Db>()?;
-        let loaded = &*self
+        let (lists, lounges, statuses) = &*self
             .siblings
             .load("hosts".to_owned(), |rows| async move {
                 let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
@@ -295,7 +295,6 @@ impl LoungeActivity {
                 Ok((lists, lounges, statuses))
             })
             .await?;
-        let (lists, lounges, statuses) = loaded;
         let id = self.row().id;
         Ok(lists
             .get(&id)

@@ -49,12 +49,7 @@ impl StatusChange {
         region_id: i64,
         viewer: &Actor,
     ) -> Self {
-        let actor = status_actors::shown(
-            &change.actor,
-            change.actor_region_id,
-            region_id,
-            viewer,
-        );
+        let actor = status_actors::shown(&change.actor, change.actor_region_id, region_id, viewer);
         Self {
             from: change.from_status.map(Into::into),
             to: change.to_status.into(),
@@ -82,8 +77,9 @@ impl StatusChange {
             .load_many([RegionId(region_id)])
             .await
             .map_err(|error| crate::domain_error(&error))?;
-        Ok(found.into_values().next().map(|row| {
-            Region::from_node(RegionNode::at(0, Siblings::new(vec![row])))
-        }))
+        Ok(found
+            .into_values()
+            .next()
+            .map(|row| Region::from_node(RegionNode::at(0, Siblings::new(vec![row])))))
     }
 }

@@ -203,5 +203,8 @@ fn a_hosting_answer_names_the_answering_lounge() {
     assert_eq!(rendered.title, "委员会客厅确认联合举办活动");
     let text = &rendered.text;
     assert!(text.contains("《甬台联合议事会》"), "{text}");
-    assert!(text.contains("- 答复客厅：椒江青年创业政协委员会客厅"), "{text}");
+    assert!(
+        text.contains("- 答复客厅：椒江青年创业政协委员会客厅"),
+        "{text}"
+    );
 }
