@@ -26,7 +26,9 @@ async fn count(db: &DatabaseConnection, sql: &str) -> i64 {
 }
 
 async fn check(db: DatabaseConnection) {
-    Migrator::up(&db, Some(BEFORE)).await.expect("older migrations");
+    Migrator::up(&db, Some(BEFORE))
+        .await
+        .expect("older migrations");
     exec(&db, "INSERT INTO regions (id, code, name, level, parent_id) VALUES (1, '330000', '浙江省', 'PROVINCE', NULL)").await;
     let event = |sequence: i64, kind: &str| {
         format!(
@@ -50,24 +52,38 @@ async fn check(db: DatabaseConnection) {
         .await;
     }
 
-    Migrator::up(&db, None).await.expect("the moderation migration");
+    Migrator::up(&db, None)
+        .await
+        .expect("the moderation migration");
     assert_eq!(
         count(&db, "SELECT COUNT(*) FROM events WHERE restricted = true").await,
         2,
         "both drafts are restricted"
     );
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM events WHERE sequence = 3 AND restricted = false").await,
+        count(
+            &db,
+            "SELECT COUNT(*) FROM events WHERE sequence = 3 AND restricted = false"
+        )
+        .await,
         1
     );
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM deliveries WHERE event_sequence = 2").await,
+        count(
+            &db,
+            "SELECT COUNT(*) FROM deliveries WHERE event_sequence = 2"
+        )
+        .await,
         0,
         "the draft not yet sent never will be"
     );
     assert_eq!(count(&db, "SELECT COUNT(*) FROM deliveries").await, 2);
     assert_eq!(
-        count(&db, "SELECT COUNT(*) FROM enum_consultation_status WHERE value IN ('SUBMITTED', 'REJECTED')").await,
+        count(
+            &db,
+            "SELECT COUNT(*) FROM enum_consultation_status WHERE value IN ('SUBMITTED', 'REJECTED')"
+        )
+        .await,
         2
     );
 }
