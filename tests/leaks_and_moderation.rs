@@ -86,13 +86,21 @@ async fn a_county_draft_never_reaches_a_province_integrator_through_the_event_lo
         token_for(Role::CityStaff, "330200", None),
         token_for(Role::ProvinceStaff, "330000", None),
     ] {
-        assert!(event_entities(&app, &staff, &drafted).await.contains(&report));
+        assert!(
+            event_entities(&app, &staff, &drafted)
+                .await
+                .contains(&report)
+        );
     }
     for outsider in [
         token_for(Role::CountyStaff, "330106", None),
         token_for(Role::Integrator, "330200", None),
     ] {
-        assert!(!event_entities(&app, &outsider, &drafted).await.contains(&report));
+        assert!(
+            !event_entities(&app, &outsider, &drafted)
+                .await
+                .contains(&report)
+        );
     }
 
     // Once submitted, the report is public and so is its event.
@@ -104,8 +112,7 @@ async fn a_county_draft_never_reaches_a_province_integrator_through_the_event_lo
     )
     .await;
     assert_eq!(
-        submitted["data"]["submitSentimentReport"]["sentimentReport"]["status"],
-        "SUBMITTED",
+        submitted["data"]["submitSentimentReport"]["sentimentReport"]["status"], "SUBMITTED",
         "{submitted:#}"
     );
     assert!(
@@ -113,7 +120,11 @@ async fn a_county_draft_never_reaches_a_province_integrator_through_the_event_lo
             .await
             .contains(&report)
     );
-    assert!(!event_entities(&app, &integrator, &drafted).await.contains(&report));
+    assert!(
+        !event_entities(&app, &integrator, &drafted)
+            .await
+            .contains(&report)
+    );
 }
 
 /// A member of 鄞州区 (330212) by database id.
@@ -164,13 +175,19 @@ async fn only_the_member_role_acts_as_a_member() {
     let variables = json!({ "id": report });
     let own = call(&app, &author, query, variables.clone()).await;
     assert!(sees(&own), "the author sees their draft");
-    assert_eq!(own["data"]["viewer"]["member"]["id"], global("Member", author_id));
+    assert_eq!(
+        own["data"]["viewer"]["member"]["id"],
+        global("Member", author_id)
+    );
 
     // Tokens of other roles that carry the author's `member` claim: not that member.
     for role in [Role::CountyStaff, Role::Integrator] {
         let token = token_for(role, "330106", Some(author_id));
         let response = call(&app, &token, query, variables.clone()).await;
-        assert!(!sees(&response), "{role:?} with a member claim: {response:#}");
+        assert!(
+            !sees(&response),
+            "{role:?} with a member claim: {response:#}"
+        );
         assert_eq!(response["data"]["viewer"]["member"], Value::Null);
     }
     let integrator = token_for(Role::Integrator, "330000", Some(author_id));
@@ -259,10 +276,25 @@ async fn public_topics_wait_in_a_moderation_queue_only_staff_in_scope_see() {
     assert!(!lists(&app, Some(&integrator), &spam).await);
     assert!(!lists(&app, Some(&outsider), &spam).await);
     assert!(lists(&app, Some(&staff), &spam).await);
-    assert!(lists(&app, Some(&token_for(Role::ProvinceStaff, "330000", None)), &spam).await);
+    assert!(
+        lists(
+            &app,
+            Some(&token_for(Role::ProvinceStaff, "330000", None)),
+            &spam
+        )
+        .await
+    );
     let consultation_events = ["CONSULTATION_CREATED", "CONSULTATION_STATUS_CHANGED"];
-    assert!(!event_entities(&app, &integrator, &consultation_events).await.contains(&spam));
-    assert!(event_entities(&app, &staff, &consultation_events).await.contains(&spam));
+    assert!(
+        !event_entities(&app, &integrator, &consultation_events)
+            .await
+            .contains(&spam)
+    );
+    assert!(
+        event_entities(&app, &staff, &consultation_events)
+            .await
+            .contains(&spam)
+    );
 
     // The receipt shows the progress and nothing personal.
     let waiting = receipt(&app, &spam_code).await;
@@ -272,16 +304,29 @@ async fn public_topics_wait_in_a_moderation_queue_only_staff_in_scope_see() {
     assert_eq!(waiting["decidedAt"], Value::Null);
     assert!(!waiting.to_string().contains("张三"));
     assert!(!waiting.to_string().contains("13800000000"));
-    assert_eq!(receipt(&app, "0123456789abcdef0123456789abcdef").await, Value::Null);
-    assert_eq!(receipt(&app, &spam).await, Value::Null, "the id is not a receipt");
+    assert_eq!(
+        receipt(&app, "0123456789abcdef0123456789abcdef").await,
+        Value::Null
+    );
+    assert_eq!(
+        receipt(&app, &spam).await,
+        Value::Null,
+        "the id is not a receipt"
+    );
 
     // Only staff in scope moderate.
     let reject = json!({ "input": { "id": spam, "reason": "广告信息，不予采纳" } });
     let anonymous = app.graphql(REJECT, reject.clone()).await;
-    assert_eq!(anonymous["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+    assert_eq!(
+        anonymous["errors"][0]["extensions"]["code"],
+        "UNAUTHENTICATED"
+    );
     for token in [&integrator, &outsider] {
         let refused = call(&app, token, REJECT, reject.clone()).await;
-        assert_eq!(refused["errors"][0]["extensions"]["code"], "FORBIDDEN", "{refused:#}");
+        assert_eq!(
+            refused["errors"][0]["extensions"]["code"], "FORBIDDEN",
+            "{refused:#}"
+        );
     }
     let rejected = call(&app, &staff, REJECT, reject.clone()).await;
     assert_eq!(
@@ -299,7 +344,11 @@ async fn public_topics_wait_in_a_moderation_queue_only_staff_in_scope_see() {
     assert!(decided["decidedAt"].is_string());
     assert!(!lists(&app, None, &spam).await);
     assert!(lists(&app, Some(&staff), &spam).await);
-    assert!(!event_entities(&app, &integrator, &consultation_events).await.contains(&spam));
+    assert!(
+        !event_entities(&app, &integrator, &consultation_events)
+            .await
+            .contains(&spam)
+    );
 
     // An accepted topic is an ordinary, public topic from then on.
     let (good, good_code) = submit(&app, "203.0.113.8", "老街巷文化保护").await;

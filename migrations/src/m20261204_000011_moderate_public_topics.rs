@@ -9,7 +9,9 @@
 //! * `events` gains `restricted`: true when the record, in the state the event records, is not
 //!   public (a draft sentiment report, a topic awaiting moderation or rejected), so that the log
 //!   can be filtered in SQL. Existing `SENTIMENT_REPORT_DRAFTED` events are drafts and are marked;
-//!   no earlier event records a SUBMITTED or REJECTED topic.
+//!   no earlier event records a SUBMITTED or REJECTED topic. Their deliveries that have not
+//!   succeeded are deleted, so that no target receives a draft after the upgrade (the down
+//!   migration does not bring them back).
 //!
 //! Existing topics keep their status: the demo's public topics count as accepted.
 
@@ -68,6 +70,25 @@ impl MigrationTrait for Migration {
                     .table("events")
                     .value("restricted", true)
                     .and_where(Expr::col("type").eq("SENTIMENT_REPORT_DRAFTED"))
+                    .take(),
+            )
+            .await?;
+        // Drafts that no target has received yet never will: their pending, retrying and dead
+        // deliveries go (a dead one could otherwise be redelivered).
+        manager
+            .execute(
+                Query::delete()
+                    .from_table("deliveries")
+                    .and_where(Expr::col("status").ne("SUCCEEDED"))
+                    .and_where(
+                        Expr::col("event_sequence").in_subquery(
+                            Query::select()
+                                .column("sequence")
+                                .from("events")
+                                .and_where(Expr::col("restricted").eq(true))
+                                .take(),
+                        ),
+                    )
                     .take(),
             )
             .await?;

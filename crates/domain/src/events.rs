@@ -127,7 +127,11 @@ impl EventRecord {
 
 /// Whether the caller may see `event`, looking up authorship only when it matters (one
 /// statement for a restricted sentiment report event read by a MEMBER, none otherwise).
-pub async fn visible(db: &Db, principal: &Principal, event: &EventRecord) -> Result<bool, DomainError> {
+pub async fn visible(
+    db: &Db,
+    principal: &Principal,
+    event: &EventRecord,
+) -> Result<bool, DomainError> {
     let is_author = match Viewer::of(principal).member_id {
         Some(member_id) if event.needs_author_check(principal) => {
             sentiment_report_author::Entity::find()

@@ -184,10 +184,7 @@ mod tests {
             sentiment_report(SentimentReportStatus::Draft),
             Audience::StaffAndAuthors
         );
-        assert_eq!(
-            consultation(ConsultationStatus::Submitted),
-            Audience::Staff
-        );
+        assert_eq!(consultation(ConsultationStatus::Submitted), Audience::Staff);
         assert_eq!(consultation(ConsultationStatus::Rejected), Audience::Staff);
         assert!(!public_consultation_statuses().contains(&ConsultationStatus::Submitted));
         assert!(public_consultation_statuses().contains(&ConsultationStatus::Proposed));
@@ -220,7 +217,10 @@ mod tests {
             Audience::Staff
         );
         assert_eq!(of_event("Consultation", &json!({})), Audience::Public);
-        assert_eq!(of_event("Lounge", &json!({"status": "DRAFT"})), Audience::Public);
+        assert_eq!(
+            of_event("Lounge", &json!({"status": "DRAFT"})),
+            Audience::Public
+        );
     }
 
     #[test]
@@ -242,7 +242,10 @@ mod tests {
         let mut staff = principal(Role::ProvinceStaff, &[1]);
         staff.member_id = Some(7);
         assert_eq!(Viewer::of(&staff).member_id, None);
-        assert_eq!(Viewer::of(&principal(Role::Member, &[3])).member_id, Some(7));
+        assert_eq!(
+            Viewer::of(&principal(Role::Member, &[3])).member_id,
+            Some(7)
+        );
         assert_eq!(Viewer::notification_target(2).role, Role::Integrator);
     }
 }

@@ -38,7 +38,10 @@ fn cases(event_type: EventType) -> Vec<(&'static str, &'static str, Audience)> {
         ],
         // A suggestion's own SUBMITTED status is public: only consultations are moderated.
         SuggestionCreated | SuggestionStatusChanged | SuggestionFollowedUp => {
-            vec![("Suggestion", "SUBMITTED", Public), ("Suggestion", "REJECTED", Public)]
+            vec![
+                ("Suggestion", "SUBMITTED", Public),
+                ("Suggestion", "REJECTED", Public),
+            ]
         }
         SlotRequested | SlotRequestDecided => vec![("SlotRequest", "QUEUED", Public)],
         LoungeCreated | LoungeUpdated | LoungeStatusChanged => vec![("Lounge", "ACTIVE", Public)],
@@ -88,12 +91,11 @@ async fn members_of(db: &Db, code: &str) -> Vec<i64> {
 
 async fn visible_in_list(db: &Db, actor: &Actor, event: &EventRecord) -> bool {
     let filter = EventFilter::of_types(vec![event.event_type]);
-    let listed = events::list(db, actor, &filter, event.sequence - 1, 1)
+    events::list(db, actor, &filter, event.sequence - 1, 1)
         .await
         .expect("a page")
         .iter()
-        .any(|found| found.sequence == event.sequence);
-    listed
+        .any(|found| found.sequence == event.sequence)
 }
 
 async fn reaches_target(db: &Db, region: i64, sequence: i64) -> bool {
@@ -144,7 +146,9 @@ async fn every_event_type_is_visible_exactly_as_the_read_rules_say() {
         },
         Caller {
             name: "PROVINCE_STAFF 330000",
-            actor: staff(db, Role::ProvinceStaff, "330000").await.expect("actor"),
+            actor: staff(db, Role::ProvinceStaff, "330000")
+                .await
+                .expect("actor"),
             in_scope: true,
             staff: true,
             author: false,
@@ -217,10 +221,16 @@ async fn every_event_type_is_visible_exactly_as_the_read_rules_say() {
             for caller in &callers {
                 let want = expected(caller, audience);
                 let what = format!("{event_type:?} {entity_type} {status} for {}", caller.name);
-                assert_eq!(visible_in_list(db, &caller.actor, &record).await, want, "list: {what}");
+                assert_eq!(
+                    visible_in_list(db, &caller.actor, &record).await,
+                    want,
+                    "list: {what}"
+                );
                 let principal = caller.actor.principal().expect("authenticated");
                 assert_eq!(
-                    events::visible(db, principal, &record).await.expect("checked"),
+                    events::visible(db, principal, &record)
+                        .await
+                        .expect("checked"),
                     want,
                     "feed: {what}"
                 );

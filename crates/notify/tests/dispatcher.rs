@@ -765,7 +765,12 @@ async fn shutdown_finishes_the_send_in_flight_and_releases_the_lease() {
 }
 
 /// Appends one event of `entity_type` in state `status` touching 鄞州区 (330212).
-async fn append_state(db: &Db, event_type: EventType, entity_type: &'static str, status: &str) -> i64 {
+async fn append_state(
+    db: &Db,
+    event_type: EventType,
+    entity_type: &'static str,
+    status: &str,
+) -> i64 {
     let region_ids = vec![region_id(db, "330212").await.expect("the region exists")];
     let transaction = db.begin_write().await.expect("a transaction");
     let sequence = outbox::append(
@@ -807,7 +812,13 @@ async fn targets_never_receive_drafts_or_topics_in_moderation() {
     let probe = Probe::default();
     let (handle, wake) = start(db, &probe, options("replica-a"));
 
-    let draft = append_state(db, EventType::SentimentReportDrafted, "SentimentReport", "DRAFT").await;
+    let draft = append_state(
+        db,
+        EventType::SentimentReportDrafted,
+        "SentimentReport",
+        "DRAFT",
+    )
+    .await;
     let sent = append_state(
         db,
         EventType::SentimentReportSubmitted,

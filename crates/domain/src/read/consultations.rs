@@ -15,8 +15,9 @@ use sea_orm::{
 
 use super::{Direction, RegionScope, contains_text, parse_pages, per_region};
 use crate::{
-    Actor, Db, DomainError, visibility,
+    Actor, Db, DomainError,
     page::{self, Page, PageRequest, Window},
+    visibility,
 };
 
 /// A consultation as stored.

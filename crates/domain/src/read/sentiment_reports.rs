@@ -60,11 +60,15 @@ pub struct SentimentReportOrder {
 fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectStatement, DomainError> {
     let column = |column: sentiment_report::Column| Expr::col((sentiment_report::Entity, column));
     let mut select = sentiment_report::Entity::find();
-    // Visibility: drafts only of the committees whose drafts the caller may see, and the
-    // drafts the caller wrote.
+    // Visibility ([`crate::visibility::sentiment_report`]): public statuses; drafts only of the
+    // committees whose drafts the caller may see, and the drafts the caller wrote.
     let draft_regions = actor.draft_regions();
     let mut visible = column(sentiment_report::Column::Status)
-        .ne(SentimentReportStatus::Draft.as_str())
+        .is_in(
+            crate::visibility::public_sentiment_report_statuses()
+                .into_iter()
+                .map(|status| status.as_str()),
+        )
         .or(column(sentiment_report::Column::RegionId).is_in(draft_regions));
     if let Some(member_id) = actor.member_id() {
         let mut authored = sea_orm::sea_query::Query::select();
@@ -239,9 +243,12 @@ pub async fn by_ids(
     Ok(rows
         .into_iter()
         .filter(|row| {
-            row.status != SentimentReportStatus::Draft
-                || actor.sees_drafts_of(row.region_id)
-                || authored.contains(&row.id)
+            crate::visibility::may_see(
+                actor.principal(),
+                crate::visibility::sentiment_report(row.status),
+                &[row.region_id],
+                authored.contains(&row.id),
+            )
         })
         .map(|row| (row.id, row))
         .collect())

@@ -198,6 +198,9 @@ mod tests {
         assert_ne!(first.hash, first.code);
         assert_eq!(first.hash.len(), 64);
         assert_eq!(hash_of(&first.code), first.hash);
-        assert_eq!(hash_of(&format!(" {} ", first.code.to_uppercase())), first.hash);
+        assert_eq!(
+            hash_of(&format!(" {} ", first.code.to_uppercase())),
+            first.hash
+        );
     }
 }

@@ -48,13 +48,14 @@ impl PublicTopicQuery {
     }
 }
 
-/// What the submitter of a public topic sees through its receipt: its progress, and no
-/// personal data (neither the submitter's details nor staff identities).
+/// A public topic's receipt, as `publicTopicReceipt` shows it.
 pub struct PublicTopicReceipt {
     receipt: TopicReceipt,
     committee: Region,
 }
 
+/// What the submitter of a public topic (社会征题) sees through its receipt: its progress, and
+/// no personal data (neither the submitter's details nor staff identities).
 #[Object]
 impl PublicTopicReceipt {
     /// The topic's status now: SUBMITTED while it waits for moderation, REJECTED when turned

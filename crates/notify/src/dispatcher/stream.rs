@@ -12,8 +12,7 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    Set,
-    sea_query::Expr,
+    Set, sea_query::Expr,
 };
 
 use domain::{Db, DomainError, events, visibility::Viewer};
