@@ -16,6 +16,7 @@ mod m20261128_000006_create_slot_requests_and_sentiment_reports;
 mod m20261128_000007_create_outbox_and_notifications;
 mod m20261128_000009_statistics_indexes;
 mod m20261128_000010_delivery_indexes;
+mod m20261204_000014_expire_deliveries;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261128_000007_create_outbox_and_notifications::Migration),
             Box::new(m20261128_000009_statistics_indexes::Migration),
             Box::new(m20261128_000010_delivery_indexes::Migration),
+            Box::new(m20261204_000014_expire_deliveries::Migration),
         ]
     }
 }

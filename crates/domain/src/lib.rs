@@ -10,6 +10,7 @@ pub mod auth;
 pub mod db;
 mod error;
 pub mod events;
+pub mod expiry;
 pub mod feed;
 pub mod lifecycle;
 pub mod net;
