@@ -13,6 +13,7 @@ pub mod events;
 pub mod expiry;
 pub mod feed;
 pub mod lifecycle;
+pub mod limits;
 pub mod net;
 pub mod outbox;
 pub mod page;

@@ -646,7 +646,10 @@ async fn a_target_paused_or_failing_beyond_the_retention_expires_and_pruning_goe
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(paused_row.last_sequence, old_upto, "it resumes with the retained events");
+    assert_eq!(
+        paused_row.last_sequence, old_upto,
+        "it resumes with the retained events"
+    );
     assert_eq!(paused_row.status, NotificationTargetStatus::Paused);
 
     // Pruning goes on, up to the events still within the retention.
@@ -654,7 +657,10 @@ async fn a_target_paused_or_failing_beyond_the_retention_expires_and_pruning_goe
         events::prune(db, retention).await.unwrap() as i64,
         old_upto - oldest + 1
     );
-    assert_eq!(events::bounds(db).await.unwrap(), Some((old_upto + 1, newest)));
+    assert_eq!(
+        events::bounds(db).await.unwrap(),
+        Some((old_upto + 1, newest))
+    );
     // Nothing more to expire.
     assert_eq!(
         domain::expiry::expire(db, retention).await.unwrap(),

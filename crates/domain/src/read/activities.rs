@@ -126,6 +126,7 @@ fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
         select = select.filter(column(lounge_activity::Column::StartsAt).lte(to));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(contains_text(
             (lounge_activity::Entity, lounge_activity::Column::Title),
             term,

@@ -101,6 +101,7 @@ fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError>
         select = select.filter(consultation::Column::HeldAt.lte(to));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((consultation::Entity, consultation::Column::Title), term).or(
                 contains_text((consultation::Entity, consultation::Column::Topic), term),

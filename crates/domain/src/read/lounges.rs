@@ -67,6 +67,7 @@ fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
         select = select.filter(lounge::Column::Status.is_in(filter.statuses.iter().copied()));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((lounge::Entity, lounge::Column::Name), term)
                 .or(contains_text((lounge::Entity, lounge::Column::Theme), term)),

@@ -104,6 +104,7 @@ fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectState
             .filter(column(sentiment_report::Column::SubmittedAt).lt(end));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(contains_text(
             (sentiment_report::Entity, sentiment_report::Column::Title),
             term,

@@ -79,6 +79,7 @@ fn filtered(filter: &SlotRequestFilter) -> Result<SelectStatement, DomainError> 
             .filter(column(slot_request::Column::RequestedAt).lt(end));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((slot_request::Entity, slot_request::Column::Topic), term).or(
                 contains_text(
