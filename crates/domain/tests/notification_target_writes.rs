@@ -269,7 +269,9 @@ async fn only_managers_in_scope_may_register_change_or_redeliver() {
             Err(DomainError::Forbidden(_)) => !out_of_scope,
             _ => false,
         };
-        assert!(refused(targets::pause(db, actor, target.id).await.map(drop)));
+        assert!(refused(
+            targets::pause(db, actor, target.id).await.map(drop)
+        ));
         assert!(refused(
             targets::redeliver_dead_letters(db, actor, target.id)
                 .await

@@ -52,9 +52,7 @@ async fn search_terms_beyond_the_limit_are_invalid() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let long = "协".repeat(MAX_SEARCH_CHARS + 1);
     let at_limit = "协".repeat(MAX_SEARCH_CHARS);
-    let is_search_error = |result: Result<(), DomainError>| {
-        matches!(result, Err(DomainError::Invalid { ref field, .. }) if field == "search")
-    };
+    let is_search_error = |result: Result<(), DomainError>| matches!(result, Err(DomainError::Invalid { ref field, .. }) if field == "search");
     for (term, refused) in [(long.as_str(), true), (at_limit.as_str(), false)] {
         let lounge = lounges::page(
             &test.db,
@@ -97,4 +95,14 @@ async fn search_terms_beyond_the_limit_are_invalid() {
             }
         }
     }
+    // List filters are bounded too.
+    let many = LoungeFilter {
+        statuses: vec![entity::enums::LoungeStatus::Active; domain::limits::MAX_FILTER_VALUES + 1],
+        ..LoungeFilter::default()
+    };
+    let refused = lounges::page(&test.db, &many, Default::default(), PageRequest::first(10)).await;
+    assert!(
+        matches!(refused, Err(DomainError::Invalid { ref field, .. }) if field == "statuses"),
+        "{refused:?}"
+    );
 }

@@ -73,6 +73,21 @@ fn col(column: consultation::Column) -> Expr {
 }
 
 fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "kinds",
+        filter.kinds.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "topicSources",
+        filter.topic_sources.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let mut select = consultation::Entity::find();
     if let Some(region) = filter.region {
         select =

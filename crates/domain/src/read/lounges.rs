@@ -59,6 +59,11 @@ pub struct LoungeOrder {
 pub type Lounge = lounge::Model;
 
 fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let mut select = lounge::Entity::find();
     if let Some(region) = filter.region {
         select = select.filter(region.condition((lounge::Entity, lounge::Column::RegionId)));

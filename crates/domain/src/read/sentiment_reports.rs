@@ -58,6 +58,11 @@ pub struct SentimentReportOrder {
 }
 
 fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let column = |column: sentiment_report::Column| Expr::col((sentiment_report::Entity, column));
     let mut select = sentiment_report::Entity::find();
     // Visibility: drafts only of the committees whose drafts the caller may see, and the
