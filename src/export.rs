@@ -421,8 +421,7 @@ mod tests {
             Cell::Count(3),
         ]];
         let bytes = xlsx(&rows, "t").expect("a workbook");
-        let mut archive =
-            zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a valid zip");
         let mut read = |name: &str| {
             let mut text = String::new();
             archive
@@ -435,6 +434,9 @@ mod tests {
         let sheet = read("xl/worksheets/sheet1.xml");
         assert!(!sheet.contains("<f>") && !sheet.contains("<f "), "{sheet}");
         let strings = read("xl/sharedStrings.xml");
-        assert!(strings.contains("=1+2") && strings.contains("@SUM(A1:A2)"), "{strings}");
+        assert!(
+            strings.contains("=1+2") && strings.contains("@SUM(A1:A2)"),
+            "{strings}"
+        );
     }
 }

@@ -888,9 +888,7 @@ async fn targets_are_capped_per_owner_and_per_region() {
     for _ in 0..2 {
         create(&api, &first, webhook_input("330100")).await;
     }
-    let reply = api
-        .mutate(&first, &query, webhook_input("330100"))
-        .await;
+    let reply = api.mutate(&first, &query, webhook_input("330100")).await;
     let refused = payload(&reply, "createNotificationTarget");
     assert_eq!(refused["notificationTarget"], Value::Null, "{reply:#}");
     assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED");
@@ -899,16 +897,24 @@ async fn targets_are_capped_per_owner_and_per_region() {
     // Another caller in the same committee may add one more, then the region is full.
     let province = province_staff();
     create(&api, &province, webhook_input("330100")).await;
-    let reply = api
-        .mutate(&province, &query, webhook_input("330100"))
-        .await;
+    let reply = api.mutate(&province, &query, webhook_input("330100")).await;
     let refused = payload(&reply, "createNotificationTarget");
-    assert_eq!(refused["userErrors"][0]["code"], "LIMIT_EXCEEDED", "{reply:#}");
+    assert_eq!(
+        refused["userErrors"][0]["code"], "LIMIT_EXCEEDED",
+        "{reply:#}"
+    );
     assert_eq!(refused["userErrors"][0]["field"], json!(["regionCode"]));
     // Other regions are not affected.
     create(&api, &province, webhook_input("330200")).await;
     let reply = api
-        .call(Some(&province), "{ notificationTargets { totalCount } }", json!({}))
+        .call(
+            Some(&province),
+            "{ notificationTargets { totalCount } }",
+            json!({}),
+        )
         .await;
-    assert_eq!(reply["data"]["notificationTargets"]["totalCount"], 4, "{reply:#}");
+    assert_eq!(
+        reply["data"]["notificationTargets"]["totalCount"], 4,
+        "{reply:#}"
+    );
 }

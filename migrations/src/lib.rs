@@ -19,6 +19,7 @@ mod m20261128_000010_delivery_indexes;
 mod m20261204_000011_moderate_public_topics;
 mod m20261204_000012_confirm_activity_hosts;
 mod m20261204_000013_record_status_change_committee;
+mod m20261204_000014_expire_deliveries;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_moderate_public_topics::Migration),
             Box::new(m20261204_000012_confirm_activity_hosts::Migration),
             Box::new(m20261204_000013_record_status_change_committee::Migration),
+            Box::new(m20261204_000014_expire_deliveries::Migration),
         ]
     }
 }

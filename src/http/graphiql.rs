@@ -98,7 +98,10 @@ async fn index() -> Response {
                 HeaderValue::from_static("nosniff"),
             ),
             // Robot links carry a query in the page's URL; it stays on this server.
-            (header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")),
+            (
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            ),
         ],
         INDEX_HTML,
     )
@@ -237,7 +240,10 @@ mod tests {
             "connect-src 'self'",
             "base-uri 'none'",
         ] {
-            assert!(directives.contains(&directive), "{directive} missing: {csp}");
+            assert!(
+                directives.contains(&directive),
+                "{directive} missing: {csp}"
+            );
         }
         let scripts = directives
             .iter()

@@ -316,7 +316,10 @@ mod tests {
         ] {
             let shown = redact_url(url);
             assert!(!shown.contains("s3cr3t-pw"), "{shown}");
-            assert!(shown.contains("db.internal") && shown.contains("***"), "{shown}");
+            assert!(
+                shown.contains("db.internal") && shown.contains("***"),
+                "{shown}"
+            );
         }
         assert_eq!(
             redact_url("sqlite://./xieshang.db?mode=rwc"),
@@ -331,6 +334,9 @@ mod tests {
             .await
             .expect_err("mysql is refused");
         let text = error.to_string();
-        assert!(!text.contains("s3cr3t-pw") && text.contains("***"), "{text}");
+        assert!(
+            !text.contains("s3cr3t-pw") && text.contains("***"),
+            "{text}"
+        );
     }
 }

@@ -376,7 +376,8 @@ async fn listen(db: Db, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Runs [`events::prune`] now and then every `interval`.
+/// Runs [`crate::expiry::expire`] and [`events::prune`] now and then every `interval`: what
+/// targets never took expires at the retention, so that pruning goes on.
 async fn prune_periodically(
     db: Db,
     retention: Duration,
@@ -384,6 +385,9 @@ async fn prune_periodically(
     mut stop: watch::Receiver<bool>,
 ) {
     loop {
+        if let Err(error) = crate::expiry::expire(&db, retention).await {
+            tracing::warn!(%error, "event retention: expiring old deliveries failed");
+        }
         match events::prune(&db, retention).await {
             Ok(0) => {}
             Ok(pruned) => tracing::info!(pruned, "event retention: pruned old events"),

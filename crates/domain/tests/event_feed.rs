@@ -586,3 +586,84 @@ async fn another_handles_commits_arrive_through_notify_and_survive_a_lost_listen
     }
     latest.wait_for(|latest| *latest == 4).await.unwrap();
 }
+
+/// A target paused, or failing, beyond the retention stops pruning no longer: what it owes for
+/// older events expires (deliveries EXPIRED, unexamined events passed over), then pruning
+/// removes them; what is younger than the retention is kept for it.
+#[tokio::test]
+async fn a_target_paused_or_failing_beyond_the_retention_expires_and_pruning_goes_on() {
+    let test = TestDb::new(Template::Demo).await.unwrap();
+    let db = &test.db;
+    let actor = staff(db, Role::ProvinceStaff, "330000").await.unwrap();
+    for _ in 0..5 {
+        propose_and_approve(db, &actor, "330106").await;
+    }
+    let (oldest, newest) = events::bounds(db).await.unwrap().expect("events");
+    // All but the last two events are older than the retention.
+    let old_upto = newest - 2;
+    age_events(db, old_upto, 200).await;
+    let retention = Duration::from_secs(90 * 24 * 3600);
+
+    // A paused target that examined nothing, and a failing one retrying an old event.
+    let paused = target(db, oldest - 1).await;
+    notification_target::Entity::update_many()
+        .col_expr(
+            notification_target::Column::Status,
+            sea_orm::sea_query::Expr::value(NotificationTargetStatus::Paused.as_str()),
+        )
+        .filter(notification_target::Column::Id.eq(paused))
+        .exec(db.writer())
+        .await
+        .unwrap();
+    let failing = target(db, newest).await;
+    deliver(db, failing, oldest + 1, DeliveryStatus::Retrying).await;
+    deliver(db, failing, newest, DeliveryStatus::Pending).await;
+
+    // Today's rule alone: they hold the whole log.
+    assert_eq!(events::prune(db, retention).await.unwrap(), 0);
+
+    let expired = domain::expiry::expire(db, retention).await.unwrap();
+    assert_eq!(expired.deliveries, 1);
+    assert_eq!(expired.targets_advanced, 1);
+    let rows = delivery::Entity::find()
+        .filter(delivery::Column::TargetId.eq(failing))
+        .all(db.reader())
+        .await
+        .unwrap();
+    let status_of = |sequence: i64| {
+        rows.iter()
+            .find(|row| row.event_sequence == sequence)
+            .map(|row| (row.status, row.next_attempt_at.is_none()))
+    };
+    assert_eq!(status_of(oldest + 1), Some((DeliveryStatus::Expired, true)));
+    assert_eq!(
+        status_of(newest),
+        Some((DeliveryStatus::Pending, true)),
+        "young deliveries stay"
+    );
+    let paused_row = notification_target::Entity::find_by_id(paused)
+        .one(db.reader())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        paused_row.last_sequence, old_upto,
+        "it resumes with the retained events"
+    );
+    assert_eq!(paused_row.status, NotificationTargetStatus::Paused);
+
+    // Pruning goes on, up to the events still within the retention.
+    assert_eq!(
+        events::prune(db, retention).await.unwrap() as i64,
+        old_upto - oldest + 1
+    );
+    assert_eq!(
+        events::bounds(db).await.unwrap(),
+        Some((old_upto + 1, newest))
+    );
+    // Nothing more to expire.
+    assert_eq!(
+        domain::expiry::expire(db, retention).await.unwrap(),
+        domain::expiry::Expired::default()
+    );
+}

@@ -12,7 +12,7 @@ use domain::{
         notification_targets as targets_read,
     },
     testing::{self, Template, TestDb, region_id, staff},
-    write::notification_targets::{self as targets, NewTarget, TargetChange},
+    write::notification_targets::{self as targets, NewTarget, TargetChange, TargetLimits},
 };
 use entity::{
     delivery,
@@ -96,9 +96,15 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
     let newest = append_event(db, "330100").await;
     let integrator = staff(db, Role::Integrator, "330100").await.unwrap();
 
-    let created = targets::create(db, &integrator, webhook("330106"), true)
-        .await
-        .unwrap();
+    let created = targets::create(
+        db,
+        &integrator,
+        webhook("330106"),
+        true,
+        TargetLimits::default(),
+    )
+    .await
+    .unwrap();
     assert_eq!(created.status, NotificationTargetStatus::Active);
     assert_eq!(created.last_sequence, newest, "no replay of history");
     assert_eq!(created.created_by, "INTEGRATOR:integrator-330100");
@@ -125,6 +131,7 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
             ..webhook("330100")
         },
         true,
+        TargetLimits::default(),
     )
     .await
     .unwrap();
@@ -141,6 +148,7 @@ async fn integrators_register_targets_in_scope_that_start_at_the_newest_event() 
             ..webhook("330100")
         },
         true,
+        TargetLimits::default(),
     )
     .await
     .unwrap();
@@ -202,37 +210,77 @@ async fn only_managers_in_scope_may_register_change_or_redeliver() {
     let county = staff(db, Role::CountyStaff, "330106").await.unwrap();
 
     assert!(matches!(
-        targets::create(db, &ningbo, webhook("330106"), true).await,
+        targets::create(
+            db,
+            &ningbo,
+            webhook("330106"),
+            true,
+            TargetLimits::default()
+        )
+        .await,
         Err(DomainError::Forbidden(_))
     ));
     assert!(matches!(
-        targets::create(db, &member, webhook("330100"), true).await,
+        targets::create(
+            db,
+            &member,
+            webhook("330100"),
+            true,
+            TargetLimits::default()
+        )
+        .await,
         Err(DomainError::Forbidden(_))
     ));
     assert!(matches!(
-        targets::create(db, &Actor::Anonymous, webhook("330100"), true).await,
+        targets::create(
+            db,
+            &Actor::Anonymous,
+            webhook("330100"),
+            true,
+            TargetLimits::default()
+        )
+        .await,
         Err(DomainError::Unauthenticated)
     ));
-    let by_county = targets::create(db, &county, webhook("330106"), true)
-        .await
-        .unwrap();
-    let target = targets::create(db, &hangzhou, webhook("330100"), true)
-        .await
-        .unwrap();
+    let by_county = targets::create(
+        db,
+        &county,
+        webhook("330106"),
+        true,
+        TargetLimits::default(),
+    )
+    .await
+    .unwrap();
+    let target = targets::create(
+        db,
+        &hangzhou,
+        webhook("330100"),
+        true,
+        TargetLimits::default(),
+    )
+    .await
+    .unwrap();
 
-    // County staff cannot touch a city-wide target; nor can an integrator elsewhere.
-    for actor in [&county, &ningbo, &member] {
-        assert!(matches!(
-            targets::pause(db, actor, target.id).await,
-            Err(DomainError::Forbidden(_))
+    // County staff cannot touch a city-wide target; nor can an integrator elsewhere: to them
+    // it is not found, exactly like an unknown one. A member manages no targets at all.
+    for (actor, out_of_scope) in [(&county, true), (&ningbo, true), (&member, false)] {
+        let refused = |result: Result<(), DomainError>| match result {
+            Err(DomainError::NotFound(_)) => out_of_scope,
+            Err(DomainError::Forbidden(_)) => !out_of_scope,
+            _ => false,
+        };
+        assert!(refused(
+            targets::pause(db, actor, target.id).await.map(drop)
         ));
-        assert!(matches!(
-            targets::redeliver_dead_letters(db, actor, target.id).await,
-            Err(DomainError::Forbidden(_))
+        assert!(refused(
+            targets::redeliver_dead_letters(db, actor, target.id)
+                .await
+                .map(drop)
         ));
-        assert!(matches!(
-            targets::test_destination(db, actor, target.id).await,
-            Err(DomainError::Forbidden(_))
+        assert!(refused(
+            targets::test_destination(db, actor, target.id)
+                .await
+                .map(drop)
         ));
     }
     assert!(matches!(
@@ -263,7 +311,7 @@ async fn only_managers_in_scope_may_register_change_or_redeliver() {
     assert_eq!(moved.region_id, region_id(db, "330200").await.unwrap());
     assert!(matches!(
         targets::pause(db, &hangzhou, target.id).await,
-        Err(DomainError::Forbidden(_))
+        Err(DomainError::NotFound(_))
     ));
     assert!(targets::pause(db, &ningbo, target.id).await.is_ok());
     assert!(matches!(
@@ -277,7 +325,8 @@ async fn every_rule_is_refused_with_its_field() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
     let actor = staff(db, Role::Integrator, "330100").await.unwrap();
-    let create = |input: NewTarget| targets::create(db, &actor, input, true);
+    let create =
+        |input: NewTarget| targets::create(db, &actor, input, true, TargetLimits::default());
 
     assert_eq!(
         invalid_field(
@@ -448,7 +497,8 @@ async fn internal_addresses_are_refused_unless_the_operator_allows_them() {
             secret: secret.map(str::to_owned),
             ..webhook("330100")
         };
-        let refused = targets::create(db, &actor, input.clone(), false).await;
+        let refused =
+            targets::create(db, &actor, input.clone(), false, TargetLimits::default()).await;
         match refused {
             Err(DomainError::Invalid { field, message }) => {
                 assert_eq!(field, "url");
@@ -460,7 +510,11 @@ async fn internal_addresses_are_refused_unless_the_operator_allows_them() {
             }
             other => panic!("{url} must be refused, got {other:?}"),
         }
-        assert!(targets::create(db, &actor, input, true).await.is_ok());
+        assert!(
+            targets::create(db, &actor, input, true, TargetLimits::default())
+                .await
+                .is_ok()
+        );
     }
     let public = targets::create(
         db,
@@ -470,6 +524,7 @@ async fn internal_addresses_are_refused_unless_the_operator_allows_them() {
             ..webhook("330100")
         },
         false,
+        TargetLimits::default(),
     )
     .await
     .unwrap();
@@ -492,7 +547,7 @@ async fn changes_pauses_and_redeliveries_change_exactly_what_they_say() {
     let test = TestDb::new(Template::Demo).await.unwrap();
     let db = &test.db;
     let actor = staff(db, Role::Integrator, "330100").await.unwrap();
-    let target = targets::create(db, &actor, webhook("330100"), true)
+    let target = targets::create(db, &actor, webhook("330100"), true, TargetLimits::default())
         .await
         .unwrap();
 
@@ -587,7 +642,7 @@ async fn changes_pauses_and_redeliveries_change_exactly_what_they_say() {
     let ningbo = staff(db, Role::Integrator, "330200").await.unwrap();
     assert!(matches!(
         targets::redeliver(db, &ningbo, rows[3]).await,
-        Err(DomainError::Forbidden(_))
+        Err(DomainError::NotFound(_))
     ));
     assert!(matches!(
         targets::redeliver(db, &actor, 999_999).await,

@@ -371,6 +371,9 @@ db_enum! {
         Retrying = "RETRYING",
         /// Given up.
         Dead = "DEAD",
+        /// Not delivered within the event retention (the target stayed paused or failing):
+        /// settled so that pruning goes on; cannot be redelivered.
+        Expired = "EXPIRED",
     }
 }
 

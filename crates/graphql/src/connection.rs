@@ -156,7 +156,10 @@ mod tests {
         assert!(decode_cursor("after", &URL_SAFE_NO_PAD.encode("cursor:x")).is_err());
         assert!(decode_cursor("after", &encode_cursor(0)).is_err());
         let largest = i64::MAX as u64;
-        assert_eq!(decode_cursor("after", &encode_cursor(largest)).ok(), Some(largest));
+        assert_eq!(
+            decode_cursor("after", &encode_cursor(largest)).ok(),
+            Some(largest)
+        );
         assert!(decode_cursor("after", &encode_cursor(largest + 1)).is_err());
         assert!(decode_cursor("after", &encode_cursor(u64::MAX)).is_err());
         let huge = URL_SAFE_NO_PAD.encode("cursor:99999999999999999999999");

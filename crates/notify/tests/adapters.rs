@@ -835,13 +835,23 @@ async fn transport_failures_are_classified_without_their_error_chain() {
             "http://no-such-host.invalid/hook".to_owned(),
             ErrorClass::Dns,
         ),
-        (format!("{}/hook", receiver.base_url()), ErrorClass::HttpStatus),
+        (
+            format!("{}/hook", receiver.base_url()),
+            ErrorClass::HttpStatus,
+        ),
     ];
     for (url, class) in cases {
         let error = send(url.clone()).await;
         assert_eq!(error.class(), Some(class), "{url}: {error:?}");
         let text = error.to_string();
-        for leak in ["os error", "hyper", "rustls", "127.0.0.1", "tcp connect", "dns error"] {
+        for leak in [
+            "os error",
+            "hyper",
+            "rustls",
+            "127.0.0.1",
+            "tcp connect",
+            "dns error",
+        ] {
             assert!(!text.contains(leak), "{url}: {text}");
         }
     }

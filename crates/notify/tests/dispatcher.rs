@@ -898,7 +898,11 @@ async fn a_tarpit_target_does_not_starve_the_others() {
     for (url, _) in &healthy {
         assert_eq!(probe.sequences(url), sequences, "{url}");
     }
-    assert_eq!(probe.tarpit_sends(TARPIT), 1, "the tarpit still holds its first send");
+    assert_eq!(
+        probe.tarpit_sends(TARPIT),
+        1,
+        "the tarpit still holds its first send"
+    );
     assert!(
         deliveries(db, tarpit)
             .await

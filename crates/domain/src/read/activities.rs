@@ -106,6 +106,21 @@ fn hosted_where(status: ActivityHostStatus, condition: Expr) -> Expr {
 }
 
 fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "kinds",
+        filter.kinds.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "formats",
+        filter.formats.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "channels",
+        filter.channels.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let column = |column: lounge_activity::Column| Expr::col((lounge_activity::Entity, column));
     let mut select = lounge_activity::Entity::find();
     if let Some(region) = filter.region {
@@ -144,6 +159,7 @@ fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
         select = select.filter(column(lounge_activity::Column::StartsAt).lte(to));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(contains_text(
             (lounge_activity::Entity, lounge_activity::Column::Title),
             term,

@@ -77,6 +77,21 @@ fn col(column: consultation::Column) -> Expr {
 }
 
 fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "kinds",
+        filter.kinds.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
+    crate::limits::list(
+        "topicSources",
+        filter.topic_sources.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     // Visibility ([`crate::visibility::consultation`]): public statuses, and topics in
     // moderation only of the committees the caller may see them of.
     let mut select = consultation::Entity::find().filter(
@@ -116,6 +131,7 @@ fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError>
         select = select.filter(consultation::Column::HeldAt.lte(to));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((consultation::Entity, consultation::Column::Title), term).or(
                 contains_text((consultation::Entity, consultation::Column::Topic), term),

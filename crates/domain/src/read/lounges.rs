@@ -59,6 +59,11 @@ pub struct LoungeOrder {
 pub type Lounge = lounge::Model;
 
 fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let mut select = lounge::Entity::find();
     if let Some(region) = filter.region {
         select = select.filter(region.condition((lounge::Entity, lounge::Column::RegionId)));
@@ -67,6 +72,7 @@ fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
         select = select.filter(lounge::Column::Status.is_in(filter.statuses.iter().copied()));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((lounge::Entity, lounge::Column::Name), term)
                 .or(contains_text((lounge::Entity, lounge::Column::Theme), term)),

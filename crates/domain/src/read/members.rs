@@ -53,6 +53,21 @@ pub struct MemberOrder {
     pub direction: Direction,
 }
 
+/// The filter's free text within its limits (search term, sector).
+fn check(filter: &MemberFilter) -> Result<(), DomainError> {
+    if let Some(term) = &filter.search {
+        crate::limits::search(term)?;
+    }
+    if let Some(sector) = &filter.sector {
+        crate::limits::text("sector", sector, crate::limits::MAX_FILTER_TEXT_CHARS)?;
+    }
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )
+}
+
 fn filtered(filter: &MemberFilter) -> sea_orm::sea_query::SelectStatement {
     let mut select = member::Entity::find();
     if let Some(region) = filter.region {
@@ -106,6 +121,7 @@ pub async fn page(
     sort: MemberOrder,
     request: PageRequest,
 ) -> Result<Page<Member>, DomainError> {
+    check(filter)?;
     let pages = page::fetch(db.reader(), filtered(filter), window(None, sort), request).await?;
     Ok(parse_pages(pages)?.remove(&0).unwrap_or_else(Page::empty))
 }
@@ -120,6 +136,7 @@ pub async fn pages_by_region(
     sort: MemberOrder,
     request: PageRequest,
 ) -> Result<HashMap<i64, Page<Member>>, DomainError> {
+    check(filter)?;
     let mut select = filtered(filter);
     let partition = per_region(
         &mut select,

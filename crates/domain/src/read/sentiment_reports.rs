@@ -58,6 +58,11 @@ pub struct SentimentReportOrder {
 }
 
 fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let column = |column: sentiment_report::Column| Expr::col((sentiment_report::Entity, column));
     let mut select = sentiment_report::Entity::find();
     // Visibility ([`crate::visibility::sentiment_report`]): public statuses; drafts only of the
@@ -108,6 +113,7 @@ fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectState
             .filter(column(sentiment_report::Column::SubmittedAt).lt(end));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(contains_text(
             (sentiment_report::Entity, sentiment_report::Column::Title),
             term,

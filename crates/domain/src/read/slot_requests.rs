@@ -63,6 +63,11 @@ const QUEUE_POSITION: &str = "queue_position";
 /// The filtered requests, each with `queue_position` from a window over all QUEUED requests
 /// (unfiltered, so that filters never shift positions) joined in the same statement.
 fn filtered(filter: &SlotRequestFilter) -> Result<SelectStatement, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let column = |column: slot_request::Column| Expr::col((slot_request::Entity, column));
     let mut select = slot_request::Entity::find();
     if let Some(region) = filter.region {
@@ -79,6 +84,7 @@ fn filtered(filter: &SlotRequestFilter) -> Result<SelectStatement, DomainError> 
             .filter(column(slot_request::Column::RequestedAt).lt(end));
     }
     if let Some(term) = filter.search.as_deref().filter(|term| !term.is_empty()) {
+        crate::limits::search(term)?;
         select = select.filter(
             contains_text((slot_request::Entity, slot_request::Column::Topic), term).or(
                 contains_text(

@@ -301,6 +301,11 @@ pub async fn record_held(
             "list at least one participant",
         ));
     }
+    crate::limits::list(
+        "participants",
+        input.participants.len(),
+        crate::limits::MAX_CONSULTATION_PARTICIPANTS,
+    )?;
     if input.held_at > Utc::now() {
         return Err(DomainError::invalid("heldAt", "must not be in the future"));
     }

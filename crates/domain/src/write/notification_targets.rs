@@ -540,6 +540,11 @@ fn secret(
 /// The subscribed types without repeats, in declaration order; NOTIFICATION_TEST is sent only
 /// on request, never subscribed.
 fn event_types(types: Vec<EventType>) -> Result<Vec<EventType>, DomainError> {
+    crate::limits::list(
+        "eventTypes",
+        types.len(),
+        crate::limits::MAX_TARGET_EVENT_TYPES,
+    )?;
     if types.contains(&EventType::NotificationTest) {
         return Err(DomainError::invalid(
             "eventTypes",

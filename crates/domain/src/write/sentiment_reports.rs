@@ -89,6 +89,16 @@ pub async fn draft(db: &Db, actor: &Actor, input: Draft) -> Result<SentimentRepo
     let title = text(TITLE, &input.title)?;
     let content = text(CONTENT, &input.content)?;
     let recipient = text(RECIPIENT, &input.recipient)?;
+    crate::limits::list(
+        "authorMemberIds",
+        input.author_member_ids.len(),
+        crate::limits::MAX_REPORT_AUTHORS,
+    )?;
+    crate::limits::list(
+        "sourceLoungeIds",
+        input.source_lounge_ids.len(),
+        crate::limits::MAX_REPORT_SOURCE_LOUNGES,
+    )?;
     let now = Utc::now();
     let transaction = db.begin_write().await?;
     let mut lounge_ids = Vec::new();

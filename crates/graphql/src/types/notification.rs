@@ -55,6 +55,9 @@ pub enum DeliveryStatus {
     Retrying,
     /// Given up.
     Dead,
+    /// Not delivered within the event retention (`XIESHANG_EVENT_RETENTION_DAYS`) because the
+    /// target stayed paused or failing; the event is then pruned, so it cannot be redelivered.
+    Expired,
 }
 
 /// Why a test notification failed, coarse enough to tell what to fix; the transport's own
