@@ -47,6 +47,9 @@ fn cases(event_type: EventType) -> Vec<(&'static str, &'static str, Audience)> {
         LoungeCreated | LoungeUpdated | LoungeStatusChanged => vec![("Lounge", "ACTIVE", Public)],
         LoungeMembershipChanged => vec![("LoungeMembership", "LEAD", Public)],
         LoungeActivityRecorded => vec![("LoungeActivity", "PLANNED", Public)],
+        // A host lounge's answer to a joint-activity invitation: public like the activity.
+        LoungeActivityHostingConfirmed => vec![("LoungeActivity", "CONFIRMED", Public)],
+        LoungeActivityHostingDeclined => vec![("LoungeActivity", "DECLINED", Public)],
         MemberCreated | MemberUpdated => vec![("Member", "ACTIVE", Public)],
         SentimentReportDrafted => vec![("SentimentReport", "DRAFT", StaffAndAuthors)],
         SentimentReportSubmitted => vec![("SentimentReport", "SUBMITTED", Public)],
