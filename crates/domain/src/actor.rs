@@ -168,6 +168,21 @@ mod tests {
     }
 
     #[test]
+    fn only_the_member_role_acts_as_a_member() {
+        let with_claim = |role: Role| {
+            let Actor::Authenticated(mut principal) = staff(role, &[3]) else {
+                unreachable!()
+            };
+            principal.member_id = Some(7);
+            Actor::Authenticated(principal)
+        };
+        assert_eq!(with_claim(Role::Member).member_id(), Some(7));
+        for role in [Role::CountyStaff, Role::ProvinceStaff, Role::Integrator] {
+            assert_eq!(with_claim(role).member_id(), None, "{role:?}");
+        }
+    }
+
+    #[test]
     fn roles_parse_in_cli_and_token_spellings() {
         assert_eq!(Role::parse("county-staff"), Some(Role::CountyStaff));
         assert_eq!(Role::parse("PROVINCE_STAFF"), Some(Role::ProvinceStaff));

@@ -2,8 +2,8 @@
 //!
 //! Consultations: `PROPOSED → APPROVED → RESEARCHING → SCHEDULED → HELD → FOLLOW_UP → CLOSED`,
 //! with `CANCELLED` reachable before `HELD`; a public topic enters moderation as `SUBMITTED` and
-//! moves to `PROPOSED` (accepted) or the terminal `REJECTED`; no research is skipped, nothing is held without a
-//! schedule, and a scheduled session may be rescheduled. Suggestions: `SUBMITTED →
+//! moves to `PROPOSED` (accepted) or the terminal `REJECTED`; no research is skipped, nothing is
+//! held without a schedule, and a scheduled session may be rescheduled. Suggestions: `SUBMITTED →
 //! ACCEPTED/REJECTED`, `ACCEPTED → IN_PROGRESS → IMPLEMENTED`. Slot requests (挂号): `QUEUED →
 //! ACCEPTED/DECLINED`. Sentiment reports (社情民意信息): `DRAFT → SUBMITTED → ACKNOWLEDGED`.
 //! Host lounges of a joint activity: `INVITED → CONFIRMED/DECLINED`.

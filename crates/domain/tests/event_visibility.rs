@@ -294,3 +294,102 @@ async fn staff_must_cover_every_committee_a_restricted_event_touches() {
         city_before + 1
     );
 }
+
+/// Appends one event of 330212 recording `status`.
+async fn append_state(
+    db: &Db,
+    event_type: EventType,
+    entity_type: &'static str,
+    status: &str,
+) -> i64 {
+    let yinzhou = region_id(db, "330212").await.expect("330212");
+    let transaction = db.begin_write().await.expect("a transaction");
+    let sequence = outbox::append(
+        &transaction,
+        NewEvent {
+            event_type,
+            entity_type,
+            entity_id: 1,
+            region_ids: vec![yinzhou],
+            snapshot: serde_json::json!({ "id": 1, "status": status, "title": "标题" }),
+            actor: "test".into(),
+        },
+    )
+    .await
+    .expect("appended");
+    db.commit(transaction).await.expect("committed");
+    sequence
+}
+
+/// The live path of subscriptions (the feed's broadcast, not the outbox query) applies the same
+/// rule: an integrator's live `events` stream skips the draft and the topic in moderation.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn live_subscribers_skip_what_they_may_not_see() {
+    use domain::feed::{EventFeed, FeedOptions};
+
+    let test = TestDb::new(Template::Demo).await.expect("a test database");
+    let db = test.db.clone();
+    let feed = EventFeed::start(
+        db.clone(),
+        FeedOptions {
+            retention: None,
+            ..FeedOptions::default()
+        },
+    );
+    let mut latest = feed.latest();
+    latest.changed().await.expect("the feed's first read");
+    let integrator = staff(&db, Role::Integrator, "330000").await.expect("actor");
+    let province = staff(&db, Role::ProvinceStaff, "330000")
+        .await
+        .expect("actor");
+    let mut integrator_tail = feed
+        .tail(&integrator, EventFilter::default(), None)
+        .await
+        .expect("a tail");
+    let mut staff_tail = feed
+        .tail(&province, EventFilter::default(), None)
+        .await
+        .expect("a tail");
+
+    let draft = append_state(
+        &db,
+        EventType::SentimentReportDrafted,
+        "SentimentReport",
+        "DRAFT",
+    )
+    .await;
+    let queued = append_state(
+        &db,
+        EventType::ConsultationCreated,
+        "Consultation",
+        "SUBMITTED",
+    )
+    .await;
+    let public = append_state(
+        &db,
+        EventType::ConsultationStatusChanged,
+        "Consultation",
+        "PROPOSED",
+    )
+    .await;
+
+    assert_eq!(
+        next(&mut integrator_tail).await,
+        public,
+        "skips {draft} and {queued}"
+    );
+    assert_eq!(next(&mut staff_tail).await, draft);
+    assert_eq!(next(&mut staff_tail).await, queued);
+    assert_eq!(next(&mut staff_tail).await, public);
+    feed.shutdown();
+}
+
+/// The sequence of the tail's next event, waiting at most 30 s.
+async fn next(tail: &mut domain::feed::Tail) -> i64 {
+    tokio::time::timeout(std::time::Duration::from_secs(30), tail.next())
+        .await
+        .expect("an event in time")
+        .expect("no error")
+        .expect("the feed runs")
+        .sequence
+}
