@@ -74,5 +74,8 @@ async fn over_long_list_inputs_are_invalid() {
     let payload = &reply["data"]["draftSentimentReport"];
     assert_eq!(payload["sentimentReport"], Value::Null, "{reply:#}");
     assert_eq!(payload["userErrors"][0]["code"], "INVALID", "{reply:#}");
-    assert_eq!(payload["userErrors"][0]["field"], json!(["authorMemberIds"]));
+    assert_eq!(
+        payload["userErrors"][0]["field"],
+        json!(["authorMemberIds"])
+    );
 }
