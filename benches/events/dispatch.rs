@@ -118,6 +118,11 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ve
                 region_code: PROVINCE.to_owned(),
             },
             true,
+            // A benchmark may register more targets than a deployment allows.
+            notification_targets::TargetLimits {
+                per_owner: u64::MAX,
+                per_region: u64::MAX,
+            },
         )
         .await?;
     }

@@ -1,11 +1,38 @@
-//! The maximum sizes of list and search inputs, in one place (the README lists them), with the
-//! checks that enforce them. A bad size is [`DomainError::Invalid`] naming the field: `INVALID`
-//! in a mutation's `userErrors`, `BAD_USER_INPUT` for a query's filter.
-//!
-//! The longest text of each free-text field is declared beside the write that stores it (a
-//! `Field` constant in `write/*.rs`); the README's table lists those too.
+//! The maximum sizes of every free-text and list input, in one place (the README lists them),
+//! with the checks that enforce them. A bad size is [`DomainError::Invalid`] naming the field:
+//! `INVALID` in a mutation's `userErrors`, `BAD_USER_INPUT` for a query's filter. The writes
+//! name their fields with these maxima (`Field` constants in `write/*.rs`).
 
 use crate::DomainError;
+
+/// Names of people and of notification targets (member, participant, proposer), in characters.
+pub const PERSON_NAME_CHARS: usize = 100;
+/// The name a member of the public gives with a topic, in characters.
+pub const SUBMITTER_NAME_CHARS: usize = 50;
+/// The contact a member of the public gives with a topic, in characters.
+pub const CONTACT_CHARS: usize = 100;
+/// A member's sector (界别), in characters.
+pub const SECTOR_CHARS: usize = 100;
+/// A member's occupation, in characters.
+pub const OCCUPATION_CHARS: usize = 200;
+/// Titles (consultations, activities, reports, slot requests), in characters.
+pub const TITLE_CHARS: usize = 200;
+/// Names of organisations (organizer, department, recipient, lounge), in characters.
+pub const ORGANIZATION_NAME_CHARS: usize = 200;
+/// A venue, in characters.
+pub const VENUE_CHARS: usize = 200;
+/// A lounge's theme, in characters.
+pub const THEME_CHARS: usize = 500;
+/// A lounge's address, in characters.
+pub const ADDRESS_CHARS: usize = 500;
+/// The topic a member of the public submits, in characters.
+pub const PUBLIC_TOPIC_CHARS: usize = 1_000;
+/// Topics, notes and reasons, in characters.
+pub const LONG_TEXT_CHARS: usize = 2_000;
+/// A suggestion's content or an acknowledgement (批示), in characters.
+pub const STATEMENT_CHARS: usize = 5_000;
+/// A sentiment report's content, in characters.
+pub const REPORT_CONTENT_CHARS: usize = 20_000;
 
 /// Longest search term (`search` in every filter), in characters.
 pub const MAX_SEARCH_CHARS: usize = 100;

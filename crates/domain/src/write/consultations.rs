@@ -23,31 +23,31 @@ use crate::{
 
 const TITLE: Field = Field {
     name: "title",
-    max_chars: 200,
+    max_chars: crate::limits::TITLE_CHARS,
 };
 const TOPIC: Field = Field {
     name: "topic",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 const ORGANIZER: Field = Field {
     name: "organizerName",
-    max_chars: 200,
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
 const VENUE: Field = Field {
     name: "venue",
-    max_chars: 200,
+    max_chars: crate::limits::VENUE_CHARS,
 };
 const NOTE: Field = Field {
     name: "note",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 const REASON: Field = Field {
     name: "reason",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 const PARTICIPANT_NAME: Field = Field {
     name: "participants.name",
-    max_chars: 100,
+    max_chars: crate::limits::PERSON_NAME_CHARS,
 };
 
 /// A consultation as stored.
@@ -546,15 +546,15 @@ pub struct PublicTopic {
 
 const SUBMITTER_NAME: Field = Field {
     name: "submitterName",
-    max_chars: 50,
+    max_chars: crate::limits::SUBMITTER_NAME_CHARS,
 };
 const SUBMITTER_CONTACT: Field = Field {
     name: "submitterContact",
-    max_chars: 100,
+    max_chars: crate::limits::CONTACT_CHARS,
 };
 const PUBLIC_TOPIC: Field = Field {
     name: "topic",
-    max_chars: 1_000,
+    max_chars: crate::limits::PUBLIC_TOPIC_CHARS,
 };
 
 /// Lands a public topic as SUBMITTED with source PUBLIC, in the moderation queue that only

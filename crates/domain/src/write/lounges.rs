@@ -36,23 +36,23 @@ use crate::{
 
 const NAME: Field = Field {
     name: "name",
-    max_chars: 200,
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
 const THEME: Field = Field {
     name: "theme",
-    max_chars: 500,
+    max_chars: crate::limits::THEME_CHARS,
 };
 const VENUE: Field = Field {
     name: "venue",
-    max_chars: 200,
+    max_chars: crate::limits::VENUE_CHARS,
 };
 const ADDRESS: Field = Field {
     name: "address",
-    max_chars: 500,
+    max_chars: crate::limits::ADDRESS_CHARS,
 };
 const TITLE: Field = Field {
     name: "title",
-    max_chars: 200,
+    max_chars: crate::limits::TITLE_CHARS,
 };
 /// Most characters of an activity summary (which may be empty).
 const SUMMARY_MAX_CHARS: usize = 5_000;

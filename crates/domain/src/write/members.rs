@@ -22,15 +22,15 @@ use crate::{
 
 const NAME: Field = Field {
     name: "name",
-    max_chars: 100,
+    max_chars: crate::limits::PERSON_NAME_CHARS,
 };
 const SECTOR: Field = Field {
     name: "sector",
-    max_chars: 100,
+    max_chars: crate::limits::SECTOR_CHARS,
 };
 const OCCUPATION: Field = Field {
     name: "occupation",
-    max_chars: 200,
+    max_chars: crate::limits::OCCUPATION_CHARS,
 };
 /// Highest term (届) accepted.
 pub const MAX_TERM: i32 = 99;

@@ -36,7 +36,7 @@ use crate::{
 
 const NAME: Field = Field {
     name: "name",
-    max_chars: 100,
+    max_chars: crate::limits::PERSON_NAME_CHARS,
 };
 /// Longest URL accepted.
 const MAX_URL_CHARS: usize = 2_000;

@@ -36,19 +36,19 @@ use crate::{
 
 const TITLE: Field = Field {
     name: "title",
-    max_chars: 200,
+    max_chars: crate::limits::TITLE_CHARS,
 };
 const CONTENT: Field = Field {
     name: "content",
-    max_chars: 20_000,
+    max_chars: crate::limits::REPORT_CONTENT_CHARS,
 };
 const RECIPIENT: Field = Field {
     name: "recipient",
-    max_chars: 200,
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
 const ACKNOWLEDGEMENT: Field = Field {
     name: "acknowledgement",
-    max_chars: 5_000,
+    max_chars: crate::limits::STATEMENT_CHARS,
 };
 
 /// A sentiment report as stored.

@@ -30,19 +30,19 @@ use crate::{
 
 const DEPARTMENT: Field = Field {
     name: "department",
-    max_chars: 200,
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
 const TOPIC: Field = Field {
     name: "topic",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 const TITLE: Field = Field {
     name: "title",
-    max_chars: 200,
+    max_chars: crate::limits::TITLE_CHARS,
 };
 const REASON: Field = Field {
     name: "reason",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 
 /// A consultation as stored.

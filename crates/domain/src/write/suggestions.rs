@@ -19,19 +19,19 @@ use crate::{
 
 const CONTENT: Field = Field {
     name: "content",
-    max_chars: 5_000,
+    max_chars: crate::limits::STATEMENT_CHARS,
 };
 const DEPARTMENT: Field = Field {
     name: "responsibleDepartment",
-    max_chars: 200,
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
 const PROPOSER: Field = Field {
     name: "proposerName",
-    max_chars: 100,
+    max_chars: crate::limits::PERSON_NAME_CHARS,
 };
 const NOTE: Field = Field {
     name: "note",
-    max_chars: 2_000,
+    max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 
 /// The optimistic-concurrency columns of `suggestions`.
