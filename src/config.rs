@@ -316,8 +316,8 @@ fn flag(variable: &'static str, default: bool) -> Result<bool, ConfigError> {
 /// The cost limit, budgets and load shedding; `0` switches a limit off.
 /// `XIESHANG_MAX_QUERY_COST` (default 200000), `XIESHANG_ANONYMOUS_COST_PER_MINUTE` (1000000),
 /// `XIESHANG_AUTHENTICATED_COST_PER_MINUTE` (5000000), `XIESHANG_MAX_CONCURRENT_EXECUTIONS`
-/// (32), `XIESHANG_MAX_CONCURRENT_ANONYMOUS` (4), `XIESHANG_EXECUTION_QUEUE_MS` (100, at most
-/// 10000) and `XIESHANG_TRACKED_CLIENTS` (100000, at least 1).
+/// (32), `XIESHANG_ANONYMOUS_COST_IN_FLIGHT` (200000), `XIESHANG_EXECUTION_QUEUE_MS` (100, at
+/// most 10000) and `XIESHANG_TRACKED_CLIENTS` (100000, at least 1).
 fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
     let defaults = crate::http::budget::BudgetOptions::default();
     let limit = |variable, default: Option<u64>| {
@@ -347,9 +347,9 @@ fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
             "XIESHANG_MAX_CONCURRENT_EXECUTIONS",
             defaults.max_concurrent,
         )?,
-        max_concurrent_anonymous: slots(
-            "XIESHANG_MAX_CONCURRENT_ANONYMOUS",
-            defaults.max_concurrent_anonymous,
+        anonymous_cost_in_flight: limit(
+            "XIESHANG_ANONYMOUS_COST_IN_FLIGHT",
+            defaults.anonymous_cost_in_flight,
         )?,
         queue_wait: Duration::from_millis(within("XIESHANG_EXECUTION_QUEUE_MS", 100, 0..=10_000)?),
         tracked_clients,

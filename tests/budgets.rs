@@ -227,7 +227,7 @@ async fn a_saturated_server_sheds_load_with_503() {
     let app = TestApp::with_options(
         Template::Demo,
         &options(BudgetOptions {
-            max_concurrent_anonymous: Some(0),
+            anonymous_cost_in_flight: Some(0),
             queue_wait: Duration::ZERO,
             ..BudgetOptions::default()
         }),

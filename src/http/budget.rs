@@ -5,8 +5,10 @@
 //! 2. above `XIESHANG_MAX_QUERY_COST` (or above the caller's whole budget) it is refused as a
 //!    request error `QUERY_TOO_COMPLEX`;
 //! 3. when too many operations execute already it is shed: 503, `Retry-After`,
-//!    `SERVICE_BUSY` — anonymous callers may hold only part of the slots, so that they cannot
-//!    crowd out staff;
+//!    `SERVICE_BUSY` — anonymous operations may execute at once only while their costs add up
+//!    to at most `XIESHANG_ANONYMOUS_COST_IN_FLIGHT` (one maximal request by default), so that
+//!    a flood of expensive anonymous requests holds one core, not all of them, and staff stay
+//!    responsive;
 //! 4. its cost is taken from the caller's budget of points per minute — a token by (role,
 //!    region, subject), an anonymous caller by address (IPv6 by /64) — or it is refused with
 //!    429, `Retry-After`, `RATE_LIMITED` and `extensions.retryAfter`.
@@ -51,8 +53,9 @@ pub struct BudgetOptions {
     pub authenticated_per_minute: Option<u64>,
     /// `XIESHANG_MAX_CONCURRENT_EXECUTIONS`: operations executing at once (default 32).
     pub max_concurrent: Option<usize>,
-    /// `XIESHANG_MAX_CONCURRENT_ANONYMOUS`: of those, how many may be anonymous (default 4).
-    pub max_concurrent_anonymous: Option<usize>,
+    /// `XIESHANG_ANONYMOUS_COST_IN_FLIGHT`: the most points anonymous operations executing at
+    /// once may cost together (default 200,000, one maximal request).
+    pub anonymous_cost_in_flight: Option<u64>,
     /// `XIESHANG_EXECUTION_QUEUE_MS`: how long an operation may wait for a free slot before it
     /// is shed (default 100 ms).
     pub queue_wait: Duration,
@@ -68,7 +71,7 @@ impl Default for BudgetOptions {
             anonymous_per_minute: Some(1_000_000),
             authenticated_per_minute: Some(5_000_000),
             max_concurrent: Some(32),
-            max_concurrent_anonymous: Some(4),
+            anonymous_cost_in_flight: Some(graphql::cost::MAX_QUERY_COST),
             queue_wait: Duration::from_millis(100),
             tracked_clients: DEFAULT_TRACKED_CLIENTS,
         }
@@ -83,7 +86,7 @@ impl BudgetOptions {
             anonymous_per_minute: None,
             authenticated_per_minute: None,
             max_concurrent: None,
-            max_concurrent_anonymous: None,
+            anonymous_cost_in_flight: None,
             ..Self::default()
         }
     }
@@ -134,7 +137,8 @@ pub struct Budgets {
     options: BudgetOptions,
     windows: KeyedWindows<ClientKey>,
     executions: Option<Arc<Semaphore>>,
-    anonymous_executions: Option<Arc<Semaphore>>,
+    /// One permit per point of anonymous cost in flight.
+    anonymous_cost: Option<Arc<Semaphore>>,
 }
 
 impl Budgets {
@@ -144,9 +148,13 @@ impl Budgets {
             options: options.clone(),
             windows: KeyedWindows::new(WINDOW, options.tracked_clients),
             executions: options.max_concurrent.map(|n| Arc::new(Semaphore::new(n))),
-            anonymous_executions: options
-                .max_concurrent_anonymous
-                .map(|n| Arc::new(Semaphore::new(n))),
+            anonymous_cost: options.anonymous_cost_in_flight.map(|points| {
+                Arc::new(Semaphore::new(
+                    usize::try_from(points).map_or(Semaphore::MAX_PERMITS, |points| {
+                        points.min(Semaphore::MAX_PERMITS)
+                    }),
+                ))
+            }),
         }
     }
 
@@ -185,7 +193,7 @@ impl Budgets {
             });
         }
 
-        let slots = self.slots(key.is_anonymous()).await.ok_or_else(|| {
+        let slots = self.slots(key.is_anonymous(), requested).await.ok_or_else(|| {
             Refusal::transport(
                 StatusCode::SERVICE_UNAVAILABLE,
                 ErrorCode::ServiceBusy,
@@ -220,20 +228,22 @@ impl Budgets {
         })
     }
 
-    /// An execution slot (two for an anonymous caller), waiting at most the queue wait.
-    /// `None` when none frees up in time.
-    async fn slots(&self, anonymous: bool) -> Option<Vec<OwnedSemaphorePermit>> {
+    /// An execution slot, and for an anonymous caller `cost` points of anonymous cost in
+    /// flight (all of them when it costs more), waiting at most the queue wait. `None` when
+    /// they do not free up in time.
+    async fn slots(&self, anonymous: bool, cost: u64) -> Option<Vec<OwnedSemaphorePermit>> {
         let mut permits = Vec::with_capacity(2);
-        let pools = [
-            self.anonymous_executions.as_ref().filter(|_| anonymous),
-            self.executions.as_ref(),
-        ];
-        for pool in pools.into_iter().flatten() {
+        let wait = self.options.queue_wait;
+        if let Some(pool) = self.executions.as_ref() {
             let acquire = Arc::clone(pool).acquire_owned();
-            match tokio::time::timeout(self.options.queue_wait, acquire).await {
-                Ok(Ok(permit)) => permits.push(permit),
-                _ => return None,
-            }
+            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
+        }
+        if let Some(pool) = self.anonymous_cost.as_ref().filter(|_| anonymous) {
+            let capacity = self.options.anonymous_cost_in_flight.unwrap_or(0);
+            let points = cost.min(capacity).clamp(1, u64::from(u32::MAX));
+            let points = u32::try_from(points).unwrap_or(u32::MAX);
+            let acquire = Arc::clone(pool).acquire_many_owned(points);
+            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
         }
         Some(permits)
     }
@@ -349,5 +359,86 @@ impl CostReport {
         }))
         .unwrap_or(Value::Null);
         response.extensions.insert("cost".to_owned(), cost);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn page(first: u32) -> async_graphql::Request {
+        async_graphql::Request::new(format!("{{ lounges(first: {first}) {{ nodes {{ name }} }} }}"))
+    }
+
+    fn code(refusal: &Refusal) -> Option<String> {
+        refusal.response.errors[0]
+            .extensions
+            .as_ref()
+            .and_then(|extensions| extensions.get("code"))
+            .map(ToString::to_string)
+    }
+
+    #[tokio::test]
+    async fn anonymous_operations_share_a_cost_in_flight_and_staff_do_not() {
+        let budgets = Budgets::new(&BudgetOptions {
+            anonymous_cost_in_flight: Some(100),
+            queue_wait: Duration::ZERO,
+            ..BudgetOptions::default()
+        });
+        let anonymous = ClientKey::Address("192.0.2.1".parse().expect("an address"));
+        let held = budgets.admit(&anonymous, &mut page(79)).await.expect("80 points fit");
+        let refused = budgets
+            .admit(&anonymous, &mut page(29))
+            .await
+            .expect_err("30 more do not");
+        assert_eq!(refused.status, Some(StatusCode::SERVICE_UNAVAILABLE));
+        assert_eq!(code(&refused).as_deref(), Some("\"SERVICE_BUSY\""));
+        assert!(budgets.admit(&anonymous, &mut page(9)).await.is_ok(), "10 do");
+        let staff = ClientKey::Token {
+            role: "PROVINCE_STAFF",
+            region: "330000".into(),
+            subject: "alice".into(),
+        };
+        assert!(budgets.admit(&staff, &mut page(99)).await.is_ok());
+        drop(held);
+        assert!(budgets.admit(&anonymous, &mut page(29)).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn the_global_limit_counts_executions() {
+        let budgets = Budgets::new(&BudgetOptions {
+            max_concurrent: Some(1),
+            queue_wait: Duration::from_millis(10),
+            ..BudgetOptions::default()
+        });
+        let key = ClientKey::Unknown;
+        let held = budgets.admit(&key, &mut page(1)).await.expect("a slot");
+        let refused = budgets.admit(&key, &mut page(1)).await.expect_err("none left");
+        assert_eq!(refused.retry_after, Some(1));
+        drop(held);
+        assert!(budgets.admit(&key, &mut page(1)).await.is_ok());
+    }
+
+    #[test]
+    fn tokens_are_keyed_by_role_region_and_subject() {
+        let principal = |role: domain::Role, region: &str| {
+            Actor::Authenticated(domain::Principal {
+                subject: "xieshang-cli".into(),
+                role,
+                region_id: 1,
+                region_code: region.into(),
+                member_id: None,
+                scope: Arc::default(),
+            })
+        };
+        let staff = ClientKey::of(Some(&principal(domain::Role::CountyStaff, "330212")), None);
+        let other = ClientKey::of(Some(&principal(domain::Role::CountyStaff, "330213")), None);
+        let member = ClientKey::of(Some(&principal(domain::Role::Member, "330212")), None);
+        assert_ne!(staff, other);
+        assert_ne!(staff, member);
+        assert!(!member.is_anonymous(), "a member counts as authenticated");
+        let v6 = |text: &str| ClientKey::of(None, Some(text.parse().expect("an address")));
+        assert_eq!(v6("2001:db8::1"), v6("2001:db8::ffff:1"));
+        assert_ne!(v6("2001:db8::1"), v6("2001:db8:0:1::1"));
     }
 }
