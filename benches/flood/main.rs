@@ -21,7 +21,10 @@
 )]
 
 #[path = "../events/database.rs"]
-#[allow(dead_code, reason = "shared with the events benchmark, which uses all of it")]
+#[allow(
+    dead_code,
+    reason = "shared with the events benchmark, which uses all of it"
+)]
 mod database;
 
 use std::{
@@ -232,7 +235,9 @@ async fn flood(
     outcomes: Arc<Outcomes>,
 ) -> anyhow::Result<()> {
     // One client per flooder: one kept-alive connection each.
-    let client = reqwest::Client::builder().pool_max_idle_per_host(1).build()?;
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(1)
+        .build()?;
     let body = json!({ "query": query }).to_string();
     let mut sent: u64 = 0;
     while flooding.load(Ordering::Acquire) {
@@ -241,7 +246,10 @@ async fn flood(
             .post(&url)
             .header("content-type", "application/json")
             .header("accept", "application/graphql-response+json")
-            .header("x-forwarded-for", format!("2001:db8:{connection:x}:{sent:x}::1"))
+            .header(
+                "x-forwarded-for",
+                format!("2001:db8:{connection:x}:{sent:x}::1"),
+            )
             .body(body.clone())
             .send()
             .await;

@@ -182,9 +182,8 @@ impl Budgets {
             if let Some(budget) = budget {
                 report.spend(self.windows.charge(key.clone(), 0, budget), budget);
             }
-            let mut response = async_graphql::Response::from_errors(vec![too_complex(
-                requested, most,
-            )]);
+            let mut response =
+                async_graphql::Response::from_errors(vec![too_complex(requested, most)]);
             report.insert(&mut response);
             return Err(Refusal {
                 status: None,
@@ -193,15 +192,18 @@ impl Budgets {
             });
         }
 
-        let slots = self.slots(key.is_anonymous(), requested).await.ok_or_else(|| {
-            Refusal::transport(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::ServiceBusy,
-                "The service is busy; retry shortly.",
-                1,
-                CostReport::unmetered(requested),
-            )
-        })?;
+        let slots = self
+            .slots(key.is_anonymous(), requested)
+            .await
+            .ok_or_else(|| {
+                Refusal::transport(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::ServiceBusy,
+                    "The service is busy; retry shortly.",
+                    1,
+                    CostReport::unmetered(requested),
+                )
+            })?;
 
         let mut report = CostReport::unmetered(requested);
         if let Some(budget) = budget {
@@ -309,7 +311,10 @@ impl Refusal {
 
     /// The HTTP response: `build` writes the GraphQL response in the negotiated media type,
     /// then the status and `Retry-After` are set.
-    pub fn into_response(self, build: impl FnOnce(async_graphql::Response) -> Response) -> Response {
+    pub fn into_response(
+        self,
+        build: impl FnOnce(async_graphql::Response) -> Response,
+    ) -> Response {
         let mut http = build(self.response);
         if let Some(status) = self.status {
             *http.status_mut() = status;
@@ -343,8 +348,8 @@ impl CostReport {
     }
 
     fn spend(&mut self, charge: crate::windows::Charge, budget: u64) {
-        let reset_at = chrono::Utc::now()
-            + chrono::Duration::from_std(charge.resets_in).unwrap_or_default();
+        let reset_at =
+            chrono::Utc::now() + chrono::Duration::from_std(charge.resets_in).unwrap_or_default();
         self.limit = Some(budget);
         self.remaining = Some(charge.remaining);
         self.reset_at = Some(reset_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
@@ -367,7 +372,9 @@ mod tests {
     use super::*;
 
     fn page(first: u32) -> async_graphql::Request {
-        async_graphql::Request::new(format!("{{ lounges(first: {first}) {{ nodes {{ name }} }} }}"))
+        async_graphql::Request::new(format!(
+            "{{ lounges(first: {first}) {{ nodes {{ name }} }} }}"
+        ))
     }
 
     fn code(refusal: &Refusal) -> Option<String> {
@@ -386,14 +393,20 @@ mod tests {
             ..BudgetOptions::default()
         });
         let anonymous = ClientKey::Address("192.0.2.1".parse().expect("an address"));
-        let held = budgets.admit(&anonymous, &mut page(79)).await.expect("80 points fit");
+        let held = budgets
+            .admit(&anonymous, &mut page(79))
+            .await
+            .expect("80 points fit");
         let refused = budgets
             .admit(&anonymous, &mut page(29))
             .await
             .expect_err("30 more do not");
         assert_eq!(refused.status, Some(StatusCode::SERVICE_UNAVAILABLE));
         assert_eq!(code(&refused).as_deref(), Some("\"SERVICE_BUSY\""));
-        assert!(budgets.admit(&anonymous, &mut page(9)).await.is_ok(), "10 do");
+        assert!(
+            budgets.admit(&anonymous, &mut page(9)).await.is_ok(),
+            "10 do"
+        );
         let staff = ClientKey::Token {
             role: "PROVINCE_STAFF",
             region: "330000".into(),
@@ -413,7 +426,10 @@ mod tests {
         });
         let key = ClientKey::Unknown;
         let held = budgets.admit(&key, &mut page(1)).await.expect("a slot");
-        let refused = budgets.admit(&key, &mut page(1)).await.expect_err("none left");
+        let refused = budgets
+            .admit(&key, &mut page(1))
+            .await
+            .expect_err("none left");
         assert_eq!(refused.retry_after, Some(1));
         drop(held);
         assert!(budgets.admit(&key, &mut page(1)).await.is_ok());

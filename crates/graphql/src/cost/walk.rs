@@ -9,8 +9,9 @@ use async_graphql::{
 use super::types::{FieldType, TypeTable};
 use crate::limits::{
     CITIES_PER_PROVINCE, CONNECTION, COST_CEILING, COUNTIES_PER_CITY, COUNTIES_PER_PROVINCE,
-    MAX_NODE_IDS, MAX_SERIES_YEARS, MUTATION, OTHER_LIST, PROVINCES, ROW, STATISTICS_PER_REGION_YEAR,
-    STATISTICS_SCAN_CITY, STATISTICS_SCAN_COUNTY, STATISTICS_SCAN_PROVINCE, TOTAL_COUNT,
+    MAX_NODE_IDS, MAX_SERIES_YEARS, MUTATION, OTHER_LIST, PROVINCES, ROW,
+    STATISTICS_PER_REGION_YEAR, STATISTICS_SCAN_CITY, STATISTICS_SCAN_COUNTY,
+    STATISTICS_SCAN_PROVINCE, TOTAL_COUNT,
 };
 
 /// Deepest nesting the walk follows; deeper documents are priced at the ceiling (the schema's
@@ -123,7 +124,13 @@ impl<'a> Walk<'a> {
         clamp(cost.saturating_add(self.once))
     }
 
-    fn selection(&mut self, ty: &str, set: &'a SelectionSet, context: Context, depth: usize) -> u64 {
+    fn selection(
+        &mut self,
+        ty: &str,
+        set: &'a SelectionSet,
+        context: Context,
+        depth: usize,
+    ) -> u64 {
         if depth > MAX_NESTING {
             return COST_CEILING;
         }
@@ -182,7 +189,10 @@ impl<'a> Walk<'a> {
             return 0;
         };
         let own_extra = self.extra(parent, name, field, context);
-        self.once = clamp(self.once.saturating_add(self.batched(parent, name, field, context)));
+        self.once = clamp(
+            self.once
+                .saturating_add(self.batched(parent, name, field, context)),
+        );
         if !self.types.is_composite(&ty.name) {
             return clamp(own_extra);
         }
