@@ -182,6 +182,11 @@ impl Budgets {
             if let Some(budget) = budget {
                 report.spend(self.windows.charge(key.clone(), 0, budget), budget);
             }
+            tracing::debug!(
+                code = ErrorCode::QueryTooComplex.as_str(),
+                requested,
+                "GraphQL request refused"
+            );
             let mut response =
                 async_graphql::Response::from_errors(vec![too_complex(requested, most)]);
             report.insert(&mut response);
@@ -273,6 +278,20 @@ impl Admission {
             self.report.insert(response);
         }
     }
+
+    /// Like [`Admission::report`] for a body that caches may share between clients: only
+    /// `requested` and `limit`, which are the same for every anonymous caller; `remaining`
+    /// and `resetAt` are per client and stay `null`.
+    pub fn report_shared(self, response: &mut async_graphql::Response) {
+        if self.report.requested > 0 {
+            CostReport {
+                remaining: None,
+                reset_at: None,
+                ..self.report.clone()
+            }
+            .insert(response);
+        }
+    }
 }
 
 /// A request refused before execution.
@@ -295,6 +314,13 @@ impl Refusal {
         retry_after: u64,
         report: CostReport,
     ) -> Self {
+        // Debug level: the access log already has the status of every response, and a flood
+        // must not flood the log. Who was refused is not logged (no address, no subject).
+        tracing::info!(
+            code = code.as_str(),
+            requested = report.requested,
+            "GraphQL request refused"
+        );
         let mut error = ServerError::new(message, None);
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", code.as_str());
