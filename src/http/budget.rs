@@ -316,7 +316,7 @@ impl Refusal {
     ) -> Self {
         // Debug level: the access log already has the status of every response, and a flood
         // must not flood the log. Who was refused is not logged (no address, no subject).
-        tracing::info!(
+        tracing::debug!(
             code = code.as_str(),
             requested = report.requested,
             "GraphQL request refused"
