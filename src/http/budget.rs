@@ -235,21 +235,22 @@ impl Budgets {
         })
     }
 
-    /// An execution slot, and for an anonymous caller `cost` points of anonymous cost in
-    /// flight (all of them when it costs more), waiting at most the queue wait. `None` when
-    /// they do not free up in time.
+    /// For an anonymous caller `cost` points of anonymous cost in flight (all of them when it
+    /// costs more), then an execution slot, each waited for at most the queue wait; `None`
+    /// when they do not free up in time. Anonymous callers queue for their points before they
+    /// take a slot, so that a crowd of them waiting cannot hold the slots staff need.
     async fn slots(&self, anonymous: bool, cost: u64) -> Option<Vec<OwnedSemaphorePermit>> {
         let mut permits = Vec::with_capacity(2);
         let wait = self.options.queue_wait;
-        if let Some(pool) = self.executions.as_ref() {
-            let acquire = Arc::clone(pool).acquire_owned();
-            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
-        }
         if let Some(pool) = self.anonymous_cost.as_ref().filter(|_| anonymous) {
             let capacity = self.options.anonymous_cost_in_flight.unwrap_or(0);
             let points = cost.min(capacity).clamp(1, u64::from(u32::MAX));
             let points = u32::try_from(points).unwrap_or(u32::MAX);
             let acquire = Arc::clone(pool).acquire_many_owned(points);
+            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
+        }
+        if let Some(pool) = self.executions.as_ref() {
+            let acquire = Arc::clone(pool).acquire_owned();
             permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
         }
         Some(permits)
