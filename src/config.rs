@@ -55,7 +55,7 @@ pub struct ServerConfig {
     /// `XIESHANG_REQUEST_TIMEOUT_SECS`: requests running longer are answered 408 (default 30).
     pub request_timeout: Duration,
     /// `XIESHANG_TRUSTED_PROXIES`: comma-separated proxy addresses whose `X-Forwarded-For` is
-    /// believed when rate-limiting public submissions (default: none).
+    /// believed when rate-limiting public submissions and keying cost budgets (default: none).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `XIESHANG_PUBLIC_TOPICS_PER_HOUR`: public topics one client address may submit per hour
     /// (default 5).
