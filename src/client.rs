@@ -156,7 +156,9 @@ mod tests {
         );
         headers.insert(
             "x-forwarded-for",
-            "::ffff:198.51.100.7, ::ffff:10.0.0.1".parse().expect("a header"),
+            "::ffff:198.51.100.7, ::ffff:10.0.0.1"
+                .parse()
+                .expect("a header"),
         );
         assert_eq!(
             client_address(Some(ip("10.0.0.1")), &headers, &trusted),

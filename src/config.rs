@@ -65,7 +65,7 @@ pub struct ServerConfig {
     /// `XIESHANG_REQUEST_TIMEOUT_SECS`: requests running longer are answered 408 (default 30).
     pub request_timeout: Duration,
     /// `XIESHANG_TRUSTED_PROXIES`: comma-separated proxy addresses whose `X-Forwarded-For` is
-    /// believed when rate-limiting public submissions (default: none).
+    /// believed when rate-limiting public submissions and keying cost budgets (default: none).
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// `XIESHANG_PUBLIC_TOPICS_PER_HOUR`: public topics one client address may submit per hour
     /// (default 5).
@@ -380,8 +380,8 @@ fn flag(variable: &'static str, default: bool) -> Result<bool, ConfigError> {
 /// The cost limit, budgets and load shedding; `0` switches a limit off.
 /// `XIESHANG_MAX_QUERY_COST` (default 200000), `XIESHANG_ANONYMOUS_COST_PER_MINUTE` (1000000),
 /// `XIESHANG_AUTHENTICATED_COST_PER_MINUTE` (5000000), `XIESHANG_MAX_CONCURRENT_EXECUTIONS`
-/// (32), `XIESHANG_MAX_CONCURRENT_ANONYMOUS` (4), `XIESHANG_EXECUTION_QUEUE_MS` (100, at most
-/// 10000) and `XIESHANG_TRACKED_CLIENTS` (100000, at least 1).
+/// (32), `XIESHANG_ANONYMOUS_COST_IN_FLIGHT` (200000), `XIESHANG_EXECUTION_QUEUE_MS` (100, at
+/// most 10000) and `XIESHANG_TRACKED_CLIENTS` (100000, at least 1).
 fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
     let defaults = crate::http::budget::BudgetOptions::default();
     let limit = |variable, default: Option<u64>| {
@@ -411,9 +411,9 @@ fn budget_options() -> Result<crate::http::budget::BudgetOptions, ConfigError> {
             "XIESHANG_MAX_CONCURRENT_EXECUTIONS",
             defaults.max_concurrent,
         )?,
-        max_concurrent_anonymous: slots(
-            "XIESHANG_MAX_CONCURRENT_ANONYMOUS",
-            defaults.max_concurrent_anonymous,
+        anonymous_cost_in_flight: limit(
+            "XIESHANG_ANONYMOUS_COST_IN_FLIGHT",
+            defaults.anonymous_cost_in_flight,
         )?,
         queue_wait: Duration::from_millis(within("XIESHANG_EXECUTION_QUEUE_MS", 100, 0..=10_000)?),
         tracked_clients,

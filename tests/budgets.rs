@@ -180,7 +180,10 @@ async fn a_client_over_its_budget_gets_429_in_both_media_types() {
     let client = Some("2001:db8:7:1::5");
     let first = post(&app, CONSULTATION_PAGE, GRAPHQL_JSON, "10.0.0.1", client).await;
     assert_eq!(first.status, 200, "{}", first.body);
-    assert_eq!(first.json()["extensions"]["cost"]["remaining"], 5_000 - 3_401);
+    assert_eq!(
+        first.json()["extensions"]["cost"]["remaining"],
+        5_000 - 3_401
+    );
 
     // Another address of the same /64, through the trusted proxy (connecting IPv4-mapped).
     for accept in [GRAPHQL_JSON, JSON] {
@@ -194,7 +197,11 @@ async fn a_client_over_its_budget_gets_429_in_both_media_types() {
         .await;
         let body = reply.json();
         assert_eq!(reply.status, 429, "{body:#}");
-        assert!(reply.content_type.starts_with(accept), "{}", reply.content_type);
+        assert!(
+            reply.content_type.starts_with(accept),
+            "{}",
+            reply.content_type
+        );
         let retry_after: u64 = reply.headers["retry-after"]
             .to_str()
             .expect("ASCII")
@@ -209,7 +216,14 @@ async fn a_client_over_its_budget_gets_429_in_both_media_types() {
 
     // Another /64 has a budget of its own; so does a member's token, which counts as
     // authenticated even from the same address.
-    let other = post(&app, CONSULTATION_PAGE, JSON, "10.0.0.1", Some("2001:db8:7:2::5")).await;
+    let other = post(
+        &app,
+        CONSULTATION_PAGE,
+        JSON,
+        "10.0.0.1",
+        Some("2001:db8:7:2::5"),
+    )
+    .await;
     assert_eq!(other.status, 200, "{}", other.body);
     let member = app
         .graphql_as(
@@ -227,7 +241,7 @@ async fn a_saturated_server_sheds_load_with_503() {
     let app = TestApp::with_options(
         Template::Demo,
         &options(BudgetOptions {
-            max_concurrent_anonymous: Some(0),
+            anonymous_cost_in_flight: Some(0),
             queue_wait: Duration::ZERO,
             ..BudgetOptions::default()
         }),

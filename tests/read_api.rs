@@ -295,6 +295,7 @@ async fn limits_let_the_headline_through_and_refuse_ten_times_its_cost() {
         .as_str()
         .unwrap_or_default();
     assert!(message.contains("complex"), "{response:#}");
+    assert_eq!(code(&response), "QUERY_TOO_COMPLEX");
     assert!(response.get("data").is_none() || response["data"].is_null());
 }
 

@@ -71,9 +71,12 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    serve_metered(executor, request, prepare, async |_: &mut async_graphql::Request| {
-        Ok(Admission::unmetered())
-    })
+    serve_metered(
+        executor,
+        request,
+        prepare,
+        async |_: &mut async_graphql::Request| Ok(Admission::unmetered()),
+    )
     .await
 }
 

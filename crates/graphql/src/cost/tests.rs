@@ -37,7 +37,12 @@ const CONSULTATION_PAGE: &str = r#"{
 fn the_schema_parses_into_the_type_table() {
     let model = CostModel::get();
     assert!(model.types.is_composite("Region"));
-    assert!(model.types.field("Province", "cities").is_some_and(|ty| ty.list));
+    assert!(
+        model
+            .types
+            .field("Province", "cities")
+            .is_some_and(|ty| ty.list)
+    );
 }
 
 #[test]
@@ -85,7 +90,8 @@ fn ten_headlines_and_300_province_statistics_do_not() {
 fn statistics_of_sibling_regions_pay_their_scan_once() {
     // The loader runs the same statements for one city as for all of them.
     let one = price(r#"{ region(code: "330200") { statistics(year: 2020) { year } } }"#);
-    let all = price(r#"{ province(code: "330000") { cities { statistics(year: 2020) { year } } } }"#);
+    let all =
+        price(r#"{ province(code: "330000") { cities { statistics(year: 2020) { year } } } }"#);
     assert_eq!(one, 1 + 3_000 + 10 * 21 + 1);
     assert_eq!(all, 1 + 3_000 + 21 * (1 + 10 * 21 + 1));
     // The national view of tests/statistics.rs: two levels, each scanned once.

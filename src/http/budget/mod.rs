@@ -5,8 +5,10 @@
 //! 2. above `XIESHANG_MAX_QUERY_COST` (or above the caller's whole budget) it is refused as a
 //!    request error `QUERY_TOO_COMPLEX`;
 //! 3. when too many operations execute already it is shed: 503, `Retry-After`,
-//!    `SERVICE_BUSY` — anonymous callers may hold only part of the slots, so that they cannot
-//!    crowd out staff;
+//!    `SERVICE_BUSY` — anonymous operations may execute at once only while their costs add up
+//!    to at most `XIESHANG_ANONYMOUS_COST_IN_FLIGHT` (one maximal request by default), so that
+//!    a flood of expensive anonymous requests holds one core, not all of them, and staff stay
+//!    responsive;
 //! 4. its cost is taken from the caller's budget of points per minute — a token by (role,
 //!    region, subject), an anonymous caller by address (IPv6 by /64) — or it is refused with
 //!    429, `Retry-After`, `RATE_LIMITED` and `extensions.retryAfter`.
@@ -51,8 +53,9 @@ pub struct BudgetOptions {
     pub authenticated_per_minute: Option<u64>,
     /// `XIESHANG_MAX_CONCURRENT_EXECUTIONS`: operations executing at once (default 32).
     pub max_concurrent: Option<usize>,
-    /// `XIESHANG_MAX_CONCURRENT_ANONYMOUS`: of those, how many may be anonymous (default 4).
-    pub max_concurrent_anonymous: Option<usize>,
+    /// `XIESHANG_ANONYMOUS_COST_IN_FLIGHT`: the most points anonymous operations executing at
+    /// once may cost together (default 200,000, one maximal request).
+    pub anonymous_cost_in_flight: Option<u64>,
     /// `XIESHANG_EXECUTION_QUEUE_MS`: how long an operation may wait for a free slot before it
     /// is shed (default 100 ms).
     pub queue_wait: Duration,
@@ -68,7 +71,7 @@ impl Default for BudgetOptions {
             anonymous_per_minute: Some(1_000_000),
             authenticated_per_minute: Some(5_000_000),
             max_concurrent: Some(32),
-            max_concurrent_anonymous: Some(4),
+            anonymous_cost_in_flight: Some(graphql::cost::MAX_QUERY_COST),
             queue_wait: Duration::from_millis(100),
             tracked_clients: DEFAULT_TRACKED_CLIENTS,
         }
@@ -83,7 +86,7 @@ impl BudgetOptions {
             anonymous_per_minute: None,
             authenticated_per_minute: None,
             max_concurrent: None,
-            max_concurrent_anonymous: None,
+            anonymous_cost_in_flight: None,
             ..Self::default()
         }
     }
@@ -134,7 +137,8 @@ pub struct Budgets {
     options: BudgetOptions,
     windows: KeyedWindows<ClientKey>,
     executions: Option<Arc<Semaphore>>,
-    anonymous_executions: Option<Arc<Semaphore>>,
+    /// One permit per point of anonymous cost in flight.
+    anonymous_cost: Option<Arc<Semaphore>>,
 }
 
 impl Budgets {
@@ -144,9 +148,13 @@ impl Budgets {
             options: options.clone(),
             windows: KeyedWindows::new(WINDOW, options.tracked_clients),
             executions: options.max_concurrent.map(|n| Arc::new(Semaphore::new(n))),
-            anonymous_executions: options
-                .max_concurrent_anonymous
-                .map(|n| Arc::new(Semaphore::new(n))),
+            anonymous_cost: options.anonymous_cost_in_flight.map(|points| {
+                Arc::new(Semaphore::new(
+                    usize::try_from(points).map_or(Semaphore::MAX_PERMITS, |points| {
+                        points.min(Semaphore::MAX_PERMITS)
+                    }),
+                ))
+            }),
         }
     }
 
@@ -174,9 +182,13 @@ impl Budgets {
             if let Some(budget) = budget {
                 report.spend(self.windows.charge(key.clone(), 0, budget), budget);
             }
-            let mut response = async_graphql::Response::from_errors(vec![too_complex(
-                requested, most,
-            )]);
+            tracing::debug!(
+                code = ErrorCode::QueryTooComplex.as_str(),
+                requested,
+                "GraphQL request refused"
+            );
+            let mut response =
+                async_graphql::Response::from_errors(vec![too_complex(requested, most)]);
             report.insert(&mut response);
             return Err(Refusal {
                 status: None,
@@ -185,15 +197,18 @@ impl Budgets {
             });
         }
 
-        let slots = self.slots(key.is_anonymous()).await.ok_or_else(|| {
-            Refusal::transport(
-                StatusCode::SERVICE_UNAVAILABLE,
-                ErrorCode::ServiceBusy,
-                "The service is busy; retry shortly.",
-                1,
-                CostReport::unmetered(requested),
-            )
-        })?;
+        let slots = self
+            .slots(key.is_anonymous(), requested)
+            .await
+            .ok_or_else(|| {
+                Refusal::transport(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    ErrorCode::ServiceBusy,
+                    "The service is busy; retry shortly.",
+                    1,
+                    CostReport::unmetered(requested),
+                )
+            })?;
 
         let mut report = CostReport::unmetered(requested);
         if let Some(budget) = budget {
@@ -220,20 +235,23 @@ impl Budgets {
         })
     }
 
-    /// An execution slot (two for an anonymous caller), waiting at most the queue wait.
-    /// `None` when none frees up in time.
-    async fn slots(&self, anonymous: bool) -> Option<Vec<OwnedSemaphorePermit>> {
+    /// For an anonymous caller `cost` points of anonymous cost in flight (all of them when it
+    /// costs more), then an execution slot, each waited for at most the queue wait; `None`
+    /// when they do not free up in time. Anonymous callers queue for their points before they
+    /// take a slot, so that a crowd of them waiting cannot hold the slots staff need.
+    async fn slots(&self, anonymous: bool, cost: u64) -> Option<Vec<OwnedSemaphorePermit>> {
         let mut permits = Vec::with_capacity(2);
-        let pools = [
-            self.anonymous_executions.as_ref().filter(|_| anonymous),
-            self.executions.as_ref(),
-        ];
-        for pool in pools.into_iter().flatten() {
+        let wait = self.options.queue_wait;
+        if let Some(pool) = self.anonymous_cost.as_ref().filter(|_| anonymous) {
+            let capacity = self.options.anonymous_cost_in_flight.unwrap_or(0);
+            let points = cost.min(capacity).clamp(1, u64::from(u32::MAX));
+            let points = u32::try_from(points).unwrap_or(u32::MAX);
+            let acquire = Arc::clone(pool).acquire_many_owned(points);
+            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
+        }
+        if let Some(pool) = self.executions.as_ref() {
             let acquire = Arc::clone(pool).acquire_owned();
-            match tokio::time::timeout(self.options.queue_wait, acquire).await {
-                Ok(Ok(permit)) => permits.push(permit),
-                _ => return None,
-            }
+            permits.push(tokio::time::timeout(wait, acquire).await.ok()?.ok()?);
         }
         Some(permits)
     }
@@ -261,6 +279,20 @@ impl Admission {
             self.report.insert(response);
         }
     }
+
+    /// Like [`Admission::report`] for a body that caches may share between clients: only
+    /// `requested` and `limit`, which are the same for every anonymous caller; `remaining`
+    /// and `resetAt` are per client and stay `null`.
+    pub fn report_shared(self, response: &mut async_graphql::Response) {
+        if self.report.requested > 0 {
+            CostReport {
+                remaining: None,
+                reset_at: None,
+                ..self.report.clone()
+            }
+            .insert(response);
+        }
+    }
 }
 
 /// A request refused before execution.
@@ -283,6 +315,13 @@ impl Refusal {
         retry_after: u64,
         report: CostReport,
     ) -> Self {
+        // Debug level: the access log already has the status of every response, and a flood
+        // must not flood the log. Who was refused is not logged (no address, no subject).
+        tracing::debug!(
+            code = code.as_str(),
+            requested = report.requested,
+            "GraphQL request refused"
+        );
         let mut error = ServerError::new(message, None);
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", code.as_str());
@@ -299,7 +338,10 @@ impl Refusal {
 
     /// The HTTP response: `build` writes the GraphQL response in the negotiated media type,
     /// then the status and `Retry-After` are set.
-    pub fn into_response(self, build: impl FnOnce(async_graphql::Response) -> Response) -> Response {
+    pub fn into_response(
+        self,
+        build: impl FnOnce(async_graphql::Response) -> Response,
+    ) -> Response {
         let mut http = build(self.response);
         if let Some(status) = self.status {
             *http.status_mut() = status;
@@ -333,8 +375,8 @@ impl CostReport {
     }
 
     fn spend(&mut self, charge: crate::windows::Charge, budget: u64) {
-        let reset_at = chrono::Utc::now()
-            + chrono::Duration::from_std(charge.resets_in).unwrap_or_default();
+        let reset_at =
+            chrono::Utc::now() + chrono::Duration::from_std(charge.resets_in).unwrap_or_default();
         self.limit = Some(budget);
         self.remaining = Some(charge.remaining);
         self.reset_at = Some(reset_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
@@ -351,3 +393,6 @@ impl CostReport {
         response.extensions.insert("cost".to_owned(), cost);
     }
 }
+
+#[cfg(test)]
+mod tests;

@@ -1,6 +1,8 @@
 //! The walk over one operation that adds up its cost. It reads the parsed document and the
 //! schema's [`TypeTable`], never the data: pricing runs before any SQL does.
 
+mod introspection;
+
 use async_graphql::{
     Name, Positioned, Value, Variables,
     parser::types::{ExecutableDocument, Field, Selection, SelectionSet, VariableDefinition},
@@ -9,8 +11,9 @@ use async_graphql::{
 use super::types::{FieldType, TypeTable};
 use crate::limits::{
     CITIES_PER_PROVINCE, CONNECTION, COST_CEILING, COUNTIES_PER_CITY, COUNTIES_PER_PROVINCE,
-    MAX_NODE_IDS, MAX_SERIES_YEARS, MUTATION, OTHER_LIST, PROVINCES, ROW, STATISTICS_PER_REGION_YEAR,
-    STATISTICS_SCAN_CITY, STATISTICS_SCAN_COUNTY, STATISTICS_SCAN_PROVINCE, TOTAL_COUNT,
+    MAX_NODE_IDS, MAX_SERIES_YEARS, MUTATION, OTHER_LIST, PROVINCES, ROW,
+    STATISTICS_PER_REGION_YEAR, STATISTICS_SCAN_CITY, STATISTICS_SCAN_COUNTY,
+    STATISTICS_SCAN_PROVINCE, TOTAL_COUNT,
 };
 
 /// Deepest nesting the walk follows; deeper documents are priced at the ceiling (the schema's
@@ -123,7 +126,13 @@ impl<'a> Walk<'a> {
         clamp(cost.saturating_add(self.once))
     }
 
-    fn selection(&mut self, ty: &str, set: &'a SelectionSet, context: Context, depth: usize) -> u64 {
+    fn selection(
+        &mut self,
+        ty: &str,
+        set: &'a SelectionSet,
+        context: Context,
+        depth: usize,
+    ) -> u64 {
         if depth > MAX_NESTING {
             return COST_CEILING;
         }
@@ -182,7 +191,10 @@ impl<'a> Walk<'a> {
             return 0;
         };
         let own_extra = self.extra(parent, name, field, context);
-        self.once = clamp(self.once.saturating_add(self.batched(parent, name, field, context)));
+        self.once = clamp(
+            self.once
+                .saturating_add(self.batched(parent, name, field, context)),
+        );
         if !self.types.is_composite(&ty.name) {
             return clamp(own_extra);
         }
@@ -343,65 +355,6 @@ impl<'a> Walk<'a> {
                     .ok_or(())
             })
             .ok()
-    }
-
-    /// Introspection is answered from memory, but its lists multiply like any other: one row
-    /// per object, [`OTHER_LIST`] items per list.
-    fn introspection(&mut self, field: &'a Field, depth: usize) -> u64 {
-        if depth > MAX_NESTING {
-            return COST_CEILING;
-        }
-        let set = &field.selection_set.node;
-        if set.items.is_empty() {
-            return 0;
-        }
-        let mut below: u64 = 0;
-        for item in &set.items {
-            self.visits += 1;
-            if self.visits > MAX_VISITS {
-                return COST_CEILING;
-            }
-            let cost = match &item.node {
-                Selection::Field(inner) => self.introspection(&inner.node, depth + 1),
-                Selection::InlineFragment(fragment) => {
-                    self.introspection_set(&fragment.node.selection_set.node, depth + 1)
-                }
-                Selection::FragmentSpread(spread) => {
-                    let name = &spread.node.fragment_name.node;
-                    if self.fragments.contains(&name) {
-                        continue;
-                    }
-                    let Some(fragment) = self.document.fragments.get(name) else {
-                        continue;
-                    };
-                    self.fragments.push(name);
-                    let cost = self.introspection_set(&fragment.node.selection_set.node, depth + 1);
-                    self.fragments.pop();
-                    cost
-                }
-            };
-            below = clamp(below.saturating_add(cost));
-        }
-        let items = match field.name.node.as_str() {
-            "types" | "fields" | "args" | "inputFields" | "interfaces" | "possibleTypes"
-            | "enumValues" | "directives" => OTHER_LIST,
-            _ => 1,
-        };
-        clamp(items.saturating_mul(ROW.saturating_add(below)))
-    }
-
-    fn introspection_set(&mut self, set: &'a SelectionSet, depth: usize) -> u64 {
-        let mut total: u64 = 0;
-        for item in &set.items {
-            self.visits += 1;
-            if self.visits > MAX_VISITS {
-                return COST_CEILING;
-            }
-            if let Selection::Field(inner) = &item.node {
-                total = clamp(total.saturating_add(self.introspection(&inner.node, depth + 1)));
-            }
-        }
-        total
     }
 }
 
