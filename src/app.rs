@@ -31,7 +31,12 @@ use crate::{
     auth::{self, Secret},
     client::{RateLimiter, client_address},
     export,
-    http::{graphiql, graphql_over_http, ws},
+    http::{
+        graphiql, graphql_over_http,
+        introspection::Introspection,
+        persisted::{DocumentPolicy, PersistedOptions},
+        ws,
+    },
 };
 
 /// Everything a request handler needs. Cheap to clone.
@@ -66,6 +71,13 @@ pub struct RouterOptions {
     pub trusted_proxies: Vec<IpAddr>,
     /// Public topics (`submitPublicTopic`) one client address may submit per hour.
     pub public_topics_per_hour: u32,
+    /// Who may introspect the schema (`XIESHANG_INTROSPECTION`); GraphiQL and
+    /// `/schema.graphql` follow it.
+    pub introspection: Introspection,
+    /// The APQ store's bounds and the trusted-documents manifest.
+    pub persisted: PersistedOptions,
+    /// `max-age` of anonymous GET responses that shared caches may store; 0 for none.
+    pub public_cache_max_age: u32,
 }
 
 impl Default for RouterOptions {
@@ -75,6 +87,9 @@ impl Default for RouterOptions {
             request_timeout: Duration::from_secs(30),
             trusted_proxies: Vec::new(),
             public_topics_per_hour: 5,
+            introspection: Introspection::On,
+            persisted: PersistedOptions::default(),
+            public_cache_max_age: 60,
         }
     }
 }
@@ -200,15 +215,26 @@ impl Drop for SocketGuard {
 /// The production router; tests call it in-process.
 pub fn router(state: AppState, options: &RouterOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
+    let routes = Router::new()
         .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/export/statistics.csv", get(export::statistics_csv))
-        .route("/export/statistics.xlsx", get(export::statistics_xlsx))
-        .merge(graphiql::routes())
+        .route("/export/statistics.xlsx", get(export::statistics_xlsx));
+    // GraphiQL needs introspection: without it for anyone, the page is not served (404).
+    let routes = if options.introspection.serves_graphiql() {
+        routes.merge(graphiql::routes())
+    } else {
+        routes
+    };
+    routes
         .with_state(state)
+        .layer(Extension(Arc::new(DocumentPolicy::new(
+            options.persisted.clone(),
+            options.introspection,
+            options.public_cache_max_age,
+        ))))
         .layer(Extension(Arc::new(PublicSubmissions {
             limiter: RateLimiter::new(options.public_topics_per_hour, Duration::from_secs(3600)),
             trusted_proxies: options.trusted_proxies.clone(),
@@ -236,18 +262,29 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
 async fn graphql_endpoint(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
+    Extension(documents): Extension<Arc<DocumentPolicy>>,
     request: Request,
 ) -> Response {
     let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
+    let authenticated = actor
+        .as_ref()
+        .is_ok_and(|actor| actor.principal().is_some());
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|ConnectInfo(address)| address.ip());
     let client = client_address(peer, request.headers(), &public.trusted_proxies);
     let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
-    graphql_over_http::serve(&state.inner.schema, request, |graphql_request| {
-        actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
-    })
+    // Persisted documents, the introspection switch and public caching: `documents` (H5).
+    graphql_over_http::serve_with(
+        &state.inner.schema,
+        request,
+        &documents,
+        authenticated,
+        |graphql_request| {
+            actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
+        },
+    )
     .await
 }
 
@@ -271,8 +308,29 @@ impl PublicSubmissions {
     }
 }
 
-/// `GET /schema.graphql`: the SDL frontend tooling generates types from.
-async fn schema_sdl(State(state): State<AppState>) -> Response {
+/// `GET /schema.graphql`: the SDL frontend tooling generates types from. It follows
+/// `XIESHANG_INTROSPECTION`: 404 when introspection is off, 401 without a valid bearer token
+/// when it is for authenticated callers only.
+async fn schema_sdl(
+    State(state): State<AppState>,
+    Extension(documents): Extension<Arc<DocumentPolicy>>,
+    headers: header::HeaderMap,
+) -> Response {
+    match documents.introspection {
+        Introspection::On => {}
+        Introspection::Off => return StatusCode::NOT_FOUND.into_response(),
+        Introspection::Authenticated => {
+            let actor = auth::actor(state.db(), &state.inner.secret, &headers).await;
+            if !actor.is_ok_and(|actor| actor.principal().is_some()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    "the schema is available to authenticated callers only\n",
+                )
+                    .into_response();
+            }
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         state.inner.sdl.clone(),

@@ -64,6 +64,16 @@ pub struct ServerConfig {
     /// `XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES` (default 4): the yearly quotas statistics
     /// measure compliance against ("6+X", "4+X").
     pub quotas: domain::statistics::Quotas,
+    /// `XIESHANG_INTROSPECTION`: `on` (default), `off` or `authenticated`; GraphiQL,
+    /// `/schema.graphql` and the GraphiQL links in robot messages follow it.
+    pub introspection: crate::http::introspection::Introspection,
+    /// `XIESHANG_APQ_MAX_DOCUMENTS` (default 1000; 0 turns APQ registration off),
+    /// `XIESHANG_APQ_MAX_DOCUMENT_BYTES` (default 16384) and `XIESHANG_TRUSTED_DOCUMENTS` (a JSON
+    /// manifest file; default none): persisted documents.
+    pub persisted: crate::http::persisted::PersistedOptions,
+    /// `XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS`: `max-age` of anonymous GET responses shared caches
+    /// may store (default 60; 0 for none).
+    pub public_cache_max_age: u32,
 }
 
 impl ServerConfig {
@@ -93,8 +103,48 @@ impl ServerConfig {
                 county_main_consultations: parse("XIESHANG_QUOTA_COUNTY_MAIN_CONSULTATIONS", 6)?,
                 lounge_planned_activities: parse("XIESHANG_QUOTA_LOUNGE_PLANNED_ACTIVITIES", 4)?,
             },
+            introspection: introspection()?,
+            persisted: persisted()?,
+            public_cache_max_age: parse("XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS", 60)?,
         })
     }
+}
+
+/// `XIESHANG_INTROSPECTION`: `on`, `off` or `authenticated`.
+fn introspection() -> Result<crate::http::introspection::Introspection, ConfigError> {
+    match var("XIESHANG_INTROSPECTION").filter(|text| !text.trim().is_empty()) {
+        None => Ok(crate::http::introspection::Introspection::On),
+        Some(text) => text.parse().map_err(|message| ConfigError {
+            variable: "XIESHANG_INTROSPECTION",
+            message,
+        }),
+    }
+}
+
+/// The APQ bounds, and the trusted-documents manifest, checked now so that a bad file stops
+/// start-up instead of refusing requests later.
+fn persisted() -> Result<crate::http::persisted::PersistedOptions, ConfigError> {
+    use crate::http::persisted::{PersistedOptions, TrustedDocuments};
+    let defaults = PersistedOptions::default();
+    let trusted = match var("XIESHANG_TRUSTED_DOCUMENTS").filter(|path| !path.trim().is_empty()) {
+        None => None,
+        Some(path) => Some(std::sync::Arc::new(
+            TrustedDocuments::load(std::path::Path::new(path.trim())).map_err(|message| {
+                ConfigError {
+                    variable: "XIESHANG_TRUSTED_DOCUMENTS",
+                    message,
+                }
+            })?,
+        )),
+    };
+    Ok(PersistedOptions {
+        max_documents: parse("XIESHANG_APQ_MAX_DOCUMENTS", defaults.max_documents)?,
+        max_document_bytes: parse(
+            "XIESHANG_APQ_MAX_DOCUMENT_BYTES",
+            defaults.max_document_bytes,
+        )?,
+        trusted,
+    })
 }
 
 /// How session updates reach integrators: event retention, the outbox dispatcher and its

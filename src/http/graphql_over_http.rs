@@ -29,6 +29,7 @@
 //! 294 for partial success; `graphql-http` 1.23 still audits 400 and 200, and
 //! so do we until the audit moves.
 
+mod codes;
 mod negotiation;
 mod params;
 #[cfg(test)]
@@ -44,13 +45,19 @@ use axum::{
     extract::Request,
     http::{
         HeaderValue, Method, StatusCode,
-        header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE},
+        header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE},
     },
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
 
+use graphql::ErrorCode;
 use negotiation::ResponseMediaType;
+
+use super::{
+    persisted::{DocumentPolicy, Unresolved},
+    public_cache,
+};
 
 /// Answers one GraphQL-over-HTTP request with `executor`.
 ///
@@ -66,7 +73,19 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    match handle(executor, request, prepare).await {
+    serve_with(executor, request, &DocumentPolicy::default(), false, prepare).await
+}
+
+/// Like [`serve`], with persisted documents, the introspection switch and public caching as
+/// `policy` says; `authenticated` tells whether the caller presented a valid token.
+pub async fn serve_with<E: Executor>(
+    executor: &E,
+    request: Request,
+    policy: &DocumentPolicy,
+    authenticated: bool,
+    prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
+) -> Response {
+    match handle(executor, request, policy, authenticated, prepare).await {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     }
@@ -75,6 +94,8 @@ pub async fn serve<E: Executor>(
 async fn handle<E: Executor>(
     executor: &E,
     request: Request,
+    policy: &DocumentPolicy,
+    authenticated: bool,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Result<Response, Rejection> {
     let is_get = match *request.method() {
@@ -92,8 +113,9 @@ async fn handle<E: Executor>(
                   nor application/json"
             .into(),
     })?;
+    let has_authorization = request.headers().contains_key(AUTHORIZATION);
 
-    let graphql_request = if is_get {
+    let mut params = if is_get {
         params::from_query_string(request.uri())?
     } else if negotiation::is_json_content_type(request.headers().get(CONTENT_TYPE)) {
         params::from_json_body(request).await?
@@ -104,12 +126,34 @@ async fn handle<E: Executor>(
         });
     };
 
+    // ---- Persisted documents (H5, src/http/persisted.rs) ----
+    // Resolved before the GET-mutation check below, so that a stored mutation is refused over
+    // GET exactly like one sent in full.
+    let resolved = match policy.resolve(
+        params.query.take(),
+        params.extensions.as_ref(),
+        params.document_id.as_deref(),
+        authenticated,
+    ) {
+        Ok(resolved) => resolved,
+        Err(Unresolved::Missing) => {
+            return Err(Rejection::bad_request("the `query` parameter is required"));
+        }
+        Err(Unresolved::Refused(error)) => {
+            let response = async_graphql::Response::from_errors(vec![error]);
+            return Ok(graphql_response(media_type, response, None));
+        }
+    };
+    let register = resolved.register.map(|hash| (hash, resolved.query.clone()));
+    let graphql_request = params.into_request(resolved.query)?;
+    // ---- end of persisted documents ----
+
     // Checked after `prepare`, which may rewrite the query.
     let mut graphql_request = match prepare(graphql_request) {
         Ok(graphql_request) => graphql_request,
         Err(error) => {
             let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response));
+            return Ok(graphql_response(media_type, response, None));
         }
     };
     if let Some((operation_type, variable_definitions)) = selected_operation(&mut graphql_request) {
@@ -119,13 +163,48 @@ async fn handle<E: Executor>(
             ));
         }
         if let Err(error) = variables::check(&variable_definitions, &graphql_request.variables) {
-            let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response));
+            let mut response = async_graphql::Response::from_errors(vec![error]);
+            codes::fill(&mut response.errors, false);
+            return Ok(graphql_response(media_type, response, None));
         }
     }
 
-    let response = executor.execute(graphql_request).await;
-    Ok(graphql_response(media_type, response))
+    // ---- Introspection switch (H5, src/http/introspection.rs) ----
+    let parse_failed = match graphql_request.parsed_query() {
+        Ok(document) => {
+            if let Err(error) = policy.introspection.check(document, authenticated) {
+                let response = async_graphql::Response::from_errors(vec![error]);
+                return Ok(graphql_response(media_type, response, None));
+            }
+            false
+        }
+        Err(_) => true,
+    };
+    if !policy.introspection.allows(authenticated) {
+        graphql_request = graphql_request.disable_introspection();
+    }
+    // ---- end of introspection switch ----
+
+    let mut response = executor.execute(graphql_request).await;
+    if let Some((hash, query)) = register
+        && !is_request_error(&response)
+    {
+        policy.register(hash, &query);
+    }
+    codes::fill(&mut response.errors, parse_failed);
+    // Public caching (H5, src/http/public_cache.rs). MERGE (H3): add `extensions.cost` before
+    // this point; a cacheable response then loses its per-client part here.
+    let max_age = public_cache::is_cacheable(
+        is_get,
+        has_authorization,
+        &response,
+        policy.public_max_age,
+    )
+    .then_some(policy.public_max_age);
+    if max_age.is_some() {
+        public_cache::strip_per_client(&mut response);
+    }
+    Ok(graphql_response(media_type, response, max_age))
 }
 
 /// The type and variable definitions of the operation the request selects
@@ -199,8 +278,13 @@ struct RequestErrorBody<'a> {
     extensions: &'a std::collections::BTreeMap<String, Value>,
 }
 
-/// Turns the executor's response into HTTP, in the negotiated media type.
-fn graphql_response(media_type: ResponseMediaType, response: async_graphql::Response) -> Response {
+/// Turns the executor's response into HTTP, in the negotiated media type; `public_max_age` is
+/// set when shared caches may store it (see [`public_cache::is_cacheable`]).
+fn graphql_response(
+    media_type: ResponseMediaType,
+    response: async_graphql::Response,
+    public_max_age: Option<u32>,
+) -> Response {
     let request_error = is_request_error(&response);
     let status = match media_type {
         ResponseMediaType::GraphQLResponseJson if request_error => {
@@ -227,9 +311,15 @@ fn graphql_response(media_type: ResponseMediaType, response: async_graphql::Resp
     // Headers set by resolvers first, so that ours win where they overlap.
     let mut headers = response.http_headers;
     headers.insert(CONTENT_TYPE, media_type.content_type());
-    // The media type, and so the status, depends on Accept: caches must know.
+    // The media type, and so the status, depends on Accept, and the answer on who asks: caches
+    // must know.
     headers.append(VARY, HeaderValue::from_static("Accept"));
-    if response.errors.is_empty()
+    headers.append(VARY, HeaderValue::from_static("Authorization"));
+    if let Some(max_age) = public_max_age
+        && let Ok(cache_control) = HeaderValue::from_str(&public_cache::cache_control(max_age))
+    {
+        headers.insert(CACHE_CONTROL, cache_control);
+    } else if response.errors.is_empty()
         && let Some(cache_control) = response.cache_control.value()
         && let Ok(cache_control) = HeaderValue::from_str(&cache_control)
     {
@@ -277,7 +367,11 @@ impl Rejection {
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         tracing::debug!(status = %self.status, message = %self.message, "GraphQL-over-HTTP request rejected");
-        let body = serde_json::json!({ "errors": [{ "message": self.message }] }).to_string();
+        let code = rejection_code(self.status).as_str();
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": code } }]
+        })
+        .to_string();
         let mut response = (
             self.status,
             [(CONTENT_TYPE, ResponseMediaType::Json.content_type())],
@@ -290,5 +384,16 @@ impl IntoResponse for Rejection {
                 .insert(ALLOW, HeaderValue::from_static("GET, POST"));
         }
         response
+    }
+}
+
+/// The `extensions.code` of a transport-level refusal, from its status.
+fn rejection_code(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::NOT_ACCEPTABLE => ErrorCode::NotAcceptable,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        _ => ErrorCode::BadRequest,
     }
 }
