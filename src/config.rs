@@ -110,6 +110,19 @@ impl ServerConfig {
     }
 }
 
+/// The trusted-documents manifest at `path` (`XIESHANG_TRUSTED_DOCUMENTS`), every key checked
+/// to be the SHA-256 of its document.
+pub fn trusted_documents(
+    path: &str,
+) -> Result<crate::http::persisted::TrustedDocuments, ConfigError> {
+    crate::http::persisted::TrustedDocuments::load(std::path::Path::new(path)).map_err(|message| {
+        ConfigError {
+            variable: "XIESHANG_TRUSTED_DOCUMENTS",
+            message,
+        }
+    })
+}
+
 /// `XIESHANG_INTROSPECTION`: `on`, `off` or `authenticated`.
 fn introspection() -> Result<crate::http::introspection::Introspection, ConfigError> {
     match var("XIESHANG_INTROSPECTION").filter(|text| !text.trim().is_empty()) {
@@ -124,19 +137,13 @@ fn introspection() -> Result<crate::http::introspection::Introspection, ConfigEr
 /// The APQ bounds, and the trusted-documents manifest, checked now so that a bad file stops
 /// start-up instead of refusing requests later.
 fn persisted() -> Result<crate::http::persisted::PersistedOptions, ConfigError> {
-    use crate::http::persisted::{PersistedOptions, TrustedDocuments};
+    use crate::http::persisted::PersistedOptions;
+    use std::sync::Arc;
     let defaults = PersistedOptions::default();
-    let trusted = match var("XIESHANG_TRUSTED_DOCUMENTS").filter(|path| !path.trim().is_empty()) {
-        None => None,
-        Some(path) => Some(std::sync::Arc::new(
-            TrustedDocuments::load(std::path::Path::new(path.trim())).map_err(|message| {
-                ConfigError {
-                    variable: "XIESHANG_TRUSTED_DOCUMENTS",
-                    message,
-                }
-            })?,
-        )),
-    };
+    let trusted = var("XIESHANG_TRUSTED_DOCUMENTS")
+        .filter(|path| !path.trim().is_empty())
+        .map(|path| trusted_documents(path.trim()).map(Arc::new))
+        .transpose()?;
     Ok(PersistedOptions {
         max_documents: parse("XIESHANG_APQ_MAX_DOCUMENTS", defaults.max_documents)?,
         max_document_bytes: parse(
