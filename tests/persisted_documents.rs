@@ -36,7 +36,8 @@ async fn post(app: &TestApp, body: Value, token: Option<&str>) -> Reply {
 /// GETs `/graphql` with the given query-string parameters.
 async fn get(app: &TestApp, params: &[(&str, String)], token: Option<&str>) -> Reply {
     let query: String = url_encode(params);
-    let mut request = Request::get(format!("/graphql?{query}")).header("accept", "application/json");
+    let mut request =
+        Request::get(format!("/graphql?{query}")).header("accept", "application/json");
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
@@ -84,9 +85,19 @@ async fn an_unknown_hash_is_not_found_then_registered_with_its_document() {
     let hash = sha256_hex(PROVINCES);
 
     let miss = post(&app, json!({ "extensions": apq(&hash) }), None).await;
-    assert_eq!(first_code(&miss), "PERSISTED_QUERY_NOT_FOUND", "{}", miss.body);
+    assert_eq!(
+        first_code(&miss),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{}",
+        miss.body
+    );
 
-    let register = post(&app, json!({ "query": PROVINCES, "extensions": apq(&hash) }), None).await;
+    let register = post(
+        &app,
+        json!({ "query": PROVINCES, "extensions": apq(&hash) }),
+        None,
+    )
+    .await;
     assert_eq!(register.status, 200, "{}", register.body);
     assert_eq!(register.json()["data"]["provinces"], json!([]));
 
@@ -99,11 +110,21 @@ async fn an_unknown_hash_is_not_found_then_registered_with_its_document() {
 async fn a_hash_that_does_not_match_its_document_is_bad_user_input() {
     let app = TestApp::new(Template::Migrated).await;
     let wrong = sha256_hex("{ cities { code } }");
-    let reply = post(&app, json!({ "query": PROVINCES, "extensions": apq(&wrong) }), None).await;
+    let reply = post(
+        &app,
+        json!({ "query": PROVINCES, "extensions": apq(&wrong) }),
+        None,
+    )
+    .await;
     assert_eq!(first_code(&reply), "BAD_USER_INPUT", "{}", reply.body);
     // Nothing was registered under the wrong hash.
     let miss = post(&app, json!({ "extensions": apq(&wrong) }), None).await;
-    assert_eq!(first_code(&miss), "PERSISTED_QUERY_NOT_FOUND", "{}", miss.body);
+    assert_eq!(
+        first_code(&miss),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{}",
+        miss.body
+    );
 }
 
 #[tokio::test]
@@ -111,10 +132,25 @@ async fn documents_that_fail_validation_are_not_registered() {
     let app = TestApp::new(Template::Migrated).await;
     let invalid = "{ noSuchField }";
     let hash = sha256_hex(invalid);
-    let reply = post(&app, json!({ "query": invalid, "extensions": apq(&hash) }), None).await;
-    assert_eq!(first_code(&reply), "GRAPHQL_VALIDATION_FAILED", "{}", reply.body);
+    let reply = post(
+        &app,
+        json!({ "query": invalid, "extensions": apq(&hash) }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        first_code(&reply),
+        "GRAPHQL_VALIDATION_FAILED",
+        "{}",
+        reply.body
+    );
     let miss = post(&app, json!({ "extensions": apq(&hash) }), None).await;
-    assert_eq!(first_code(&miss), "PERSISTED_QUERY_NOT_FOUND", "{}", miss.body);
+    assert_eq!(
+        first_code(&miss),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{}",
+        miss.body
+    );
 }
 
 #[tokio::test]
@@ -130,12 +166,27 @@ async fn the_store_keeps_at_most_its_cap_evicting_the_oldest() {
     let documents: Vec<String> = (0..3).map(|i| format!("{{ a{i}: __typename }}")).collect();
     for document in &documents {
         let hash = sha256_hex(document);
-        let reply = post(&app, json!({ "query": document, "extensions": apq(&hash) }), None).await;
+        let reply = post(
+            &app,
+            json!({ "query": document, "extensions": apq(&hash) }),
+            None,
+        )
+        .await;
         assert_eq!(reply.status, 200, "{}", reply.body);
     }
-    let oldest = post(&app, json!({ "extensions": apq(&sha256_hex(&documents[0])) }), None).await;
+    let oldest = post(
+        &app,
+        json!({ "extensions": apq(&sha256_hex(&documents[0])) }),
+        None,
+    )
+    .await;
     assert_eq!(first_code(&oldest), "PERSISTED_QUERY_NOT_FOUND");
-    let newest = post(&app, json!({ "extensions": apq(&sha256_hex(&documents[2])) }), None).await;
+    let newest = post(
+        &app,
+        json!({ "extensions": apq(&sha256_hex(&documents[2])) }),
+        None,
+    )
+    .await;
     assert_eq!(newest.json()["data"]["a2"], "Query");
 }
 
@@ -143,7 +194,12 @@ async fn the_store_keeps_at_most_its_cap_evicting_the_oldest() {
 async fn anonymous_gets_are_publicly_cacheable_and_authenticated_ones_are_not() {
     let app = TestApp::new(Template::Demo).await;
     let hash = sha256_hex(PROVINCES);
-    post(&app, json!({ "query": PROVINCES, "extensions": apq(&hash) }), None).await;
+    post(
+        &app,
+        json!({ "query": PROVINCES, "extensions": apq(&hash) }),
+        None,
+    )
+    .await;
     let extensions = apq(&hash).to_string();
 
     let anonymous = get(&app, &[("extensions", extensions.clone())], None).await;
@@ -172,7 +228,12 @@ async fn a_stored_mutation_requested_over_get_is_405() {
     let app = TestApp::new(Template::Migrated).await;
     let mutation = "mutation Touch { __typename }";
     let hash = sha256_hex(mutation);
-    let registered = post(&app, json!({ "query": mutation, "extensions": apq(&hash) }), None).await;
+    let registered = post(
+        &app,
+        json!({ "query": mutation, "extensions": apq(&hash) }),
+        None,
+    )
+    .await;
     assert_eq!(registered.status, 200, "{}", registered.body);
     assert_eq!(registered.json()["data"]["__typename"], "Mutation");
 
@@ -207,11 +268,22 @@ async fn with_trusted_documents_anonymous_callers_run_only_listed_documents() {
 
     let by_id = post(&app, json!({ "documentId": listed }), None).await;
     assert_eq!(by_id.status, 200, "{}", by_id.body);
-    assert!(by_id.json()["data"]["province"]["cities"].as_array().unwrap().len() > 5);
+    assert!(
+        by_id.json()["data"]["province"]["cities"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 5
+    );
     let by_get = get(&app, &[("documentId", listed.clone())], None).await;
     assert_eq!(by_get.status, 200, "{}", by_get.body);
     assert_eq!(by_get.headers["cache-control"], "public, max-age=60");
-    let by_apq_hash = post(&app, json!({ "extensions": apq(&sha256_hex(LISTED)) }), None).await;
+    let by_apq_hash = post(
+        &app,
+        json!({ "extensions": apq(&sha256_hex(LISTED)) }),
+        None,
+    )
+    .await;
     assert_eq!(by_apq_hash.status, 200, "{}", by_apq_hash.body);
     // The listed document sent in full is the listed document.
     let in_full = post(&app, json!({ "query": LISTED }), None).await;
@@ -223,8 +295,18 @@ async fn with_trusted_documents_anonymous_callers_run_only_listed_documents() {
     assert!(free.json().get("data").is_none());
 
     let hash = sha256_hex(PROVINCES);
-    let register = post(&app, json!({ "query": PROVINCES, "extensions": apq(&hash) }), None).await;
-    assert_eq!(first_code(&register), "PERSISTED_QUERY_NOT_ALLOWED", "{}", register.body);
+    let register = post(
+        &app,
+        json!({ "query": PROVINCES, "extensions": apq(&hash) }),
+        None,
+    )
+    .await;
+    assert_eq!(
+        first_code(&register),
+        "PERSISTED_QUERY_NOT_ALLOWED",
+        "{}",
+        register.body
+    );
 
     let unknown = post(
         &app,
@@ -232,9 +314,19 @@ async fn with_trusted_documents_anonymous_callers_run_only_listed_documents() {
         None,
     )
     .await;
-    assert_eq!(first_code(&unknown), "PERSISTED_QUERY_NOT_FOUND", "{}", unknown.body);
+    assert_eq!(
+        first_code(&unknown),
+        "PERSISTED_QUERY_NOT_FOUND",
+        "{}",
+        unknown.body
+    );
     let malformed = post(&app, json!({ "documentId": "md5:abc" }), None).await;
-    assert_eq!(first_code(&malformed), "BAD_USER_INPUT", "{}", malformed.body);
+    assert_eq!(
+        first_code(&malformed),
+        "BAD_USER_INPUT",
+        "{}",
+        malformed.body
+    );
 }
 
 #[tokio::test]
@@ -248,7 +340,12 @@ async fn with_trusted_documents_authenticated_callers_send_any_operation() {
 
     // They may register through APQ; anonymous callers still may not use what they registered.
     let hash = sha256_hex(PROVINCES);
-    let register = post(&app, json!({ "query": PROVINCES, "extensions": apq(&hash) }), Some(&token)).await;
+    let register = post(
+        &app,
+        json!({ "query": PROVINCES, "extensions": apq(&hash) }),
+        Some(&token),
+    )
+    .await;
     assert_eq!(register.status, 200, "{}", register.body);
     let staff_hit = post(&app, json!({ "extensions": apq(&hash) }), Some(&token)).await;
     assert_eq!(staff_hit.status, 200, "{}", staff_hit.body);
@@ -263,7 +360,9 @@ fn a_manifest_whose_keys_are_not_sha256_is_a_config_error_naming_the_variable() 
     std::fs::write(&bad, json!({ sha256_hex("{ x }"): PROVINCES }).to_string()).unwrap();
     let error = xieshang::config::trusted_documents(bad.to_str().unwrap()).unwrap_err();
     assert!(
-        error.to_string().starts_with("XIESHANG_TRUSTED_DOCUMENTS: "),
+        error
+            .to_string()
+            .starts_with("XIESHANG_TRUSTED_DOCUMENTS: "),
         "{error}"
     );
     assert!(error.to_string().contains("SHA-256"), "{error}");

@@ -73,7 +73,14 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    serve_with(executor, request, &DocumentPolicy::default(), false, prepare).await
+    serve_with(
+        executor,
+        request,
+        &DocumentPolicy::default(),
+        false,
+        prepare,
+    )
+    .await
 }
 
 /// Like [`serve`], with persisted documents, the introspection switch and public caching as
@@ -194,13 +201,9 @@ async fn handle<E: Executor>(
     codes::fill(&mut response.errors, parse_failed);
     // Public caching (H5, src/http/public_cache.rs). MERGE (H3): add `extensions.cost` before
     // this point; a cacheable response then loses its per-client part here.
-    let max_age = public_cache::is_cacheable(
-        is_get,
-        has_authorization,
-        &response,
-        policy.public_max_age,
-    )
-    .then_some(policy.public_max_age);
+    let max_age =
+        public_cache::is_cacheable(is_get, has_authorization, &response, policy.public_max_age)
+            .then_some(policy.public_max_age);
     if max_age.is_some() {
         public_cache::strip_per_client(&mut response);
     }

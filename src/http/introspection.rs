@@ -137,7 +137,9 @@ mod tests {
         assert!(introspects_text(
             "query { ...F } fragment F on Query { ... on Query { __schema { queryType { name } } } }"
         ));
-        assert!(!introspects_text("{ __typename provinces { __typename code } }"));
+        assert!(!introspects_text(
+            "{ __typename provinces { __typename code } }"
+        ));
     }
 
     #[test]

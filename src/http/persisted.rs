@@ -75,7 +75,9 @@ impl TrustedDocuments {
         let json: Json = serde_json::from_str(text)
             .map_err(|error| format!("the manifest is not valid JSON: {error}"))?;
         let Json::Object(entries) = json else {
-            return Err("the manifest must be a JSON object { \"<sha256 hex>\": \"<document>\" }".into());
+            return Err(
+                "the manifest must be a JSON object { \"<sha256 hex>\": \"<document>\" }".into(),
+            );
         };
         let mut documents = HashMap::with_capacity(entries.len());
         for (key, document) in entries {
@@ -147,7 +149,11 @@ pub(crate) enum Unresolved {
 
 impl DocumentPolicy {
     /// A policy with an empty APQ store.
-    pub fn new(options: PersistedOptions, introspection: Introspection, public_max_age: u32) -> Self {
+    pub fn new(
+        options: PersistedOptions,
+        introspection: Introspection,
+        public_max_age: u32,
+    ) -> Self {
         Self {
             options,
             store: Mutex::new(Store::default()),
@@ -282,8 +288,7 @@ pub fn sha256_hex(document: &str) -> String {
 
 /// The hash in `extensions.persistedQuery`, if the request carries one.
 fn apq_hash(extensions: Option<&Map<String, Json>>) -> Result<Option<String>, ServerError> {
-    let Some(persisted) = extensions.and_then(|extensions| extensions.get("persistedQuery"))
-    else {
+    let Some(persisted) = extensions.and_then(|extensions| extensions.get("persistedQuery")) else {
         return Ok(None);
     };
     let malformed = || {
@@ -360,7 +365,9 @@ mod tests {
 
     fn code(unresolved: Unresolved) -> String {
         match unresolved {
-            Unresolved::Refused(error) => error.extensions.unwrap().get("code").unwrap().to_string(),
+            Unresolved::Refused(error) => {
+                error.extensions.unwrap().get("code").unwrap().to_string()
+            }
             Unresolved::Missing => "missing".into(),
         }
     }
@@ -434,7 +441,9 @@ mod tests {
             .resolve(None, Some(&extensions("xyz")), None, false)
             .unwrap_err();
         assert_eq!(code(error), "\"BAD_USER_INPUT\"");
-        let error = policy.resolve(None, None, Some("md5:00"), false).unwrap_err();
+        let error = policy
+            .resolve(None, None, Some("md5:00"), false)
+            .unwrap_err();
         assert_eq!(code(error), "\"BAD_USER_INPUT\"");
         assert!(matches!(
             policy.resolve(None, None, None, false),

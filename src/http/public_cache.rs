@@ -50,9 +50,8 @@ mod tests {
         assert!(!is_cacheable(false, false, &ok, 60));
         assert!(!is_cacheable(true, true, &ok, 60));
         assert!(!is_cacheable(true, false, &ok, 0));
-        let failed = async_graphql::Response::from_errors(vec![async_graphql::ServerError::new(
-            "x", None,
-        )]);
+        let failed =
+            async_graphql::Response::from_errors(vec![async_graphql::ServerError::new("x", None)]);
         assert!(!is_cacheable(true, false, &failed, 60));
     }
 

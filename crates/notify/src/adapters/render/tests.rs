@@ -40,7 +40,11 @@ fn message(events: Vec<EventPayload>) -> Message {
 
 #[test]
 fn one_event_reads_as_chinese_with_a_graphiql_link() {
-    let rendered = render(&message(vec![held(1)]), Some("https://xs.example.cn/"), 4096);
+    let rendered = render(
+        &message(vec![held(1)]),
+        Some("https://xs.example.cn/"),
+        4096,
+    );
     assert_eq!(rendered.title, "协商活动状态变更");
     let text = &rendered.text;
     assert!(text.starts_with("#### 协商活动状态变更\n"), "{text}");
