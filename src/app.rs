@@ -11,7 +11,7 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{any, get},
 };
 use domain::{
     Db,
@@ -216,7 +216,8 @@ impl Drop for SocketGuard {
 pub fn router(state: AppState, options: &RouterOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
     let routes = Router::new()
-        .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
+        // Every method, so that others get the GraphQL-over-HTTP 405 with a typed body.
+        .route("/graphql", any(graphql_endpoint))
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
