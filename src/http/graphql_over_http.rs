@@ -31,6 +31,7 @@
 
 mod codes;
 mod negotiation;
+mod nul;
 mod params;
 #[cfg(test)]
 mod tests;
@@ -176,10 +177,15 @@ async fn handle<E: Executor>(
         }
     }
 
-    // ---- Introspection switch (H5, src/http/introspection.rs) ----
+    // ---- Introspection switch (H5, src/http/introspection.rs) and U+0000 in inputs ----
+    let variables = graphql_request.variables.clone();
     let parse_failed = match graphql_request.parsed_query() {
         Ok(document) => {
-            if let Err(error) = policy.introspection.check(document, authenticated) {
+            let checked = policy
+                .introspection
+                .check(document, authenticated)
+                .and_then(|()| nul::check(document, &variables));
+            if let Err(error) = checked {
                 let response = async_graphql::Response::from_errors(vec![error]);
                 return Ok(graphql_response(media_type, response, None));
             }
@@ -190,7 +196,7 @@ async fn handle<E: Executor>(
     if !policy.introspection.allows(authenticated) {
         graphql_request = graphql_request.disable_introspection();
     }
-    // ---- end of introspection switch ----
+    // ---- end of introspection switch and U+0000 check ----
 
     let mut response = executor.execute(graphql_request).await;
     if let Some((hash, query)) = register
