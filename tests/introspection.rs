@@ -30,8 +30,12 @@ async fn ask(app: &TestApp, query: &str, token: Option<&str>) -> Reply {
         request = request.header("authorization", format!("Bearer {token}"));
     }
     let body = json!({ "query": query }).to_string();
-    app.send(request.body(axum::body::Body::from(body)).unwrap())
-        .await
+    app.send(
+        request
+            .body(axum::body::Body::from(body))
+            .expect("a request"),
+    )
+    .await
 }
 
 fn code(reply: &Reply) -> String {

@@ -29,8 +29,12 @@ async fn post(app: &TestApp, body: Value, token: Option<&str>) -> Reply {
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    app.send(request.body(Body::from(body.to_string())).unwrap())
-        .await
+    app.send(
+        request
+            .body(Body::from(body.to_string()))
+            .expect("a request"),
+    )
+    .await
 }
 
 /// GETs `/graphql` with the given query-string parameters.
@@ -41,7 +45,8 @@ async fn get(app: &TestApp, params: &[(&str, String)], token: Option<&str>) -> R
     if let Some(token) = token {
         request = request.header("authorization", format!("Bearer {token}"));
     }
-    app.send(request.body(Body::empty()).unwrap()).await
+    app.send(request.body(Body::empty()).expect("a request"))
+        .await
 }
 
 fn url_encode(params: &[(&str, String)]) -> String {
@@ -75,7 +80,7 @@ fn vary(reply: &Reply) -> Vec<String> {
         .headers
         .get_all("vary")
         .iter()
-        .map(|value| value.to_str().unwrap().to_owned())
+        .map(|value| value.to_str().expect("a text header").to_owned())
         .collect()
 }
 
@@ -254,7 +259,9 @@ fn trusted_app_options() -> RouterOptions {
     let manifest = json!({ sha256_hex(LISTED): LISTED }).to_string();
     RouterOptions {
         persisted: PersistedOptions {
-            trusted: Some(Arc::new(TrustedDocuments::from_json(&manifest).unwrap())),
+            trusted: Some(Arc::new(
+                TrustedDocuments::from_json(&manifest).expect("a valid manifest"),
+            )),
             ..PersistedOptions::default()
         },
         ..RouterOptions::default()
