@@ -220,9 +220,14 @@ async fn anonymous_gets_are_publicly_cacheable_and_authenticated_ones_are_not() 
     assert!(signed_in.headers.get("cache-control").is_none());
     assert!(vary(&signed_in).contains(&"Authorization".to_owned()));
 
-    // Responses with errors and POSTs are never publicly cacheable.
+    // Responses with errors are never stored (a miss must not outlive the registration after
+    // it), and POSTs are never publicly cacheable.
     let failed = get(&app, &[("query", "{ nope }".to_owned())], None).await;
-    assert!(failed.headers.get("cache-control").is_none());
+    assert_eq!(failed.headers["cache-control"], "no-store");
+    let unknown = sha256_hex("{ unknown: __typename }");
+    let miss = get(&app, &[("extensions", apq(&unknown).to_string())], None).await;
+    assert_eq!(first_code(&miss), "PERSISTED_QUERY_NOT_FOUND");
+    assert_eq!(miss.headers["cache-control"], "no-store");
     let posted = post(&app, json!({ "query": PROVINCES }), None).await;
     assert!(posted.headers.get("cache-control").is_none());
     assert!(vary(&posted).contains(&"Authorization".to_owned()));

@@ -328,8 +328,11 @@ fn graphql_response(
         && let Ok(cache_control) = HeaderValue::from_str(&public_cache::cache_control(max_age))
     {
         headers.insert(CACHE_CONTROL, cache_control);
-    } else if response.errors.is_empty()
-        && let Some(cache_control) = response.cache_control.value()
+    } else if !response.errors.is_empty() {
+        // Never keep an error: a persisted-query miss cached by a CDN would outlive the
+        // registration that follows it.
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if let Some(cache_control) = response.cache_control.value()
         && let Ok(cache_control) = HeaderValue::from_str(&cache_control)
     {
         headers.entry(CACHE_CONTROL).or_insert(cache_control);
