@@ -237,7 +237,7 @@ fn case(generator: &mut Generator, index: usize, tokens: &[Option<String>]) -> C
             )
         }
         15 => {
-            let depth = 6 + generator.rng.below(8);
+            let depth = 6 + generator.rng.below(15);
             let operation = generator.operation("Query", depth, 1);
             let description = format!("deep query #{index}");
             graphql_case(

@@ -14,7 +14,8 @@
 //! | request | `application/graphql-response+json` | `application/json` |
 //! |---|---|---|
 //! | executed (data present, even `null`, even with field errors) | 200 | 200 |
-//! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found | 400, no `data` | 200, no `data` |
+//! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found, a string input holds U+0000 | 400, no `data` | 200, no `data` |
+//! | request error about a persisted document (`PERSISTED_QUERY_NOT_FOUND`, `PERSISTED_QUERY_NOT_ALLOWED`, a malformed hash or `documentId`; see `crate::http::persisted`) | 400, no `data` | 200, no `data` |
 //! | request error carrying `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN` | 401 / 403 | 200 |
 //! | not a well-formed request: bad JSON, `query` missing or not a string, `variables`/`extensions` not objects, `operationName` not a string, a batch array | 400 | 400 |
 //! | POST without `Content-Type: application/json` (UTF-8) | 415 | 415 |
@@ -24,6 +25,12 @@
 //! Rejections made here, before the executor runs, carry a `{"errors":[…]}` body
 //! typed `application/json`: the spec forbids the GraphQL response type when no
 //! GraphQL response was produced.
+//!
+//! Every error carries `extensions.code`: rejections get one from their status
+//! (`BAD_REQUEST`, `METHOD_NOT_ALLOWED`, `NOT_ACCEPTABLE`, `UNSUPPORTED_MEDIA_TYPE`,
+//! `PAYLOAD_TOO_LARGE`), and errors async-graphql leaves bare get one in `codes`.
+//! Every response says `Vary: Accept, Authorization`; only error-free anonymous GETs
+//! may be cached publicly (`crate::http::public_cache`), and errors say `no-store`.
 //!
 //! Newer drafts of the spec suggest 422 for validation and coercion failures and
 //! 294 for partial success; `graphql-http` 1.23 still audits 400 and 200, and
