@@ -38,7 +38,8 @@
 
 mod codes;
 mod negotiation;
-mod nul;
+/// Also for the WebSocket transport (MERGE: the lead's `ws.rs` may call `nul::check`).
+pub(crate) mod nul;
 mod params;
 #[cfg(test)]
 mod tests;

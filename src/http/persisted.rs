@@ -239,6 +239,9 @@ impl DocumentPolicy {
     /// Stores `query` under `hash` (checked by [`DocumentPolicy::resolve`]), evicting the
     /// oldest documents beyond the cap.
     pub(crate) fn register(&self, hash: String, query: &str) {
+        if self.options.max_documents == 0 || query.len() > self.options.max_document_bytes {
+            return;
+        }
         let Ok(mut store) = self.store.lock() else {
             return;
         };

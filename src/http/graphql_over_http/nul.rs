@@ -14,7 +14,7 @@ use graphql::ErrorCode;
 use crate::http::persisted::request_error;
 
 /// `BAD_USER_INPUT` when an argument, a variable or a variable's default holds U+0000.
-pub(super) fn check(
+pub(crate) fn check(
     document: &ExecutableDocument,
     variables: &Variables,
 ) -> Result<(), ServerError> {
