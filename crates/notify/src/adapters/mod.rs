@@ -145,6 +145,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn graphiql_links_follow_the_setting() {
+        let config = AdapterConfig::default();
+        assert_eq!(config.graphiql_url(), Some("http://127.0.0.1:8000"));
+        let config = AdapterConfig {
+            graphiql_links: false,
+            ..AdapterConfig::default()
+        };
+        assert_eq!(config.graphiql_url(), None);
+    }
+
+    #[test]
     fn base_urls_must_be_http() {
         assert!(HttpAdapters::new(AdapterConfig::default()).is_ok());
         for bad in ["oapi.dingtalk.com", "ftp://example.com", "mailto:a@b.c"] {
