@@ -19,19 +19,16 @@
 
 use std::{
     collections::{HashMap, VecDeque},
-    path::Path,
     sync::{Arc, Mutex},
 };
 
 use async_graphql::ServerError;
 use graphql::ErrorCode;
 use serde_json::{Map, Value as Json};
-use sha2::{Digest, Sha256};
 
 use super::introspection::Introspection;
-
-/// The prefix of a `documentId` that names a SHA-256 hash.
-const DOCUMENT_ID_PREFIX: &str = "sha256:";
+use super::trusted_documents::DOCUMENT_ID_PREFIX;
+pub use super::trusted_documents::{TrustedDocuments, sha256_hex};
 
 /// Settings of the persisted-document store.
 #[derive(Clone, Debug)]
@@ -52,62 +49,6 @@ impl Default for PersistedOptions {
             max_document_bytes: 16 * 1024,
             trusted: None,
         }
-    }
-}
-
-/// A trusted-documents manifest, checked when loaded: every key is the SHA-256 of its document.
-#[derive(Debug, Default)]
-pub struct TrustedDocuments {
-    documents: HashMap<String, Arc<str>>,
-}
-
-impl TrustedDocuments {
-    /// Reads and checks the manifest at `path`. The message names the entry at fault, never a
-    /// whole document.
-    pub fn load(path: &Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|error| format!("cannot read {}: {error}", path.display()))?;
-        Self::from_json(&text)
-    }
-
-    /// Parses and checks a manifest: a JSON object from lower-case SHA-256 hex to document.
-    pub fn from_json(text: &str) -> Result<Self, String> {
-        let json: Json = serde_json::from_str(text)
-            .map_err(|error| format!("the manifest is not valid JSON: {error}"))?;
-        let Json::Object(entries) = json else {
-            return Err(
-                "the manifest must be a JSON object { \"<sha256 hex>\": \"<document>\" }".into(),
-            );
-        };
-        let mut documents = HashMap::with_capacity(entries.len());
-        for (key, document) in entries {
-            let Json::String(document) = document else {
-                return Err(format!("the entry {key:?} is not a string"));
-            };
-            let hash = key.strip_prefix(DOCUMENT_ID_PREFIX).unwrap_or(&key);
-            if sha256_hex(&document) != hash.to_ascii_lowercase() {
-                return Err(format!(
-                    "the key {key:?} is not the SHA-256 of its document (use the sha256 \
-                     algorithm when generating the manifest)"
-                ));
-            }
-            documents.insert(hash.to_ascii_lowercase(), Arc::from(document));
-        }
-        Ok(Self { documents })
-    }
-
-    /// How many documents the manifest lists.
-    pub fn len(&self) -> usize {
-        self.documents.len()
-    }
-
-    /// True for an empty manifest.
-    pub fn is_empty(&self) -> bool {
-        self.documents.is_empty()
-    }
-
-    fn get(&self, hash: &str) -> Option<Arc<str>> {
-        self.documents.get(hash).cloned()
     }
 }
 
@@ -281,14 +222,6 @@ impl Default for DocumentPolicy {
     }
 }
 
-/// The lower-case hex SHA-256 of `document`, as Apollo clients and the manifest tools compute it.
-pub fn sha256_hex(document: &str) -> String {
-    Sha256::digest(document.as_bytes())
-        .iter()
-        .map(|byte| format!("{byte:02x}"))
-        .collect()
-}
-
 /// The hash in `extensions.persistedQuery`, if the request carries one.
 fn apq_hash(extensions: Option<&Map<String, Json>>) -> Result<Option<String>, ServerError> {
     let Some(persisted) = extensions.and_then(|extensions| extensions.get("persistedQuery")) else {
@@ -376,14 +309,6 @@ mod tests {
     }
 
     #[test]
-    fn known_hash_of_the_empty_document_matches() {
-        assert_eq!(
-            sha256_hex(""),
-            "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-        );
-    }
-
-    #[test]
     fn the_store_is_bounded_and_evicts_the_oldest() {
         let policy = DocumentPolicy::new(
             PersistedOptions {
@@ -425,16 +350,6 @@ mod tests {
             .resolve(Some(DOCUMENT.into()), Some(&extensions(&hash)), None, false)
             .unwrap();
         assert_eq!(resolved.register, None);
-    }
-
-    #[test]
-    fn manifests_with_a_wrong_key_are_refused() {
-        let good = json!({ sha256_hex(DOCUMENT): DOCUMENT }).to_string();
-        assert_eq!(TrustedDocuments::from_json(&good).unwrap().len(), 1);
-        let bad = json!({ sha256_hex("{ x }"): DOCUMENT }).to_string();
-        assert!(TrustedDocuments::from_json(&bad).is_err());
-        assert!(TrustedDocuments::from_json("[]").is_err());
-        assert!(TrustedDocuments::from_json("{\"a\": 1}").is_err());
     }
 
     #[test]
