@@ -11,7 +11,7 @@ use axum::{
     extract::{ConnectInfo, Request, State},
     http::{HeaderName, HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
-    routing::get,
+    routing::{any, get},
 };
 use domain::{
     Db,
@@ -33,7 +33,10 @@ use crate::{
     export,
     http::{
         budget::{BudgetOptions, Budgets, ClientKey},
-        graphiql, graphql_over_http, ws,
+        graphiql, graphql_over_http,
+        introspection::Introspection,
+        persisted::{DocumentPolicy, PersistedOptions},
+        ws,
     },
 };
 
@@ -73,6 +76,13 @@ pub struct RouterOptions {
     pub websocket: ws::WebSocketLimits,
     /// Cost limit, budgets per client and load shedding ([`BudgetOptions::off`] for none).
     pub budgets: BudgetOptions,
+    /// Who may introspect the schema (`XIESHANG_INTROSPECTION`); GraphiQL and
+    /// `/schema.graphql` follow it.
+    pub introspection: Introspection,
+    /// The APQ store's bounds and the trusted-documents manifest.
+    pub persisted: PersistedOptions,
+    /// `max-age` of anonymous GET responses that shared caches may store; 0 for none.
+    pub public_cache_max_age: u32,
 }
 
 impl Default for RouterOptions {
@@ -84,6 +94,9 @@ impl Default for RouterOptions {
             public_topics_per_hour: 5,
             websocket: ws::WebSocketLimits::default(),
             budgets: BudgetOptions::default(),
+            introspection: Introspection::On,
+            persisted: PersistedOptions::default(),
+            public_cache_max_age: 60,
         }
     }
 }
@@ -209,15 +222,27 @@ impl Drop for SocketGuard {
 /// The production router; tests call it in-process.
 pub fn router(state: AppState, options: &RouterOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
-    Router::new()
-        .route("/graphql", get(graphql_endpoint).post(graphql_endpoint))
+    let routes = Router::new()
+        // Every method, so that others get the GraphQL-over-HTTP 405 with a typed body.
+        .route("/graphql", any(graphql_endpoint))
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
         .route("/export/statistics.csv", get(export::statistics_csv))
-        .route("/export/statistics.xlsx", get(export::statistics_xlsx))
-        .merge(graphiql::routes())
+        .route("/export/statistics.xlsx", get(export::statistics_xlsx));
+    // GraphiQL needs introspection: without it for anyone, the page is not served (404).
+    let routes = if options.introspection.serves_graphiql() {
+        routes.merge(graphiql::routes())
+    } else {
+        routes
+    };
+    routes
         .with_state(state)
+        .layer(Extension(Arc::new(DocumentPolicy::new(
+            options.persisted.clone(),
+            options.introspection,
+            options.public_cache_max_age,
+        ))))
         .layer(Extension(Arc::new(PublicSubmissions {
             limiter: RateLimiter::with_capacity(
                 options.public_topics_per_hour,
@@ -257,9 +282,13 @@ async fn graphql_endpoint(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
     Extension(budgets): Extension<Arc<Budgets>>,
+    Extension(documents): Extension<Arc<DocumentPolicy>>,
     request: Request,
 ) -> Response {
     let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
+    let authenticated = actor
+        .as_ref()
+        .is_ok_and(|actor| actor.principal().is_some());
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
@@ -268,9 +297,13 @@ async fn graphql_endpoint(
     // Whose cost budget the request spends (src/http/budget.rs).
     let budget_key = ClientKey::of(actor.as_ref().ok(), client);
     let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
-    graphql_over_http::serve_metered(
+    // Persisted documents, the introspection switch and public caching (`documents`); cost,
+    // budgets and load shedding (`budgets`).
+    graphql_over_http::serve_with(
         &state.inner.schema,
         request,
+        &documents,
+        authenticated,
         |graphql_request| {
             actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
         },
@@ -301,8 +334,29 @@ impl PublicSubmissions {
     }
 }
 
-/// `GET /schema.graphql`: the SDL frontend tooling generates types from.
-async fn schema_sdl(State(state): State<AppState>) -> Response {
+/// `GET /schema.graphql`: the SDL frontend tooling generates types from. It follows
+/// `XIESHANG_INTROSPECTION`: 404 when introspection is off, 401 without a valid bearer token
+/// when it is for authenticated callers only.
+async fn schema_sdl(
+    State(state): State<AppState>,
+    Extension(documents): Extension<Arc<DocumentPolicy>>,
+    headers: header::HeaderMap,
+) -> Response {
+    match documents.introspection {
+        Introspection::On => {}
+        Introspection::Off => return StatusCode::NOT_FOUND.into_response(),
+        Introspection::Authenticated => {
+            let actor = auth::actor(state.db(), &state.inner.secret, &headers).await;
+            if !actor.is_ok_and(|actor| actor.principal().is_some()) {
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(header::WWW_AUTHENTICATE, "Bearer")],
+                    "the schema is available to authenticated callers only\n",
+                )
+                    .into_response();
+            }
+        }
+    }
     (
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         state.inner.sdl.clone(),

@@ -82,6 +82,16 @@ pub struct ServerConfig {
     pub websocket: crate::http::ws::WebSocketLimits,
     /// Cost limit, budgets per client and load shedding: see [`budget_options`].
     pub budgets: crate::http::budget::BudgetOptions,
+    /// `XIESHANG_INTROSPECTION`: `on` (default), `off` or `authenticated`; GraphiQL,
+    /// `/schema.graphql` and the GraphiQL links in robot messages follow it.
+    pub introspection: crate::http::introspection::Introspection,
+    /// `XIESHANG_APQ_MAX_DOCUMENTS` (default 1000; 0 turns APQ registration off),
+    /// `XIESHANG_APQ_MAX_DOCUMENT_BYTES` (default 16384) and `XIESHANG_TRUSTED_DOCUMENTS` (a JSON
+    /// manifest file; default none): persisted documents.
+    pub persisted: crate::http::persisted::PersistedOptions,
+    /// `XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS`: `max-age` of anonymous GET responses shared caches
+    /// may store (default 60; 0 for none).
+    pub public_cache_max_age: u32,
 }
 
 impl ServerConfig {
@@ -113,6 +123,9 @@ impl ServerConfig {
             },
             websocket: websocket_limits()?,
             budgets: budget_options()?,
+            introspection: introspection()?,
+            persisted: persisted()?,
+            public_cache_max_age: parse("XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS", 60)?,
         })
     }
 }
@@ -153,6 +166,50 @@ fn websocket_limits() -> Result<crate::http::ws::WebSocketLimits, ConfigError> {
             u64::from(defaults.replay_per_second),
             1..=1_000_000,
         )? as u32,
+    })
+}
+
+/// The trusted-documents manifest at `path` (`XIESHANG_TRUSTED_DOCUMENTS`), every key checked
+/// to be the SHA-256 of its document.
+pub fn trusted_documents(
+    path: &str,
+) -> Result<crate::http::persisted::TrustedDocuments, ConfigError> {
+    crate::http::persisted::TrustedDocuments::load(std::path::Path::new(path)).map_err(|message| {
+        ConfigError {
+            variable: "XIESHANG_TRUSTED_DOCUMENTS",
+            message,
+        }
+    })
+}
+
+/// `XIESHANG_INTROSPECTION`: `on`, `off` or `authenticated`.
+fn introspection() -> Result<crate::http::introspection::Introspection, ConfigError> {
+    match var("XIESHANG_INTROSPECTION").filter(|text| !text.trim().is_empty()) {
+        None => Ok(crate::http::introspection::Introspection::On),
+        Some(text) => text.parse().map_err(|message| ConfigError {
+            variable: "XIESHANG_INTROSPECTION",
+            message,
+        }),
+    }
+}
+
+/// The APQ bounds, and the trusted-documents manifest, checked now so that a bad file stops
+/// start-up instead of refusing requests later.
+fn persisted() -> Result<crate::http::persisted::PersistedOptions, ConfigError> {
+    use crate::http::persisted::PersistedOptions;
+    use std::sync::Arc;
+    let defaults = PersistedOptions::default();
+    let trusted = var("XIESHANG_TRUSTED_DOCUMENTS")
+        .filter(|path| !path.trim().is_empty())
+        .map(|path| trusted_documents(path.trim()).map(Arc::new))
+        .transpose()?;
+    Ok(PersistedOptions {
+        max_documents: parse("XIESHANG_APQ_MAX_DOCUMENTS", defaults.max_documents)?,
+        max_document_bytes: parse(
+            "XIESHANG_APQ_MAX_DOCUMENT_BYTES",
+            defaults.max_document_bytes,
+        )?,
+        trusted,
     })
 }
 

@@ -44,6 +44,7 @@ pub async fn serve(
         public_url,
         timeout: notifications.timeout,
         allow_private_targets: notifications.allow_private_targets,
+        graphiql_links: server.introspection.serves_graphiql(),
     })?);
     let services = graphql::Services {
         adapters: adapters.clone(),
@@ -58,6 +59,9 @@ pub async fn serve(
         public_topics_per_hour: server.public_topics_per_hour,
         websocket: server.websocket.clone(),
         budgets: server.budgets.clone(),
+        introspection: server.introspection,
+        persisted: server.persisted.clone(),
+        public_cache_max_age: server.public_cache_max_age,
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),

@@ -14,7 +14,8 @@
 //! | request | `application/graphql-response+json` | `application/json` |
 //! |---|---|---|
 //! | executed (data present, even `null`, even with field errors) | 200 | 200 |
-//! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found | 400, no `data` | 200, no `data` |
+//! | request error: document does not parse or validate, variables do not coerce (a required one missing or `null` included), operation not found, a string input holds U+0000 | 400, no `data` | 200, no `data` |
+//! | request error about a persisted document (`PERSISTED_QUERY_NOT_FOUND`, `PERSISTED_QUERY_NOT_ALLOWED`, a malformed hash or `documentId`; see `crate::http::persisted`) | 400, no `data` | 200, no `data` |
 //! | request error carrying `extensions.code` `UNAUTHENTICATED` / `FORBIDDEN` | 401 / 403 | 200 |
 //! | request error `QUERY_TOO_COMPLEX` (see `super::budget`) | 400, no `data` | 200, no `data` |
 //! | over the client's budget: `RATE_LIMITED` (see `super::budget`) | 429 + `Retry-After`, no `data` | 429 + `Retry-After`, no `data` |
@@ -28,11 +29,20 @@
 //! typed `application/json`: the spec forbids the GraphQL response type when no
 //! GraphQL response was produced.
 //!
+//! Every error carries `extensions.code`: rejections get one from their status
+//! (`BAD_REQUEST`, `METHOD_NOT_ALLOWED`, `NOT_ACCEPTABLE`, `UNSUPPORTED_MEDIA_TYPE`,
+//! `PAYLOAD_TOO_LARGE`), and errors async-graphql leaves bare get one in `codes`.
+//! Every response says `Vary: Accept, Authorization`; only error-free anonymous GETs
+//! may be cached publicly (`crate::http::public_cache`), and errors say `no-store`.
+//!
 //! Newer drafts of the spec suggest 422 for validation and coercion failures and
 //! 294 for partial success; `graphql-http` 1.23 still audits 400 and 200, and
 //! so do we until the audit moves.
 
+mod codes;
 mod negotiation;
+/// Also for the WebSocket transport (`super::ws`).
+pub(crate) mod nul;
 mod params;
 #[cfg(test)]
 mod tests;
@@ -47,15 +57,20 @@ use axum::{
     extract::Request,
     http::{
         HeaderValue, Method, StatusCode,
-        header::{ALLOW, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE},
+        header::{ALLOW, AUTHORIZATION, CACHE_CONTROL, CONTENT_TYPE, VARY, WWW_AUTHENTICATE},
     },
     response::{IntoResponse, Response},
 };
 use serde::Serialize;
 
+use graphql::ErrorCode;
 use negotiation::ResponseMediaType;
 
-use super::budget::{Admission, Refusal};
+use super::{
+    budget::{Admission, Refusal},
+    persisted::{DocumentPolicy, Unresolved},
+    public_cache,
+};
 
 /// Answers one GraphQL-over-HTTP request with `executor`.
 ///
@@ -71,25 +86,31 @@ pub async fn serve<E: Executor>(
     request: Request,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
 ) -> Response {
-    serve_metered(
+    serve_with(
         executor,
         request,
+        &DocumentPolicy::default(),
+        false,
         prepare,
         async |_: &mut async_graphql::Request| Ok(Admission::unmetered()),
     )
     .await
 }
 
-/// Like [`serve`], with `admit` deciding — after the request is well-formed and allowed over
-/// its method, before it executes — whether it may run (see [`super::budget`]: cost, budget,
-/// load shedding). What it admits reports `extensions.cost` in the response.
-pub async fn serve_metered<E: Executor>(
+/// Like [`serve`], with persisted documents, the introspection switch and public caching as
+/// `policy` says (`authenticated` tells whether the caller presented a valid token), and with
+/// `admit` deciding — after the request is well-formed and allowed over its method, before it
+/// executes — whether it may run (see [`super::budget`]: cost, budget, load shedding). What it
+/// admits reports `extensions.cost` in the response.
+pub async fn serve_with<E: Executor>(
     executor: &E,
     request: Request,
+    policy: &DocumentPolicy,
+    authenticated: bool,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
     admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
 ) -> Response {
-    match handle(executor, request, prepare, admit).await {
+    match handle(executor, request, policy, authenticated, prepare, admit).await {
         Ok(response) => response,
         Err(rejection) => rejection.into_response(),
     }
@@ -98,6 +119,8 @@ pub async fn serve_metered<E: Executor>(
 async fn handle<E: Executor>(
     executor: &E,
     request: Request,
+    policy: &DocumentPolicy,
+    authenticated: bool,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
     admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
 ) -> Result<Response, Rejection> {
@@ -116,8 +139,9 @@ async fn handle<E: Executor>(
                   nor application/json"
             .into(),
     })?;
+    let has_authorization = request.headers().contains_key(AUTHORIZATION);
 
-    let graphql_request = if is_get {
+    let mut params = if is_get {
         params::from_query_string(request.uri())?
     } else if negotiation::is_json_content_type(request.headers().get(CONTENT_TYPE)) {
         params::from_json_body(request).await?
@@ -128,12 +152,34 @@ async fn handle<E: Executor>(
         });
     };
 
+    // ---- Persisted documents (H5, src/http/persisted.rs) ----
+    // Resolved before the GET-mutation check below, so that a stored mutation is refused over
+    // GET exactly like one sent in full.
+    let resolved = match policy.resolve(
+        params.query.take(),
+        params.extensions.as_ref(),
+        params.document_id.as_deref(),
+        authenticated,
+    ) {
+        Ok(resolved) => resolved,
+        Err(Unresolved::Missing) => {
+            return Err(Rejection::bad_request("the `query` parameter is required"));
+        }
+        Err(Unresolved::Refused(error)) => {
+            let response = async_graphql::Response::from_errors(vec![error]);
+            return Ok(graphql_response(media_type, response, None));
+        }
+    };
+    let register = resolved.register.map(|hash| (hash, resolved.query.clone()));
+    let graphql_request = params.into_request(resolved.query)?;
+    // ---- end of persisted documents ----
+
     // Checked after `prepare`, which may rewrite the query.
     let mut graphql_request = match prepare(graphql_request) {
         Ok(graphql_request) => graphql_request,
         Err(error) => {
             let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response));
+            return Ok(graphql_response(media_type, response, None));
         }
     };
     if let Some((operation_type, variable_definitions)) = selected_operation(&mut graphql_request) {
@@ -143,21 +189,62 @@ async fn handle<E: Executor>(
             ));
         }
         if let Err(error) = variables::check(&variable_definitions, &graphql_request.variables) {
-            let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response));
+            let mut response = async_graphql::Response::from_errors(vec![error]);
+            codes::fill(&mut response.errors, false);
+            return Ok(graphql_response(media_type, response, None));
         }
     }
 
-    // Cost, budget and load shedding (src/http/budget.rs): refused here, before execution.
+    // ---- Introspection switch (src/http/introspection.rs) and U+0000 in inputs ----
+    let variables = graphql_request.variables.clone();
+    let parse_failed = match graphql_request.parsed_query() {
+        Ok(document) => {
+            let checked = policy
+                .introspection
+                .check(document, authenticated)
+                .and_then(|()| nul::check(document, &variables));
+            if let Err(error) = checked {
+                let response = async_graphql::Response::from_errors(vec![error]);
+                return Ok(graphql_response(media_type, response, None));
+            }
+            false
+        }
+        Err(_) => true,
+    };
+    if !policy.introspection.allows(authenticated) {
+        graphql_request = graphql_request.disable_introspection();
+    }
+    // ---- end of introspection switch and U+0000 check ----
+
+    // Cost, budget and load shedding (src/http/budget): refused here, before execution.
     let admission = match admit(&mut graphql_request).await {
         Ok(admission) => admission,
         Err(refusal) => {
-            return Ok(refusal.into_response(|response| graphql_response(media_type, response)));
+            return Ok(refusal.into_response(|mut response| {
+                codes::fill(&mut response.errors, parse_failed);
+                graphql_response(media_type, response, None)
+            }));
         }
     };
     let mut response = executor.execute(graphql_request).await;
-    admission.report(&mut response);
-    Ok(graphql_response(media_type, response))
+    if let Some((hash, query)) = register
+        && !is_request_error(&response)
+    {
+        policy.register(hash, &query);
+    }
+    codes::fill(&mut response.errors, parse_failed);
+    // Public caching (src/http/public_cache.rs): a body that shared caches may store reports
+    // only the request's own cost, never the client's remaining budget.
+    let max_age =
+        public_cache::is_cacheable(is_get, has_authorization, &response, policy.public_max_age)
+            .then_some(policy.public_max_age);
+    if max_age.is_some() {
+        admission.report_shared(&mut response);
+        public_cache::strip_per_client(&mut response);
+    } else {
+        admission.report(&mut response);
+    }
+    Ok(graphql_response(media_type, response, max_age))
 }
 
 /// The type and variable definitions of the operation the request selects
@@ -231,8 +318,13 @@ struct RequestErrorBody<'a> {
     extensions: &'a std::collections::BTreeMap<String, Value>,
 }
 
-/// Turns the executor's response into HTTP, in the negotiated media type.
-fn graphql_response(media_type: ResponseMediaType, response: async_graphql::Response) -> Response {
+/// Turns the executor's response into HTTP, in the negotiated media type; `public_max_age` is
+/// set when shared caches may store it (see [`public_cache::is_cacheable`]).
+fn graphql_response(
+    media_type: ResponseMediaType,
+    response: async_graphql::Response,
+    public_max_age: Option<u32>,
+) -> Response {
     let request_error = is_request_error(&response);
     let status = match media_type {
         ResponseMediaType::GraphQLResponseJson if request_error => {
@@ -259,10 +351,19 @@ fn graphql_response(media_type: ResponseMediaType, response: async_graphql::Resp
     // Headers set by resolvers first, so that ours win where they overlap.
     let mut headers = response.http_headers;
     headers.insert(CONTENT_TYPE, media_type.content_type());
-    // The media type, and so the status, depends on Accept: caches must know.
+    // The media type, and so the status, depends on Accept, and the answer on who asks: caches
+    // must know.
     headers.append(VARY, HeaderValue::from_static("Accept"));
-    if response.errors.is_empty()
-        && let Some(cache_control) = response.cache_control.value()
+    headers.append(VARY, HeaderValue::from_static("Authorization"));
+    if let Some(max_age) = public_max_age
+        && let Ok(cache_control) = HeaderValue::from_str(&public_cache::cache_control(max_age))
+    {
+        headers.insert(CACHE_CONTROL, cache_control);
+    } else if !response.errors.is_empty() {
+        // Never keep an error: a persisted-query miss cached by a CDN would outlive the
+        // registration that follows it.
+        headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    } else if let Some(cache_control) = response.cache_control.value()
         && let Ok(cache_control) = HeaderValue::from_str(&cache_control)
     {
         headers.entry(CACHE_CONTROL).or_insert(cache_control);
@@ -309,7 +410,11 @@ impl Rejection {
 impl IntoResponse for Rejection {
     fn into_response(self) -> Response {
         tracing::debug!(status = %self.status, message = %self.message, "GraphQL-over-HTTP request rejected");
-        let body = serde_json::json!({ "errors": [{ "message": self.message }] }).to_string();
+        let code = rejection_code(self.status).as_str();
+        let body = serde_json::json!({
+            "errors": [{ "message": self.message, "extensions": { "code": code } }]
+        })
+        .to_string();
         let mut response = (
             self.status,
             [(CONTENT_TYPE, ResponseMediaType::Json.content_type())],
@@ -322,5 +427,16 @@ impl IntoResponse for Rejection {
                 .insert(ALLOW, HeaderValue::from_static("GET, POST"));
         }
         response
+    }
+}
+
+/// The `extensions.code` of a transport-level refusal, from its status.
+fn rejection_code(status: StatusCode) -> ErrorCode {
+    match status {
+        StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+        StatusCode::NOT_ACCEPTABLE => ErrorCode::NotAcceptable,
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+        _ => ErrorCode::BadRequest,
     }
 }

@@ -25,11 +25,31 @@ pub enum ErrorCode {
     /// The request would cost more points than one request may (see `crate::cost`); nothing
     /// was executed.
     QueryTooComplex,
+    /// The document does not parse (given by the HTTP layer; async-graphql reports it bare).
+    GraphqlParseFailed,
+    /// The document does not validate against the schema, or its variables or operation name
+    /// do not fit it (given by the HTTP layer).
+    GraphqlValidationFailed,
+    /// An APQ hash or `documentId` this server does not know; send the document with its hash.
+    PersistedQueryNotFound,
+    /// With trusted documents, an anonymous caller sent a document that is not in the manifest
+    /// (or tried to register one through APQ).
+    PersistedQueryNotAllowed,
+    /// Not a well-formed GraphQL-over-HTTP request (bad JSON, `query` missing or not a string…).
+    BadRequest,
+    /// A method other than GET/POST, or a mutation over GET.
+    MethodNotAllowed,
+    /// The `Accept` header names no media type we answer with.
+    NotAcceptable,
+    /// A POST body that is not `application/json`.
+    UnsupportedMediaType,
+    /// A request body above the size limit.
+    PayloadTooLarge,
 }
 
 impl ErrorCode {
     /// The code as it appears in `extensions.code`.
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ErrorCode::BadUserInput => "BAD_USER_INPUT",
             ErrorCode::Unauthenticated => "UNAUTHENTICATED",
@@ -40,6 +60,15 @@ impl ErrorCode {
             ErrorCode::RequestTimeout => "REQUEST_TIMEOUT",
             ErrorCode::Internal => "INTERNAL",
             ErrorCode::QueryTooComplex => "QUERY_TOO_COMPLEX",
+            ErrorCode::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            ErrorCode::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            ErrorCode::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            ErrorCode::PersistedQueryNotAllowed => "PERSISTED_QUERY_NOT_ALLOWED",
+            ErrorCode::BadRequest => "BAD_REQUEST",
+            ErrorCode::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            ErrorCode::NotAcceptable => "NOT_ACCEPTABLE",
+            ErrorCode::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            ErrorCode::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
         }
     }
 

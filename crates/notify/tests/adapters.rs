@@ -218,6 +218,7 @@ fn adapters(receiver: &Receiver, timeout: Duration) -> HttpAdapters {
         public_url: "https://xieshang.example.cn".to_owned(),
         timeout,
         allow_private_targets: true,
+        graphiql_links: true,
     })
     .expect("valid adapter config")
 }

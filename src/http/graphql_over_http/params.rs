@@ -1,5 +1,6 @@
 //! Reading the GraphQL-over-HTTP request parameters (`query`, `operationName`,
-//! `variables`, `extensions`) from a GET query string or a POST JSON body.
+//! `variables`, `extensions`, and `documentId` of the persisted-documents
+//! proposal) from a GET query string or a POST JSON body.
 //!
 //! Each parameter is checked for its type by hand rather than through a serde
 //! struct, so that a wrong type gets a message naming the parameter and a 400,
@@ -15,18 +16,21 @@ use serde_json::{Map, Value as Json};
 
 use super::Rejection;
 
-/// The parameters of one GraphQL-over-HTTP request, types already checked.
+/// The parameters of one GraphQL-over-HTTP request, types already checked. The
+/// document may still be missing: a persisted document is named by `documentId`
+/// or `extensions.persistedQuery` instead (see `crate::http::persisted`).
 #[derive(Debug, Default)]
-struct Params {
-    query: Option<String>,
+pub(super) struct Params {
+    pub(super) query: Option<String>,
     operation_name: Option<String>,
     variables: Option<Map<String, Json>>,
-    extensions: Option<Map<String, Json>>,
+    pub(super) extensions: Option<Map<String, Json>>,
+    pub(super) document_id: Option<String>,
 }
 
 /// Reads the parameters of a GET request from its query string, where
 /// `variables` and `extensions` are JSON text and an empty value means absent.
-pub(super) fn from_query_string(uri: &Uri) -> Result<async_graphql::Request, Rejection> {
+pub(super) fn from_query_string(uri: &Uri) -> Result<Params, Rejection> {
     let Query(pairs) = Query::<Vec<(String, String)>>::try_from_uri(uri)
         .map_err(|err| Rejection::bad_request(format!("malformed query string: {err}")))?;
 
@@ -35,7 +39,7 @@ pub(super) fn from_query_string(uri: &Uri) -> Result<async_graphql::Request, Rej
     for (name, value) in pairs {
         if !matches!(
             name.as_str(),
-            "query" | "operationName" | "variables" | "extensions"
+            "query" | "operationName" | "variables" | "extensions" | "documentId"
         ) {
             // Unknown parameters are ignored, like unknown JSON properties.
             continue;
@@ -50,6 +54,7 @@ pub(super) fn from_query_string(uri: &Uri) -> Result<async_graphql::Request, Rej
         match name.as_str() {
             "query" => params.query = Some(value),
             "operationName" if !value.is_empty() => params.operation_name = Some(value),
+            "documentId" if !value.is_empty() => params.document_id = Some(value),
             "variables" if !value.is_empty() => {
                 params.variables = object_param("variables", parse_json("variables", &value)?)?;
             }
@@ -60,7 +65,7 @@ pub(super) fn from_query_string(uri: &Uri) -> Result<async_graphql::Request, Rej
         }
         seen.push(name);
     }
-    params.into_request()
+    Ok(params)
 }
 
 /// Reads the parameters of a POST request from its JSON body. The caller has
@@ -68,7 +73,7 @@ pub(super) fn from_query_string(uri: &Uri) -> Result<async_graphql::Request, Rej
 ///
 /// The body goes through axum's `Bytes` extractor so that a `DefaultBodyLimit`
 /// layer on the router applies (413 beyond it; 2 MB unless configured).
-pub(super) async fn from_json_body(request: Request) -> Result<async_graphql::Request, Rejection> {
+pub(super) async fn from_json_body(request: Request) -> Result<Params, Rejection> {
     let body = Bytes::from_request(request, &())
         .await
         .map_err(|err| Rejection {
@@ -103,16 +108,19 @@ pub(super) async fn from_json_body(request: Request) -> Result<async_graphql::Re
             "extensions",
             object.remove("extensions").unwrap_or(Json::Null),
         )?,
+        document_id: match object.remove("documentId") {
+            None | Some(Json::Null) => None,
+            Some(Json::String(id)) => Some(id),
+            Some(_) => return Err(Rejection::bad_request("`documentId` must be a string")),
+        },
     };
-    params.into_request()
+    Ok(params)
 }
 
 impl Params {
-    /// Builds the executor's request; only a missing `query` can still fail here.
-    fn into_request(self) -> Result<async_graphql::Request, Rejection> {
-        let Some(query) = self.query else {
-            return Err(Rejection::bad_request("the `query` parameter is required"));
-        };
+    /// Builds the executor's request around `query`, the document the request
+    /// sent or named.
+    pub(super) fn into_request(self, query: String) -> Result<async_graphql::Request, Rejection> {
         let mut request = async_graphql::Request::new(query);
         request.operation_name = self.operation_name;
         if let Some(variables) = self.variables {

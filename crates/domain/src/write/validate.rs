@@ -11,11 +11,22 @@ pub struct Field {
     pub max_chars: usize,
 }
 
-/// The trimmed text, or `INVALID` naming the field when it is empty or too long.
+/// The trimmed text, or `INVALID` naming the field when it is empty, too long or holds control
+/// characters other than line breaks and tabs (PostgreSQL cannot store U+0000 at all, and the
+/// others only garble exports and robot messages).
 pub fn text(field: Field, value: &str) -> Result<String, DomainError> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
         return Err(DomainError::invalid(field.name, "must not be empty"));
+    }
+    if trimmed
+        .chars()
+        .any(|character| character.is_control() && !matches!(character, '\n' | '\r' | '\t'))
+    {
+        return Err(DomainError::invalid(
+            field.name,
+            "must not contain control characters",
+        ));
     }
     let length = trimmed.chars().count();
     if length > field.max_chars {
@@ -42,5 +53,12 @@ mod tests {
         assert!(text(TITLE, "   ").is_err());
         assert!(text(TITLE, "一二三四五").is_ok());
         assert!(text(TITLE, "一二三四五六").is_err());
+    }
+
+    #[test]
+    fn refuses_control_characters_but_keeps_line_breaks() {
+        assert!(text(TITLE, "a\u{0}b").is_err());
+        assert!(text(TITLE, "a\u{1b}b").is_err());
+        assert_eq!(text(TITLE, "a\nb\tc").ok().as_deref(), Some("a\nb\tc"));
     }
 }

@@ -84,7 +84,7 @@ impl Adapter for DingTalkAdapter {
                 query.append_pair("sign", &sign::dingtalk_sign(secret, timestamp));
             }
         }
-        let rendered = render(message, &self.config.public_url, MAX_MARKDOWN_BYTES);
+        let rendered = render(message, self.config.graphiql_url(), MAX_MARKDOWN_BYTES);
         let body = serde_json::json!({
             "msgtype": "markdown",
             "markdown": { "title": rendered.title, "text": rendered.text },

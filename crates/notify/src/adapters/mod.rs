@@ -38,6 +38,16 @@ pub struct AdapterConfig {
     /// Whether webhook targets on loopback or private addresses may be called (tests, intranet
     /// deployments); off by default so a target cannot be used to probe the internal network.
     pub allow_private_targets: bool,
+    /// Whether robot messages link to GraphiQL: off when the server does not serve it
+    /// (`XIESHANG_INTROSPECTION=off`).
+    pub graphiql_links: bool,
+}
+
+impl AdapterConfig {
+    /// Where robot messages link to, if anywhere.
+    fn graphiql_url(&self) -> Option<&str> {
+        self.graphiql_links.then_some(self.public_url.as_str())
+    }
 }
 
 impl Default for AdapterConfig {
@@ -48,6 +58,7 @@ impl Default for AdapterConfig {
             public_url: "http://127.0.0.1:8000".to_owned(),
             timeout: Duration::from_secs(10),
             allow_private_targets: false,
+            graphiql_links: true,
         }
     }
 }
@@ -132,6 +143,17 @@ fn base_url(setting: &'static str, value: &str) -> Result<String, AdapterConfigE
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn graphiql_links_follow_the_setting() {
+        let config = AdapterConfig::default();
+        assert_eq!(config.graphiql_url(), Some("http://127.0.0.1:8000"));
+        let config = AdapterConfig {
+            graphiql_links: false,
+            ..AdapterConfig::default()
+        };
+        assert_eq!(config.graphiql_url(), None);
+    }
 
     #[test]
     fn base_urls_must_be_http() {

@@ -29,8 +29,9 @@ pub struct Rendered {
 }
 
 /// Renders `message` for a robot whose markdown may hold at most `max_bytes` bytes (UTF-8);
-/// links point at GraphiQL on `public_url`, pre-filled with a query for the changed record.
-pub fn render(message: &Message, public_url: &str, max_bytes: usize) -> Rendered {
+/// links point at GraphiQL on `public_url`, pre-filled with a query for the changed record. No
+/// links when `public_url` is `None` (the server does not serve GraphiQL: introspection is off).
+pub fn render(message: &Message, public_url: Option<&str>, max_bytes: usize) -> Rendered {
     let mut markers = String::new();
     if message.redelivery {
         markers.push_str("（补发）");
@@ -44,7 +45,12 @@ pub fn render(message: &Message, public_url: &str, max_bytes: usize) -> Rendered
     }
 }
 
-fn single(event: &EventPayload, markers: &str, public_url: &str, max_bytes: usize) -> Rendered {
+fn single(
+    event: &EventPayload,
+    markers: &str,
+    public_url: Option<&str>,
+    max_bytes: usize,
+) -> Rendered {
     let title = format!("{}{markers}", event_label(&event.event_type));
     let summary = Summary::of(event);
     let mut head = format!("#### {title}\n\n{}", summary.headline());
@@ -73,7 +79,12 @@ fn single(event: &EventPayload, markers: &str, public_url: &str, max_bytes: usiz
     }
 }
 
-fn digest(events: &[EventPayload], markers: &str, public_url: &str, max_bytes: usize) -> Rendered {
+fn digest(
+    events: &[EventPayload],
+    markers: &str,
+    public_url: Option<&str>,
+    max_bytes: usize,
+) -> Rendered {
     let title = format!("协商平台动态（{} 条）{markers}", events.len());
     let mut text = format!("#### {title}\n\n");
     for (index, event) in events.iter().enumerate() {
@@ -294,7 +305,8 @@ fn beijing_time(time: &DateTime<Utc>) -> String {
 }
 
 /// GraphiQL on `public_url` with a query for the changed record filled in.
-fn link(event: &EventPayload, public_url: &str) -> Option<String> {
+fn link(event: &EventPayload, public_url: Option<&str>) -> Option<String> {
+    let public_url = public_url?;
     if event.entity_id.is_empty() || event.event_type == EventType::NotificationTest.as_str() {
         return None;
     }

@@ -71,7 +71,7 @@ impl Adapter for WecomAdapter {
             .map_err(|_| secrets.permanent("WECOM: base URL is malformed", None))?;
         endpoint.query_pairs_mut().append_pair("key", &key);
         // WeCom shows no separate title, so the heading inside the markdown carries it.
-        let rendered = render(message, &self.config.public_url, MAX_MARKDOWN_BYTES);
+        let rendered = render(message, self.config.graphiql_url(), MAX_MARKDOWN_BYTES);
         let body = serde_json::json!({
             "msgtype": "markdown",
             "markdown": { "content": rendered.text },

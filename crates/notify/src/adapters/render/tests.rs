@@ -40,7 +40,11 @@ fn message(events: Vec<EventPayload>) -> Message {
 
 #[test]
 fn one_event_reads_as_chinese_with_a_graphiql_link() {
-    let rendered = render(&message(vec![held(1)]), "https://xs.example.cn/", 4096);
+    let rendered = render(
+        &message(vec![held(1)]),
+        Some("https://xs.example.cn/"),
+        4096,
+    );
     assert_eq!(rendered.title, "协商活动状态变更");
     let text = &rendered.text;
     assert!(text.starts_with("#### 协商活动状态变更\n"), "{text}");
@@ -74,7 +78,7 @@ fn one_event_reads_as_chinese_with_a_graphiql_link() {
 fn redeliveries_and_tests_say_so() {
     let mut redelivered = message(vec![held(1)]);
     redelivered.redelivery = true;
-    let rendered = render(&redelivered, "http://127.0.0.1:8000", 4096);
+    let rendered = render(&redelivered, Some("http://127.0.0.1:8000"), 4096);
     assert_eq!(rendered.title, "协商活动状态变更（补发）");
 
     let mut test = message(vec![event(
@@ -84,7 +88,7 @@ fn redeliveries_and_tests_say_so() {
         json!({}),
     )]);
     test.test = true;
-    let rendered = render(&test, "http://127.0.0.1:8000", 4096);
+    let rendered = render(&test, Some("http://127.0.0.1:8000"), 4096);
     assert_eq!(rendered.title, "测试通知（测试消息）");
     assert!(!rendered.text.contains("?query="), "{}", rendered.text);
 }
@@ -106,7 +110,7 @@ fn several_events_make_a_digest_with_one_line_each() {
             json!({ "content": "增设电梯", "status": "SUBMITTED" }),
         ),
     ];
-    let rendered = render(&message(events), "http://127.0.0.1:8000", 4096);
+    let rendered = render(&message(events), Some("http://127.0.0.1:8000"), 4096);
     assert_eq!(rendered.title, "协商平台动态（3 条）");
     let lines: Vec<&str> = rendered
         .text
@@ -133,7 +137,7 @@ fn several_events_make_a_digest_with_one_line_each() {
 #[test]
 fn long_digests_are_cut_to_the_limit_and_count_what_is_left_out() {
     let events: Vec<EventPayload> = (1..=200).map(held).collect();
-    let rendered = render(&message(events), "http://127.0.0.1:8000", 4096);
+    let rendered = render(&message(events), Some("http://127.0.0.1:8000"), 4096);
     assert!(rendered.text.len() <= 4096, "{}", rendered.text.len());
     let shown = rendered
         .text
@@ -158,7 +162,7 @@ fn user_text_cannot_inject_markdown() {
         "Consultation",
         json!({ "title": "[点我](http://evil.example)\n# 标题", "status": "PROPOSED" }),
     );
-    let rendered = render(&message(vec![sneaky]), "http://127.0.0.1:8000", 4096);
+    let rendered = render(&message(vec![sneaky]), Some("http://127.0.0.1:8000"), 4096);
     assert!(
         !rendered.text.contains("evil.example)"),
         "{}",
@@ -199,7 +203,7 @@ fn a_hosting_answer_names_the_answering_lounge() {
         json!({ "title": "甬台联合议事会", "format": "FORUM", "startsAt": "2026-06-01T01:00:00Z",
                 "loungeName": "椒江青年创业政协委员会客厅", "status": "CONFIRMED" }),
     );
-    let rendered = render(&message(vec![answer]), "https://xs.example.cn/", 4096);
+    let rendered = render(&message(vec![answer]), Some("https://xs.example.cn/"), 4096);
     assert_eq!(rendered.title, "委员会客厅确认联合举办活动");
     let text = &rendered.text;
     assert!(text.contains("《甬台联合议事会》"), "{text}");
@@ -207,4 +211,13 @@ fn a_hosting_answer_names_the_answering_lounge() {
         text.contains("- 答复客厅：椒江青年创业政协委员会客厅"),
         "{text}"
     );
+}
+
+#[test]
+fn without_graphiql_there_are_no_links() {
+    let single = render(&message(vec![held(1)]), None, 4096);
+    assert!(!single.text.contains("]("), "{}", single.text);
+    let digest = render(&message(vec![held(1), held(2)]), None, 4096);
+    assert!(!digest.text.contains("]("), "{}", digest.text);
+    assert!(digest.text.contains("城市更新"), "{}", digest.text);
 }
