@@ -39,7 +39,7 @@
 //! 294 for partial success; `graphql-http` 1.23 still audits 400 and 200, and
 //! so do we until the audit moves.
 
-mod codes;
+pub(crate) mod codes;
 mod negotiation;
 /// Also for the WebSocket transport (`super::ws`).
 pub(crate) mod nul;

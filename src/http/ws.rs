@@ -25,7 +25,7 @@
 
 mod guard;
 mod limits;
-mod timed;
+mod executor;
 
 pub use limits::{ClientSockets, WebSocketLimits};
 
@@ -59,11 +59,12 @@ use crate::{
     app::{AppState, PublicSubmissions},
     auth,
     client::client_address,
+    http::{budget::Budgets, persisted::DocumentPolicy},
 };
 
+use executor::SocketExecutor;
 use guard::SocketWatch;
 use limits::{INIT_TIMEOUT, KEEPALIVE_TIMEOUT};
-use timed::TimedSchema;
 
 /// The WebSocket limits with the per-client socket count and what is needed to find the
 /// client's address; one per router.
@@ -91,6 +92,8 @@ pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
     Extension(settings): Extension<Arc<WebSocketSettings>>,
+    Extension(budgets): Extension<Arc<Budgets>>,
+    Extension(documents): Extension<Arc<DocumentPolicy>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
@@ -106,7 +109,13 @@ pub(crate) async fn subscriptions(
         return too_many_sockets(limits.max_connections_per_client);
     };
     let gate = public.gate(peer, &headers);
-    let executor = TimedSchema::new(state.schema().clone(), settings.request_timeout);
+    let executor = SocketExecutor::new(
+        state.schema().clone(),
+        settings.request_timeout,
+        budgets,
+        documents,
+        client,
+    );
     let limits = limits.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
@@ -158,7 +167,7 @@ const RETRY_SOCKET_AFTER_HEADER: &str = "10";
 async fn serve(
     socket: WebSocket,
     state: AppState,
-    executor: TimedSchema,
+    executor: SocketExecutor,
     limits: WebSocketLimits,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
@@ -194,13 +203,15 @@ async fn serve(
     // Set once `connection_init` accepts a token; dropped unsent for anonymous or refused
     // connections, which then never expire.
     let (expires_tx, expires_rx) = oneshot::channel::<i64>();
+    let caller = executor.caller();
     let on_init = {
         let state = state.clone();
         let refused = Arc::clone(&refused);
         move |payload: serde_json::Value| async move {
             let data = connection_data(&state, &headers, payload, gate).await;
             refused.store(data.is_err(), Ordering::Relaxed);
-            let (data, expires) = data?;
+            let (data, actor, expires) = data?;
+            let _ = caller.set(actor);
             if let Some(expires) = expires {
                 let _ = expires_tx.send(expires);
             }
@@ -289,13 +300,14 @@ async fn token_expiry(expires: oneshot::Receiver<i64>) {
 
 /// The per-connection data: the caller (from the token in the payload or, failing that, the
 /// upgrade request's header), fresh loaders, the event feed and the public-submission gate;
-/// with the token's `exp`, after which the connection must end.
+/// with the caller itself (for the executor's budget and introspection rules) and the token's
+/// `exp`, after which the connection must end.
 async fn connection_data(
     state: &AppState,
     upgrade_headers: &HeaderMap,
     payload: serde_json::Value,
     gate: graphql::PublicSubmissionGate,
-) -> async_graphql::Result<(Data, Option<i64>)> {
+) -> async_graphql::Result<(Data, domain::Actor, Option<i64>)> {
     let token = payload.as_object().and_then(|fields| {
         fields
             .iter()
@@ -325,9 +337,9 @@ async fn connection_data(
         .await
         .map_err(|error| async_graphql::Error::new(error.message))?;
     let mut data = Data::default();
-    data.insert(actor);
+    data.insert(actor.clone());
     data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
-    Ok((data, expires))
+    Ok((data, actor, expires))
 }

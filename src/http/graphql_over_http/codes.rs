@@ -20,7 +20,7 @@ const QUERY_TOO_COMPLEX: &str = ErrorCode::QueryTooComplex.as_str();
 
 /// Gives every error of `errors` that has no `extensions.code` one; `parse_failed` says the
 /// request's document did not parse.
-pub(super) fn fill(errors: &mut [ServerError], parse_failed: bool) {
+pub(crate) fn fill(errors: &mut [ServerError], parse_failed: bool) {
     for error in errors {
         if has_code(error) {
             continue;

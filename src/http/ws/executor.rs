@@ -1,61 +1,150 @@
-//! The request timeout for queries and mutations sent over a WebSocket.
+//! How operations sent over a WebSocket are admitted and run: under the same rules as on
+//! `/graphql`.
 //!
-//! On `/graphql` the router's timeout layer bounds every request; an upgraded socket escapes
-//! it, so a slow query sent as a `subscribe` message could run forever. [`TimedSchema`] gives
-//! queries and mutations the same limit, and leaves subscriptions alone: they are meant to
-//! live as long as the socket.
+//! An upgraded socket escapes the HTTP layer, so [`SocketExecutor`] applies here what
+//! `graphql_over_http` applies there: the introspection switch, the refusal of U+0000 in
+//! inputs, the cost limit and the caller's budget (`super::super::budget`), the request timeout
+//! and the codes of errors async-graphql leaves bare. Queries and mutations also hold an
+//! execution slot while they run and are cut off after the request timeout; subscriptions are
+//! priced and charged once, when they start, and then live as long as the socket.
 
-use std::{sync::Arc, time::Duration};
+use std::{
+    net::IpAddr,
+    sync::{Arc, OnceLock},
+    time::Duration,
+};
 
 use async_graphql::{
     Data, Executor, Request, Response,
     futures_util::stream::BoxStream,
     parser::types::{DocumentOperations, OperationType},
 };
+use domain::Actor;
 use futures_util::StreamExt;
 use graphql::{AppSchema, ErrorCode};
 
-/// The schema, with queries and mutations cut off after `timeout`.
+use crate::http::{
+    budget::{Budgets, ClientKey},
+    graphql_over_http::{codes, nul},
+    persisted::DocumentPolicy,
+};
+
+/// The schema, as one socket's operations reach it.
 #[derive(Clone)]
-pub(crate) struct TimedSchema {
+pub(crate) struct SocketExecutor {
     schema: AppSchema,
     timeout: Duration,
+    budgets: Arc<Budgets>,
+    documents: Arc<DocumentPolicy>,
+    client: Option<IpAddr>,
+    /// The caller, once `connection_init` has authenticated the socket.
+    caller: Arc<OnceLock<Actor>>,
 }
 
-impl TimedSchema {
-    pub(crate) fn new(schema: AppSchema, timeout: Duration) -> Self {
-        Self { schema, timeout }
+impl SocketExecutor {
+    pub(crate) fn new(
+        schema: AppSchema,
+        timeout: Duration,
+        budgets: Arc<Budgets>,
+        documents: Arc<DocumentPolicy>,
+        client: Option<IpAddr>,
+    ) -> Self {
+        Self {
+            schema,
+            timeout,
+            budgets,
+            documents,
+            client,
+            caller: Arc::default(),
+        }
     }
-}
 
-impl Executor for TimedSchema {
-    async fn execute(&self, request: Request) -> Response {
-        tokio::time::timeout(self.timeout, Executor::execute(&self.schema, request))
-            .await
-            .unwrap_or_else(|_| timed_out(self.timeout))
+    /// Where `connection_init` records the socket's caller.
+    pub(crate) fn caller(&self) -> Arc<OnceLock<Actor>> {
+        Arc::clone(&self.caller)
     }
 
-    fn execute_stream(
-        &self,
+    /// Checks, prices and runs one operation.
+    async fn run(
+        self,
         mut request: Request,
         session_data: Option<Arc<Data>>,
     ) -> BoxStream<'static, Response> {
+        let actor = self.caller.get();
+        let authenticated = actor.is_some_and(|actor| actor.principal().is_some());
+        let introspection = self.documents.introspection;
+        let variables = request.variables.clone();
+        let parse_failed = match request.parsed_query() {
+            Ok(document) => {
+                let checked = introspection
+                    .check(document, authenticated)
+                    .and_then(|()| nul::check(document, &variables));
+                if let Err(error) = checked {
+                    return single(Response::from_errors(vec![error]));
+                }
+                false
+            }
+            Err(_) => true,
+        };
+        if !introspection.allows(authenticated) {
+            request = request.disable_introspection();
+        }
         let is_subscription = operation_type(&mut request) == Some(OperationType::Subscription);
+        let key = ClientKey::of(actor, self.client);
+        let admission = match self.budgets.admit(&key, &mut request).await {
+            Ok(admission) => admission,
+            Err(refusal) => return single(with_codes(refusal.response, parse_failed)),
+        };
         let responses = Executor::execute_stream(&self.schema, request, session_data);
         if is_subscription {
-            return responses;
+            // Priced and charged; a live subscription holds no execution slot.
+            drop(admission);
+            return responses
+                .map(move |response| with_codes(response, parse_failed))
+                .boxed();
         }
         let timeout = self.timeout;
         futures_util::stream::once(async move {
             let mut responses = responses;
-            match tokio::time::timeout(timeout, responses.next()).await {
+            let mut response = match tokio::time::timeout(timeout, responses.next()).await {
                 Ok(Some(response)) => response,
                 Ok(None) => Response::default(),
                 Err(_) => timed_out(timeout),
-            }
+            };
+            admission.report(&mut response);
+            with_codes(response, parse_failed)
         })
         .boxed()
     }
+}
+
+impl Executor for SocketExecutor {
+    async fn execute(&self, request: Request) -> Response {
+        let mut responses = self.execute_stream(request, None);
+        responses.next().await.unwrap_or_default()
+    }
+
+    fn execute_stream(
+        &self,
+        request: Request,
+        session_data: Option<Arc<Data>>,
+    ) -> BoxStream<'static, Response> {
+        let this = self.clone();
+        futures_util::stream::once(this.run(request, session_data))
+            .flatten()
+            .boxed()
+    }
+}
+
+/// A stream of one response.
+fn single(response: Response) -> BoxStream<'static, Response> {
+    futures_util::stream::once(async move { response }).boxed()
+}
+
+/// `response` with a code on every error (see `graphql_over_http::codes`).
+fn with_codes(mut response: Response, parse_failed: bool) -> Response {
+    codes::fill(&mut response.errors, parse_failed);
+    response
 }
 
 /// The type of the operation the request selects; `None` when the document does not parse or
@@ -111,10 +200,17 @@ mod tests {
         let test_db = TestDb::new(Template::Demo).await.expect("a test database");
         let db = test_db.db.clone();
         let schema = graphql::schema().data(db.clone()).finish();
-        let timed = TimedSchema::new(schema, Duration::ZERO);
+        let timed = SocketExecutor::new(
+            schema,
+            Duration::ZERO,
+            Arc::new(Budgets::new(&crate::http::budget::BudgetOptions::off())),
+            Arc::new(DocumentPolicy::default()),
+            None,
+        );
         let actor = staff(&db, Role::ProvinceStaff, "330000")
             .await
             .expect("an actor");
+        let _ = timed.caller().set(actor.clone());
         let feed = EventFeed::start(db.clone(), FeedOptions::default());
         let mut data = Data::default();
         data.insert(actor.clone());
