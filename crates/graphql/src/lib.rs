@@ -50,5 +50,8 @@ pub fn request_data(
     db: &domain::Db,
     actor: domain::Actor,
 ) -> async_graphql::Request {
-    request.data(actor).data(Loaders::new(db.clone()))
+    request
+        .data(actor)
+        .data(Loaders::new(db.clone()))
+        .data(types::statistics::StatisticsGate::default())
 }

@@ -47,6 +47,20 @@ impl Batch {
     }
 }
 
+/// One statistics computation at a time per request. `statistics::compute` runs its
+/// statements side by side, and a request's aliased `statistics` fields would each do so at
+/// once, taking every pooled connection and making every other caller queue behind them; in
+/// turn they keep the pool to about one computation's worth. Added to each request by
+/// [`crate::request_data`]; without it computations are not gated.
+#[derive(Clone, Debug)]
+pub struct StatisticsGate(Arc<tokio::sync::Semaphore>);
+
+impl Default for StatisticsGate {
+    fn default() -> Self {
+        Self(Arc::new(tokio::sync::Semaphore::new(1)))
+    }
+}
+
 /// The statistics of `region` for `from_year..=to_year`, loaded for its whole generation.
 pub async fn series(
     ctx: &Context<'_>,
@@ -57,11 +71,16 @@ pub async fn series(
     statistics::check_years(from_year, to_year).map_err(|error| domain_error(&error))?;
     let db = ctx.data::<Db>()?;
     let quotas = ctx.data_opt::<Quotas>().copied().unwrap_or_default();
+    let gate = ctx.data_opt::<StatisticsGate>().cloned();
     let batch = region
         .siblings()
         .load(
             format!("statistics:{from_year}:{to_year}"),
             |rows| async move {
+                let _turn = match gate {
+                    Some(StatisticsGate(turns)) => turns.acquire_owned().await.ok(),
+                    None => None,
+                };
                 let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
                 let series = statistics::compute(db, &ids, from_year, to_year, quotas).await?;
                 Ok(Batch::new(series))
