@@ -270,7 +270,9 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
                 .get("x-request-id")
                 .and_then(|value| value.to_str().ok())
                 .unwrap_or("-");
-            tracing::info_span!("request", method = %request.method(), uri = %request.uri(), request_id = %id)
+            // The path only: query strings carry GET variables (search terms, names) and
+            // persisted-query hashes, which stay out of the logs.
+            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
         }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
