@@ -23,9 +23,9 @@
 //! for two intervals is closed with 1011), and the request timeout for queries and mutations
 //! (not subscriptions) sent over the socket (error coded `REQUEST_TIMEOUT`).
 
+mod executor;
 mod guard;
 mod limits;
-mod executor;
 
 pub use limits::{ClientSockets, WebSocketLimits};
 
