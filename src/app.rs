@@ -222,6 +222,14 @@ impl Drop for SocketGuard {
 /// The production router; tests call it in-process.
 pub fn router(state: AppState, options: &RouterOptions) -> Router {
     let request_id = HeaderName::from_static("x-request-id");
+    // Shared by `/graphql` and `/graphql/ws`: one budget per client, one policy, whatever the
+    // transport.
+    let budgets = Arc::new(Budgets::new(&options.budgets));
+    let documents = Arc::new(DocumentPolicy::new(
+        options.persisted.clone(),
+        options.introspection,
+        options.public_cache_max_age,
+    ));
     let routes = Router::new()
         // Every method, so that others get the GraphQL-over-HTTP 405 with a typed body.
         .route("/graphql", any(graphql_endpoint))
@@ -238,11 +246,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
     };
     routes
         .with_state(state)
-        .layer(Extension(Arc::new(DocumentPolicy::new(
-            options.persisted.clone(),
-            options.introspection,
-            options.public_cache_max_age,
-        ))))
+        .layer(Extension(Arc::clone(&documents)))
         .layer(Extension(Arc::new(PublicSubmissions {
             limiter: RateLimiter::with_capacity(
                 options.public_topics_per_hour,
@@ -256,8 +260,10 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
             sockets: Arc::default(),
             trusted_proxies: options.trusted_proxies.clone(),
             request_timeout: options.request_timeout,
+            budgets: Arc::clone(&budgets),
+            documents,
         })))
-        .layer(Extension(Arc::new(Budgets::new(&options.budgets))))
+        .layer(Extension(budgets))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,

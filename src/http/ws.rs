@@ -68,13 +68,16 @@ use limits::{INIT_TIMEOUT, KEEPALIVE_TIMEOUT};
 
 /// The WebSocket limits with the per-client socket count and what is needed to find the
 /// client's address; one per router.
-#[derive(Debug)]
 pub(crate) struct WebSocketSettings {
     pub(crate) limits: WebSocketLimits,
     pub(crate) sockets: Arc<ClientSockets>,
     pub(crate) trusted_proxies: Vec<IpAddr>,
     /// The router's request timeout, applied to queries and mutations on a socket.
     pub(crate) request_timeout: Duration,
+    /// The cost budgets `/graphql` charges too.
+    pub(crate) budgets: Arc<Budgets>,
+    /// The introspection switch (and persisted documents) of `/graphql`.
+    pub(crate) documents: Arc<DocumentPolicy>,
 }
 
 /// Close code for a connection whose server is going away (shutdown).
@@ -92,8 +95,6 @@ pub(crate) async fn subscriptions(
     State(state): State<AppState>,
     Extension(public): Extension<Arc<PublicSubmissions>>,
     Extension(settings): Extension<Arc<WebSocketSettings>>,
-    Extension(budgets): Extension<Arc<Budgets>>,
-    Extension(documents): Extension<Arc<DocumentPolicy>>,
     peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
@@ -112,8 +113,8 @@ pub(crate) async fn subscriptions(
     let executor = SocketExecutor::new(
         state.schema().clone(),
         settings.request_timeout,
-        budgets,
-        documents,
+        Arc::clone(&settings.budgets),
+        Arc::clone(&settings.documents),
         client,
     );
     let limits = limits.clone();
