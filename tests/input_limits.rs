@@ -79,3 +79,57 @@ async fn over_long_list_inputs_are_invalid() {
         json!(["authorMemberIds"])
     );
 }
+
+#[tokio::test]
+async fn over_long_status_and_type_lists_are_bad_user_input() {
+    let app = TestApp::new(Template::Demo).await;
+    let integrator = token_for(Role::Integrator, "330000", None);
+    let over = limits::MAX_FILTER_VALUES + 1;
+
+    let statuses = vec!["SUBMITTED"; over];
+    let reply = app
+        .graphql(
+            "query($status: [SuggestionStatus!]) { consultations(first: 1) { nodes {
+                suggestions(filter: { status: $status }) { totalCount } } } }",
+            json!({ "status": statuses }),
+        )
+        .await;
+    assert_eq!(code(&reply), "BAD_USER_INPUT", "{reply:#}");
+
+    let types = vec!["CONSULTATION_CREATED"; over];
+    let reply = app
+        .graphql_as(
+            &integrator,
+            "query($types: [EventType!]) { events(filter: { types: $types }, first: 1) {
+                totalCount } }",
+            json!({ "types": types }),
+        )
+        .await
+        .json();
+    assert_eq!(code(&reply), "BAD_USER_INPUT", "{reply:#}");
+
+    let statuses = vec!["DEAD"; over];
+    let reply = app
+        .graphql_as(
+            &integrator,
+            "query($status: [DeliveryStatus!]) { deliveries(filter: { status: $status }, first: 1) {
+                totalCount } }",
+            json!({ "status": statuses }),
+        )
+        .await
+        .json();
+    assert_eq!(code(&reply), "BAD_USER_INPUT", "{reply:#}");
+
+    // At the limit they are served.
+    let types = vec!["CONSULTATION_CREATED"; limits::MAX_FILTER_VALUES];
+    let reply = app
+        .graphql_as(
+            &integrator,
+            "query($types: [EventType!]) { events(filter: { types: $types }, first: 1) {
+                totalCount } }",
+            json!({ "types": types }),
+        )
+        .await
+        .json();
+    assert!(reply["errors"].is_null(), "{reply:#}");
+}

@@ -43,7 +43,12 @@ fn visible(principal: &Principal) -> Expr {
     Expr::col((delivery::Entity, delivery::Column::TargetId)).in_subquery(targets)
 }
 
-fn filtered(filter: &DeliveryFilter) -> sea_orm::Select<delivery::Entity> {
+fn filtered(filter: &DeliveryFilter) -> Result<sea_orm::Select<delivery::Entity>, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     let mut select = delivery::Entity::find();
     if let Some(target_id) = filter.target_id {
         select = select.filter(delivery::Column::TargetId.eq(target_id));
@@ -51,7 +56,7 @@ fn filtered(filter: &DeliveryFilter) -> sea_orm::Select<delivery::Entity> {
     if !filter.statuses.is_empty() {
         select = select.filter(delivery::Column::Status.is_in(filter.statuses.iter().copied()));
     }
-    select
+    Ok(select)
 }
 
 fn window(partition: Option<Expr>) -> Window {
@@ -74,7 +79,7 @@ pub async fn page(
     request: PageRequest,
 ) -> Result<Page<Delivery>, DomainError> {
     let principal = manager(actor)?;
-    let select = filtered(filter).filter(visible(principal)).into_query();
+    let select = filtered(filter)?.filter(visible(principal)).into_query();
     let mut pages = parse_pages(page::fetch(db.reader(), select, window(None), request).await?)?;
     Ok(pages.remove(&0).unwrap_or_else(Page::empty))
 }
@@ -90,7 +95,7 @@ pub async fn pages_by_target(
     if target_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let select = filtered(filter)
+    let select = filtered(filter)?
         .filter(delivery::Column::TargetId.is_in(target_ids.iter().copied()))
         .into_query();
     let partition = Expr::col((delivery::Entity, delivery::Column::TargetId));

@@ -31,6 +31,11 @@ pub async fn pages_by_consultation(
     filter: &SuggestionFilter,
     request: PageRequest,
 ) -> Result<HashMap<i64, Page<Suggestion>>, DomainError> {
+    crate::limits::list(
+        "statuses",
+        filter.statuses.len(),
+        crate::limits::MAX_FILTER_VALUES,
+    )?;
     if consultation_ids.is_empty() {
         return Ok(HashMap::new());
     }
