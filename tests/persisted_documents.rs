@@ -231,6 +231,21 @@ async fn anonymous_gets_are_publicly_cacheable_and_authenticated_ones_are_not() 
     let posted = post(&app, json!({ "query": PROVINCES }), None).await;
     assert!(posted.headers.get("cache-control").is_none());
     assert!(vary(&posted).contains(&"Authorization".to_owned()));
+
+    // A receipt lookup is keyed by the submitter's secret: never stored by shared caches.
+    let receipt = get(
+        &app,
+        &[(
+            "query",
+            r#"{ publicTopicReceipt(code: "0123456789abcdef0123456789abcdef") { status } }"#
+                .to_owned(),
+        )],
+        None,
+    )
+    .await;
+    assert_eq!(receipt.status, 200, "{}", receipt.body);
+    let cache_control = receipt.headers["cache-control"].to_str().expect("ASCII");
+    assert!(!cache_control.contains("public"), "{cache_control}");
 }
 
 #[tokio::test]

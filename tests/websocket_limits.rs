@@ -5,7 +5,7 @@
 
 mod common;
 
-use std::{net::SocketAddr, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use common::{TEST_SECRET, token_for};
 use domain::{
@@ -27,7 +27,10 @@ use tokio_tungstenite::{
 use xieshang::{
     app::{AppState, RouterOptions},
     auth::Secret,
-    http::ws::WebSocketLimits,
+    http::{
+        persisted::{PersistedOptions, TrustedDocuments, sha256_hex},
+        ws::WebSocketLimits,
+    },
 };
 
 /// How long any single message may take to arrive before the test fails.
@@ -45,6 +48,14 @@ struct Server {
 
 impl Server {
     async fn start(limits: WebSocketLimits) -> Self {
+        Self::start_with(RouterOptions {
+            websocket: limits,
+            ..RouterOptions::default()
+        })
+        .await
+    }
+
+    async fn start_with(options: RouterOptions) -> Self {
         let test_db = TestDb::new(Template::Demo).await.expect("a test database");
         let state = AppState::new(test_db.db.clone(), Secret::new(TEST_SECRET));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
@@ -52,10 +63,6 @@ impl Server {
             .expect("a free port");
         let address = listener.local_addr().expect("a bound address");
         let (stop, stopped) = oneshot::channel::<()>();
-        let options = RouterOptions {
-            websocket: limits,
-            ..RouterOptions::default()
-        };
         let task = tokio::spawn(xieshang::server::run(
             listener,
             state,
@@ -86,11 +93,17 @@ impl Server {
 
     /// Opens a socket and completes `connection_init` as province staff.
     async fn connect(&self) -> Socket {
-        let mut socket = self.open().await.expect("an upgrade");
         let token = token_for(Role::ProvinceStaff, "330000", None);
+        self.connect_with(json!({ "authorization": format!("Bearer {token}") }))
+            .await
+    }
+
+    /// Opens a socket and completes `connection_init` with `payload`.
+    async fn connect_with(&self, payload: Value) -> Socket {
+        let mut socket = self.open().await.expect("an upgrade");
         send(
             &mut socket,
-            json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {token}") } }),
+            json!({ "type": "connection_init", "payload": payload }),
         )
         .await;
         assert_eq!(receive(&mut socket).await["type"], "connection_ack");
@@ -370,4 +383,56 @@ fn close_codes(mut bytes: &[u8]) -> Vec<u16> {
         bytes = &bytes[2 + length..];
     }
     codes
+}
+
+/// Trusted documents hold over WebSocket too: an anonymous socket runs only the manifest's
+/// documents; an authenticated one runs anything.
+#[tokio::test]
+async fn anonymous_sockets_run_only_trusted_documents() {
+    const LISTED: &str = "{ provinces { code } }";
+    let manifest = json!({ sha256_hex(LISTED): LISTED }).to_string();
+    let server = Server::start_with(RouterOptions {
+        persisted: PersistedOptions {
+            trusted: Some(Arc::new(
+                TrustedDocuments::from_json(&manifest).expect("a valid manifest"),
+            )),
+            ..PersistedOptions::default()
+        },
+        ..RouterOptions::default()
+    })
+    .await;
+    let mut anonymous = server.connect_with(json!({})).await;
+    send(
+        &mut anonymous,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
+    )
+    .await;
+    let refused = receive(&mut anonymous).await;
+    assert_eq!(
+        refused["payload"]["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_ALLOWED",
+        "{refused}"
+    );
+    send(
+        &mut anonymous,
+        json!({ "id": "2", "type": "subscribe", "payload": { "query": LISTED } }),
+    )
+    .await;
+    let mut served = receive(&mut anonymous).await;
+    if served["id"] == "1" {
+        served = receive(&mut anonymous).await;
+    }
+    assert_eq!(
+        served["payload"]["data"]["provinces"][0]["code"], "330000",
+        "{served}"
+    );
+
+    let mut staff = server.connect().await;
+    send(
+        &mut staff,
+        json!({ "id": "1", "type": "subscribe", "payload": { "query": "{ __typename }" } }),
+    )
+    .await;
+    let served = receive(&mut staff).await;
+    assert_eq!(served["payload"]["data"]["__typename"], "Query", "{served}");
+    server.shut_down().await;
 }

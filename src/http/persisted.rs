@@ -108,6 +108,21 @@ impl DocumentPolicy {
         self.options.trusted.is_some() && !authenticated
     }
 
+    /// Whether `query`, sent in full over a transport without persisted documents (a
+    /// WebSocket), may run: anonymous callers in trusted mode run only the manifest's documents.
+    pub(crate) fn allows_document(&self, query: &str, authenticated: bool) -> bool {
+        !self.anonymous_restricted(authenticated) || self.trusted(&sha256_hex(query)).is_some()
+    }
+
+    /// The error for a document [`DocumentPolicy::allows_document`] refuses.
+    pub(crate) fn not_allowed_error() -> ServerError {
+        request_error(
+            ErrorCode::PersistedQueryNotAllowed,
+            "anonymous callers may run only the server's trusted documents: send a documentId \
+             (or an APQ hash) from the manifest, or authenticate",
+        )
+    }
+
     /// Resolves the document of a request from its `query`, `extensions` and `documentId`.
     pub(crate) fn resolve(
         &self,
@@ -264,11 +279,7 @@ fn is_sha256_hex(text: &str) -> bool {
 }
 
 fn not_allowed() -> Unresolved {
-    refused(
-        ErrorCode::PersistedQueryNotAllowed,
-        "anonymous callers may run only the server's trusted documents: send a documentId \
-         (or an APQ hash) from the manifest, or authenticate",
-    )
+    Unresolved::Refused(DocumentPolicy::not_allowed_error())
 }
 
 fn refused(code: ErrorCode, message: &str) -> Unresolved {

@@ -12,14 +12,21 @@
 
 use async_graphql::Value;
 
-/// Whether the response to a request may be stored by shared caches; `max_age` 0 means never.
+/// Whether the response to a request may be stored by shared caches; `max_age` 0 means never,
+/// and neither does a response with a field marked `private` or `no_cache`.
 pub fn is_cacheable(
     is_get: bool,
     has_authorization: bool,
     response: &async_graphql::Response,
     max_age: u32,
 ) -> bool {
-    max_age > 0 && is_get && !has_authorization && response.errors.is_empty()
+    max_age > 0
+        && is_get
+        && !has_authorization
+        && response.errors.is_empty()
+        // A field that asks not to be shared (e.g. `publicTopicReceipt`, keyed by a secret).
+        && response.cache_control.public
+        && response.cache_control.max_age != -1
 }
 
 /// The `Cache-Control` value of a cacheable response.

@@ -2,7 +2,8 @@
 //! `/graphql`.
 //!
 //! An upgraded socket escapes the HTTP layer, so [`SocketExecutor`] applies here what
-//! `graphql_over_http` applies there: the introspection switch, the refusal of U+0000 in
+//! `graphql_over_http` applies there: trusted documents for anonymous callers, the
+//! introspection switch, the refusal of U+0000 in
 //! inputs, the cost limit and the caller's budget (`super::super::budget`), the request timeout
 //! and the codes of errors async-graphql leaves bare. Queries and mutations also hold an
 //! execution slot while they run and are cut off after the request timeout; subscriptions are
@@ -72,6 +73,14 @@ impl SocketExecutor {
     ) -> BoxStream<'static, Response> {
         let actor = self.caller.get();
         let authenticated = actor.is_some_and(|actor| actor.principal().is_some());
+        if !self
+            .documents
+            .allows_document(&request.query, authenticated)
+        {
+            return single(Response::from_errors(vec![
+                DocumentPolicy::not_allowed_error(),
+            ]));
+        }
         let introspection = self.documents.introspection;
         let variables = request.variables.clone();
         let parse_failed = match request.parsed_query() {

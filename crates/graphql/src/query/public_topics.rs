@@ -21,7 +21,9 @@ pub struct PublicTopicQuery;
 impl PublicTopicQuery {
     /// The progress of the public topic whose receipt code is `code` (from
     /// `submitPublicTopic`); no token needed. Null when no topic has that code: nothing else is
-    /// revealed about unknown codes.
+    /// revealed about unknown codes. Never stored by shared caches: the code is the submitter's
+    /// secret.
+    #[graphql(cache_control(private, no_cache))]
     async fn public_topic_receipt(
         &self,
         ctx: &Context<'_>,
