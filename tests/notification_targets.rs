@@ -917,4 +917,10 @@ async fn targets_are_capped_per_owner_and_per_region() {
         reply["data"]["notificationTargets"]["totalCount"], 4,
         "{reply:#}"
     );
+    // An integrator of another city with the same role and subject (every CLI token is
+    // `xieshang-cli`) has a cap of its own.
+    let other = integrator("330300");
+    for _ in 0..2 {
+        create(&api, &other, webhook_input("330300")).await;
+    }
 }

@@ -161,7 +161,7 @@ pub async fn create(
     allow_private: bool,
     limits: TargetLimits,
 ) -> Result<NotificationTarget, DomainError> {
-    actor.principal().ok_or(DomainError::Unauthenticated)?;
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
     let region = super::slot_requests::region_by_code(db, &input.region_code).await?;
     policy::may_manage_notification_targets(actor, region.id)?;
     let name = text(NAME, &input.name)?;
@@ -170,7 +170,11 @@ pub async fn create(
     let event_types = event_types(input.event_types)?;
     let now = Utc::now();
     let transaction = db.begin_write().await?;
-    within_limits(&transaction, &actor.name(), region.id, limits).await?;
+    let owner = Owner {
+        name: actor.name(),
+        scope: principal.scope.iter().copied().collect(),
+    };
+    within_limits(&transaction, &owner, region.id, limits).await?;
     let newest: Option<i64> = event::Entity::find()
         .select_only()
         .column_as(event::Column::Sequence.max(), "newest")
@@ -200,15 +204,24 @@ pub async fn create(
     Ok(created.into())
 }
 
+/// Who a target counts against: the caller's role and subject within the caller's own scope.
+/// Every CLI token has the subject `xieshang-cli`, so `ROLE:subject` alone would make the
+/// integrators of unrelated regions share one cap.
+struct Owner {
+    name: String,
+    scope: Vec<i64>,
+}
+
 /// Refuses a new target when its owner or its region already has as many as allowed.
 async fn within_limits(
     connection: &impl sea_orm::ConnectionTrait,
-    owner: &str,
+    owner: &Owner,
     region_id: i64,
     limits: TargetLimits,
 ) -> Result<(), DomainError> {
     let owned = notification_target::Entity::find()
-        .filter(notification_target::Column::CreatedBy.eq(owner))
+        .filter(notification_target::Column::CreatedBy.eq(owner.name.as_str()))
+        .filter(notification_target::Column::RegionId.is_in(owner.scope.iter().copied()))
         .count(connection)
         .await?;
     if owned >= limits.per_owner {
