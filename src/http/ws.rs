@@ -236,11 +236,19 @@ async fn serve(
         }),
     };
     if let Some(frame) = close {
-        let mut sink = sink.lock().await;
-        let _ = sink.send(Message::Close(Some(frame))).await;
-        let _ = sink.close().await;
+        // Bounded: a peer that stopped reading must not keep the task (and its place in the
+        // per-client count) alive forever.
+        let _ = tokio::time::timeout(CLOSE_WAIT, async {
+            let mut sink = sink.lock().await;
+            let _ = sink.send(Message::Close(Some(frame))).await;
+            let _ = sink.close().await;
+        })
+        .await;
     }
 }
+
+/// How long the server tries to send a close frame to a peer before it drops the connection.
+const CLOSE_WAIT: Duration = Duration::from_secs(5);
 
 /// Resolves with close code 4408 when the client has not sent `connection_init` within
 /// `timeout`; never, once it has.
@@ -271,11 +279,21 @@ where
                 reason: "keepalive timeout".into(),
             };
         }
-        let _ = sink
-            .lock()
-            .await
-            .send(Message::Ping(Default::default()))
-            .await;
+        // A peer that stopped reading (a full TCP window) blocks the send, and with it every
+        // other send on the socket: after an interval it counts as dead.
+        let sent = tokio::time::timeout(interval, async {
+            sink.lock()
+                .await
+                .send(Message::Ping(Default::default()))
+                .await
+        })
+        .await;
+        if sent.is_err() {
+            return CloseFrame {
+                code: KEEPALIVE_TIMEOUT,
+                reason: "keepalive timeout".into(),
+            };
+        }
     }
 }
 
