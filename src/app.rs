@@ -325,7 +325,8 @@ async fn graphql_endpoint(
 /// The per-client budget of public submissions and whose forwarding headers to believe.
 pub(crate) struct PublicSubmissions {
     limiter: RateLimiter,
-    trusted_proxies: Vec<IpAddr>,
+    /// Whose `X-Forwarded-For` to believe (also for the exports' budget key).
+    pub(crate) trusted_proxies: Vec<IpAddr>,
 }
 
 impl PublicSubmissions {

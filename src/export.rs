@@ -8,10 +8,11 @@
 //! `Authorization` header that does not authenticate is 401 `UNAUTHENTICATED`. Bad parameters
 //! are 400 with a plain-text message.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, net::SocketAddr, sync::Arc};
 
 use axum::{
-    extract::{Query, State},
+    Extension,
+    extract::{ConnectInfo, Query, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -22,7 +23,65 @@ use domain::{
 };
 use rust_xlsxwriter::{Format, Workbook, XlsxError};
 
-use crate::{app::AppState, auth};
+use crate::{
+    app::{AppState, PublicSubmissions},
+    auth,
+    client::client_address,
+    http::budget::{Admission, Budgets, ClientKey},
+};
+
+/// What the export spends: the caller's cost budget, as `/graphql` charges it.
+struct Metering {
+    budgets: Arc<Budgets>,
+    public: Arc<PublicSubmissions>,
+    peer: Option<std::net::IpAddr>,
+}
+
+impl Metering {
+    fn new(
+        budgets: Arc<Budgets>,
+        public: Arc<PublicSubmissions>,
+        peer: Option<Extension<ConnectInfo<SocketAddr>>>,
+    ) -> Self {
+        Self {
+            budgets,
+            public,
+            peer: peer.map(|Extension(ConnectInfo(address))| address.ip()),
+        }
+    }
+
+    /// Prices the export as the `statistics` field it equals and charges the caller's budget,
+    /// with an execution slot; refusals are 429 or 503 with `Retry-After`, as on `/graphql`.
+    async fn admit(
+        &self,
+        actor: &domain::Actor,
+        headers: &axum::http::HeaderMap,
+        region: &Region,
+        year: i32,
+    ) -> Result<Admission, Response> {
+        let client = client_address(self.peer, headers, &self.public.trusted_proxies);
+        let key = ClientKey::of(Some(actor), client);
+        let document = format!(
+            "{{ statistics(regionCode: {:?}, year: {year}) {{ __typename }} }}",
+            region.code
+        );
+        let mut request = async_graphql::Request::new(document);
+        self.budgets
+            .admit(&key, &mut request)
+            .await
+            .map_err(|refusal| {
+                refusal.into_response(|response| {
+                    let body = serde_json::to_string(&response).unwrap_or_default();
+                    (
+                        StatusCode::BAD_REQUEST,
+                        [(header::CONTENT_TYPE, "application/json")],
+                        body,
+                    )
+                        .into_response()
+                })
+            })
+    }
+}
 
 /// The column headers, in order.
 pub const HEADERS: [&str; 24] = [
@@ -192,12 +251,16 @@ pub fn xlsx(rows: &[Vec<Cell>], sheet_name: &str) -> Result<Vec<u8>, XlsxError> 
 }
 
 /// `GET /export/statistics.csv`.
-pub async fn statistics_csv(
+pub(crate) async fn statistics_csv(
     State(state): State<AppState>,
+    Extension(budgets): Extension<Arc<Budgets>>,
+    Extension(public): Extension<Arc<PublicSubmissions>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: axum::http::HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    match load(&state, &headers, &params).await {
+    let metering = Metering::new(budgets, public, peer);
+    match load(&state, &metering, &headers, &params).await {
         Ok((region, stats)) => {
             let body = csv(&rows(&region, &stats));
             let name = format!("statistics-{}-{}.csv", region.code, stats.year);
@@ -208,12 +271,16 @@ pub async fn statistics_csv(
 }
 
 /// `GET /export/statistics.xlsx`.
-pub async fn statistics_xlsx(
+pub(crate) async fn statistics_xlsx(
     State(state): State<AppState>,
+    Extension(budgets): Extension<Arc<Budgets>>,
+    Extension(public): Extension<Arc<PublicSubmissions>>,
+    peer: Option<Extension<ConnectInfo<SocketAddr>>>,
     headers: axum::http::HeaderMap,
     Query(params): Query<HashMap<String, String>>,
 ) -> Response {
-    let (region, stats) = match load(&state, &headers, &params).await {
+    let metering = Metering::new(budgets, public, peer);
+    let (region, stats) = match load(&state, &metering, &headers, &params).await {
         Ok(loaded) => loaded,
         Err(response) => return response,
     };
@@ -244,32 +311,19 @@ fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> Resp
         .into_response()
 }
 
-/// Authenticates (anonymous allowed), checks the parameters and computes the statistics.
+/// Authenticates (anonymous allowed), checks the parameters, charges the caller's budget and
+/// computes the statistics.
 async fn load(
     state: &AppState,
+    metering: &Metering,
     headers: &axum::http::HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<(Region, RegionStatistics), Response> {
-    if let Err(error) = auth::actor(state.db(), state.secret(), headers).await {
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .map(|code| code.to_string());
-        if code.as_deref() != Some("\"UNAUTHENTICATED\"") {
-            return Err(internal(&error.message));
-        }
-        let body = serde_json::json!({ "errors": [error] }).to_string();
-        return Err((
-            StatusCode::UNAUTHORIZED,
-            [
-                (header::CONTENT_TYPE, "application/json"),
-                (header::WWW_AUTHENTICATE, "Bearer"),
-            ],
-            body,
-        )
-            .into_response());
-    }
+    let actor = auth::actor(state.db(), state.secret(), headers).await;
+    let actor = match actor {
+        Ok(actor) => actor,
+        Err(error) => return Err(refused_actor(error)),
+    };
     let code = params
         .get("region")
         .ok_or_else(|| bad_request("missing `region` (a region code, e.g. 330000)"))?;
@@ -290,6 +344,7 @@ async fn load(
         }
         Err(error) => return Err(internal(&error.to_string())),
     };
+    let _admission = metering.admit(&actor, headers, &region, year).await?;
     let mut computed = statistics::compute(state.db(), &[region.id], year, year, state.quotas())
         .await
         .map_err(|error| internal(&error.to_string()))?;
@@ -298,6 +353,28 @@ async fn load(
         .and_then(|series| series.into_iter().next())
         .ok_or_else(|| internal("no statistics computed"))?;
     Ok((region, stats))
+}
+
+/// The answer to a request whose token does not authenticate: 401 with the GraphQL error.
+fn refused_actor(error: async_graphql::ServerError) -> Response {
+    let code = error
+        .extensions
+        .as_ref()
+        .and_then(|extensions| extensions.get("code"))
+        .map(|code| code.to_string());
+    if code.as_deref() != Some("\"UNAUTHENTICATED\"") {
+        return internal(&error.message);
+    }
+    let body = serde_json::json!({ "errors": [error] }).to_string();
+    (
+        StatusCode::UNAUTHORIZED,
+        [
+            (header::CONTENT_TYPE, "application/json"),
+            (header::WWW_AUTHENTICATE, "Bearer"),
+        ],
+        body,
+    )
+        .into_response()
 }
 
 fn message(error: &DomainError) -> String {

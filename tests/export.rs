@@ -10,10 +10,11 @@ use axum::{
     http::{Request, StatusCode},
 };
 use common::{TestApp, token_for};
-use domain::testing::Template;
+use domain::{Role, testing::Template};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
 use tower::ServiceExt;
+use xieshang::{app::RouterOptions, http::budget::BudgetOptions};
 
 const CSV: &str = "/export/statistics.csv?region=330000&year=2020";
 const XLSX: &str = "/export/statistics.xlsx?region=330000&year=2020";
@@ -246,4 +247,50 @@ async fn anonymous_and_valid_tokens_are_served_bad_tokens_are_401() {
         );
         assert_eq!(reply.headers["www-authenticate"], "Bearer");
     }
+}
+
+/// Exports compute the same statistics as the `statistics` field, so they spend the caller's
+/// cost budget like `/graphql` does: over it, 429 with `Retry-After` before anything runs.
+#[tokio::test]
+async fn exports_spend_the_callers_cost_budget() {
+    let options = RouterOptions {
+        budgets: BudgetOptions {
+            anonymous_per_minute: Some(20_000),
+            ..BudgetOptions::default()
+        },
+        ..RouterOptions::default()
+    };
+    let app = TestApp::with_options(Template::Demo, &options).await;
+    // One province statistics costs about 15,000 points: the first export fits the budget…
+    assert_eq!(app.get(CSV).await.status, StatusCode::OK);
+    app.statements().clear();
+    // …the second does not, and no statistics statement runs for it.
+    let refused = app.get(CSV).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        refused.body
+    );
+    assert!(refused.headers.contains_key("retry-after"));
+    assert_eq!(
+        refused.json()["errors"][0]["extensions"]["code"],
+        "RATE_LIMITED"
+    );
+    let statements = app.statements().statements();
+    assert!(
+        statements.iter().all(|sql| !sql.contains("consultations")),
+        "{statements:?}"
+    );
+    // A token has a budget of its own.
+    let token = token_for(Role::ProvinceStaff, "330000", None);
+    let signed_in = app
+        .send(
+            Request::get(CSV)
+                .header("authorization", format!("Bearer {token}"))
+                .body(Body::empty())
+                .expect("a request"),
+        )
+        .await;
+    assert_eq!(signed_in.status, StatusCode::OK, "{}", signed_in.body);
 }
