@@ -57,35 +57,3 @@ pub const MAX_NODE_IDS: u64 = 100;
 pub const OTHER_LIST: u64 = 10;
 /// Most years `statisticsSeries` accepts.
 pub const MAX_SERIES_YEARS: u64 = 50;
-
-/// The cost of a connection field as async-graphql's own complexity counted it: its own 1
-/// plus its children once per item of the page. The schema no longer enforces it (the cost
-/// model of [`crate::cost`] replaced it); it stays on the connection fields until they are
-/// next touched.
-pub fn page_cost(first: Option<i32>, last: Option<i32>, child_complexity: usize) -> usize {
-    let size = first
-        .or(last)
-        .map_or(domain::page::DEFAULT_PAGE_SIZE as usize, |n| {
-            n.max(0) as usize
-        });
-    1usize
-        .saturating_add(size.max(1).saturating_mul(child_complexity))
-        .min(MAX_FIELD_COST)
-}
-
-/// Highest cost one field reports to async-graphql: low enough that its unchecked sums of
-/// sibling costs cannot overflow.
-const MAX_FIELD_COST: usize = u32::MAX as usize;
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn huge_nested_pages_saturate_instead_of_overflowing() {
-        let inner = page_cost(Some(i32::MAX), None, 2);
-        let outer = page_cost(Some(1_073_741_824), None, inner);
-        assert_eq!(outer, MAX_FIELD_COST);
-        assert_eq!(page_cost(None, None, 2), 41);
-    }
-}

@@ -19,7 +19,6 @@ pub struct ActivityQuery;
 #[Object]
 impl ActivityQuery {
     /// Activities of members' lounges (会客厅活动), filtered, ordered and paged.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn lounge_activities(
         &self,

@@ -20,7 +20,6 @@ pub struct ConsultationQuery;
 impl ConsultationQuery {
     /// "请你来协商" consultations, filtered, ordered and paged.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn consultations(
         &self,
         ctx: &Context<'_>,

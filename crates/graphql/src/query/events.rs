@@ -25,7 +25,6 @@ impl EventQuery {
     /// edge cursors are the same strings as `Event.cursor`, so a client may switch between
     /// polling this and the `events` subscription. A cursor older than the retained log is
     /// `EVENT_CURSOR_EXPIRED`.
-    #[graphql(complexity = "crate::limits::page_cost(first, None, child_complexity)")]
     async fn events(
         &self,
         ctx: &Context<'_>,

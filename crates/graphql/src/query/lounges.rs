@@ -21,7 +21,6 @@ pub struct LoungeQuery;
 impl LoungeQuery {
     /// Members' lounges (委员会客厅), filtered, ordered and paged.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn lounges(
         &self,
         ctx: &Context<'_>,
@@ -53,7 +52,6 @@ impl LoungeQuery {
 
     /// CPPCC members (政协委员), filtered, ordered and paged.
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

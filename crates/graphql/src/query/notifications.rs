@@ -22,7 +22,6 @@ pub struct NotificationQuery;
 impl NotificationQuery {
     /// The notification targets the caller manages (staff and integrators: the targets whose
     /// region lies in their scope), oldest first. Needs a token; members are `FORBIDDEN`.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn notification_targets(
         &self,
         ctx: &Context<'_>,
@@ -48,7 +47,6 @@ impl NotificationQuery {
     /// Deliveries to the targets the caller manages, newest event first; filter by target and
     /// status (`status: [DEAD]` lists the dead letters). Needs a token; members are
     /// `FORBIDDEN`.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,

@@ -19,7 +19,6 @@ pub struct SentimentReportQuery;
 #[Object]
 impl SentimentReportQuery {
     /// Sentiment reports (社情民意信息) the caller may see (never drafts for anonymous callers), filtered, ordered and paged.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn sentiment_reports(
         &self,

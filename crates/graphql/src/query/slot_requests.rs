@@ -19,7 +19,6 @@ pub struct SlotRequestQuery;
 #[Object]
 impl SlotRequestQuery {
     /// Slot requests (挂号) with their derived queue positions, filtered, ordered and paged.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn slot_requests(
         &self,

@@ -377,7 +377,6 @@ impl Consultation {
     }
 
     /// The suggestions (建议) that came out of the consultation, oldest first.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn suggestions(
         &self,
         ctx: &Context<'_>,

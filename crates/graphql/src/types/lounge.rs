@@ -223,7 +223,6 @@ impl Lounge {
     }
 
     /// Current members of the lounge, lead members first, then by date of joining.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,
@@ -272,7 +271,6 @@ impl Lounge {
     /// Activities the lounge hosted, alone or jointly (a cross-lounge activity appears under each
     /// of its CONFIRMED hosts; `filter.hostStatus: INVITED` lists open invitations); latest
     /// last unless ordered otherwise.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,

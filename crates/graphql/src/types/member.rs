@@ -241,7 +241,6 @@ impl Member {
 
     /// Consultations the member took part in (as a participant).
     #[allow(clippy::too_many_arguments)]
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn consultations(
         &self,
         ctx: &Context<'_>,

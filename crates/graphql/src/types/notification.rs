@@ -208,7 +208,6 @@ impl NotificationTarget {
     }
 
     /// Deliveries to this target, newest event first.
-    #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
     async fn deliveries(
         &self,
         ctx: &Context<'_>,

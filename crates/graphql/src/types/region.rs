@@ -257,7 +257,6 @@ macro_rules! region_object {
             /// Members' lounges owned by this committee, or with `includeDescendants` by it and
             /// every committee below.
             #[allow(clippy::too_many_arguments)]
-            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
             async fn lounges(
                 &self,
                 ctx: &Context<'_>,
@@ -280,7 +279,6 @@ macro_rules! region_object {
             /// Members serving on this committee, or with `includeDescendants` on it or any
             /// committee below.
             #[allow(clippy::too_many_arguments)]
-            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
             async fn members(
                 &self,
                 ctx: &Context<'_>,
@@ -303,7 +301,6 @@ macro_rules! region_object {
             /// Consultations held by this committee, or with `includeDescendants` by it or any
             /// committee below.
             #[allow(clippy::too_many_arguments)]
-            #[graphql(complexity = "crate::limits::page_cost(first, last, child_complexity)")]
             async fn consultations(
                 &self,
                 ctx: &Context<'_>,
