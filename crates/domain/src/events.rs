@@ -218,7 +218,7 @@ impl EventFilter {
         region_code: Option<&str>,
         include_descendants: bool,
     ) -> Result<Self, DomainError> {
-        crate::limits::list("types", types.len(), crate::limits::MAX_FILTER_VALUES)?;
+        crate::limits::filter_values("types", types.len())?;
         let region = regions::scope(db, region_code, include_descendants).await?;
         let region_ids = match region {
             None => None,

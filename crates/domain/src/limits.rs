@@ -84,6 +84,11 @@ pub fn list(field: &str, len: usize, max: usize) -> Result<(), DomainError> {
     Ok(())
 }
 
+/// A list filter (statuses, kinds, types…) of at most [`MAX_FILTER_VALUES`] values.
+pub fn filter_values(field: &str, len: usize) -> Result<(), DomainError> {
+    list(field, len, MAX_FILTER_VALUES)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

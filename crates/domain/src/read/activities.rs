@@ -106,21 +106,9 @@ fn hosted_where(status: ActivityHostStatus, condition: Expr) -> Expr {
 }
 
 fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
-    crate::limits::list(
-        "kinds",
-        filter.kinds.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
-    crate::limits::list(
-        "formats",
-        filter.formats.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
-    crate::limits::list(
-        "channels",
-        filter.channels.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("kinds", filter.kinds.len())?;
+    crate::limits::filter_values("formats", filter.formats.len())?;
+    crate::limits::filter_values("channels", filter.channels.len())?;
     let column = |column: lounge_activity::Column| Expr::col((lounge_activity::Entity, column));
     let mut select = lounge_activity::Entity::find();
     if let Some(region) = filter.region {

@@ -77,21 +77,9 @@ fn col(column: consultation::Column) -> Expr {
 }
 
 fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
-    crate::limits::list(
-        "kinds",
-        filter.kinds.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
-    crate::limits::list(
-        "topicSources",
-        filter.topic_sources.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
+    crate::limits::filter_values("kinds", filter.kinds.len())?;
+    crate::limits::filter_values("topicSources", filter.topic_sources.len())?;
     // Visibility ([`crate::visibility::consultation`]): public statuses, and topics in
     // moderation only of the committees the caller may see them of.
     let mut select = consultation::Entity::find().filter(

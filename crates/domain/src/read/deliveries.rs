@@ -44,11 +44,7 @@ fn visible(principal: &Principal) -> Expr {
 }
 
 fn filtered(filter: &DeliveryFilter) -> Result<sea_orm::Select<delivery::Entity>, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
     let mut select = delivery::Entity::find();
     if let Some(target_id) = filter.target_id {
         select = select.filter(delivery::Column::TargetId.eq(target_id));

@@ -59,11 +59,7 @@ pub struct LoungeOrder {
 pub type Lounge = lounge::Model;
 
 fn filtered(filter: &LoungeFilter) -> Result<SelectStatement, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
     let mut select = lounge::Entity::find();
     if let Some(region) = filter.region {
         select = select.filter(region.condition((lounge::Entity, lounge::Column::RegionId)));

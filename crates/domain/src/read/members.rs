@@ -61,11 +61,7 @@ fn check(filter: &MemberFilter) -> Result<(), DomainError> {
     if let Some(sector) = &filter.sector {
         crate::limits::text("sector", sector, crate::limits::MAX_FILTER_TEXT_CHARS)?;
     }
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )
+    crate::limits::filter_values("statuses", filter.statuses.len())
 }
 
 fn filtered(filter: &MemberFilter) -> sea_orm::sea_query::SelectStatement {

@@ -58,11 +58,7 @@ pub struct SentimentReportOrder {
 }
 
 fn filtered(actor: &Actor, filter: &SentimentReportFilter) -> Result<SelectStatement, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
     let column = |column: sentiment_report::Column| Expr::col((sentiment_report::Entity, column));
     let mut select = sentiment_report::Entity::find();
     // Visibility ([`crate::visibility::sentiment_report`]): public statuses; drafts only of the

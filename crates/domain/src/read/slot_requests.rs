@@ -63,11 +63,7 @@ const QUEUE_POSITION: &str = "queue_position";
 /// The filtered requests, each with `queue_position` from a window over all QUEUED requests
 /// (unfiltered, so that filters never shift positions) joined in the same statement.
 fn filtered(filter: &SlotRequestFilter) -> Result<SelectStatement, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
     let column = |column: slot_request::Column| Expr::col((slot_request::Entity, column));
     let mut select = slot_request::Entity::find();
     if let Some(region) = filter.region {

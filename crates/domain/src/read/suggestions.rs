@@ -31,11 +31,7 @@ pub async fn pages_by_consultation(
     filter: &SuggestionFilter,
     request: PageRequest,
 ) -> Result<HashMap<i64, Page<Suggestion>>, DomainError> {
-    crate::limits::list(
-        "statuses",
-        filter.statuses.len(),
-        crate::limits::MAX_FILTER_VALUES,
-    )?;
+    crate::limits::filter_values("statuses", filter.statuses.len())?;
     if consultation_ids.is_empty() {
         return Ok(HashMap::new());
     }

@@ -231,17 +231,7 @@ pub async fn step(
     if let Some(reason) = reason {
         change.cancel_reason = Set(Some(reason));
     }
-    let updated = save(&transaction, &current, change).await?;
-    record_change(&transaction, &updated, Some(current.status), actor, note).await?;
-    emit(
-        &transaction,
-        &updated,
-        EventType::ConsultationStatusChanged,
-        actor,
-    )
-    .await?;
-    db.commit(transaction).await?;
-    Ok(updated)
+    change_status(db, transaction, &current, change, actor, note).await
 }
 
 /// Schedules (or reschedules) a consultation.
@@ -272,17 +262,7 @@ pub async fn schedule(
     change.scheduled_at = Set(Some(input.at));
     change.venue = Set(Some(venue));
     change.lounge_id = Set(input.lounge_id);
-    let updated = save(&transaction, &current, change).await?;
-    record_change(&transaction, &updated, Some(current.status), actor, note).await?;
-    emit(
-        &transaction,
-        &updated,
-        EventType::ConsultationStatusChanged,
-        actor,
-    )
-    .await?;
-    db.commit(transaction).await?;
-    Ok(updated)
+    change_status(db, transaction, &current, change, actor, note).await
 }
 
 /// Records that a scheduled consultation was held, with its participants.
@@ -358,20 +338,10 @@ pub async fn record_held(
     let mut change = consultation::ActiveModel::from(current.clone());
     change.status = Set(ConsultationStatus::Held);
     change.held_at = Set(Some(input.held_at));
-    let updated = save(&transaction, &current, change).await?;
     consultation_participant::Entity::insert_many(participants)
         .exec(&transaction)
         .await?;
-    record_change(&transaction, &updated, Some(current.status), actor, note).await?;
-    emit(
-        &transaction,
-        &updated,
-        EventType::ConsultationStatusChanged,
-        actor,
-    )
-    .await?;
-    db.commit(transaction).await?;
-    Ok(updated)
+    change_status(db, transaction, &current, change, actor, note).await
 }
 
 /// Updates details that do not change the state.
@@ -459,6 +429,29 @@ pub(super) async fn save(
     VERSIONED
         .save(transaction, current.id, current.version, change)
         .await
+}
+
+/// Writes a status change of `current` — the row, its status-history entry and its
+/// `CONSULTATION_STATUS_CHANGED` event — and commits, the one ending of every lifecycle step.
+pub(super) async fn change_status(
+    db: &Db,
+    transaction: DatabaseTransaction,
+    current: &Consultation,
+    change: consultation::ActiveModel,
+    actor: &Actor,
+    note: Option<String>,
+) -> Result<Consultation, DomainError> {
+    let updated = save(&transaction, current, change).await?;
+    record_change(&transaction, &updated, Some(current.status), actor, note).await?;
+    emit(
+        &transaction,
+        &updated,
+        EventType::ConsultationStatusChanged,
+        actor,
+    )
+    .await?;
+    db.commit(transaction).await?;
+    Ok(updated)
 }
 
 pub(super) async fn record_change(

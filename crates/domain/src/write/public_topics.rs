@@ -10,12 +10,12 @@
 use chrono::{DateTime, Utc};
 use entity::{
     consultation,
-    enums::{ConsultationStatus, EventType, TopicSource},
+    enums::{ConsultationStatus, TopicSource},
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 use sha2::{Digest, Sha256};
 
-use super::consultations::{Consultation, emit, load, record_change, save};
+use super::consultations::{Consultation, change_status, load};
 use super::validate::{Field, text};
 use crate::{Actor, Db, DomainError, lifecycle};
 
@@ -172,17 +172,7 @@ async fn decide(
     if rejection.is_some() {
         change.rejection_reason = Set(rejection);
     }
-    let updated = save(&transaction, &current, change).await?;
-    record_change(&transaction, &updated, Some(current.status), actor, note).await?;
-    emit(
-        &transaction,
-        &updated,
-        EventType::ConsultationStatusChanged,
-        actor,
-    )
-    .await?;
-    db.commit(transaction).await?;
-    Ok(updated)
+    change_status(db, transaction, &current, change, actor, note).await
 }
 
 #[cfg(test)]
