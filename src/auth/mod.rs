@@ -53,7 +53,7 @@ pub async fn actor_until(
                 DomainError::Invalid { .. } | DomainError::NotFound(_) => {
                     unauthenticated(&format!("the token's claims do not resolve: {error}"))
                 }
-                other => request_error(graphql::domain_error(&other)),
+                other => request_error(graphql::ApiError::from(other).into()),
             })?;
     Ok((Actor::Authenticated(principal), Some(claims.exp)))
 }

@@ -288,10 +288,7 @@ fn refused(code: ErrorCode, message: &str) -> Unresolved {
 
 /// A request error (no path, no location) with `code`.
 pub(crate) fn request_error(code: ErrorCode, message: &str) -> ServerError {
-    let error = code.error(message);
-    let mut server_error = ServerError::new(error.message, None);
-    server_error.extensions = error.extensions;
-    server_error
+    code.error(message).into_request_error()
 }
 
 #[cfg(test)]

@@ -90,11 +90,6 @@ impl PageRequest {
             before: None,
         }
     }
-
-    /// A stable text key, for caching one load per distinct page request.
-    pub fn key(&self) -> String {
-        format!("{:?}", self)
-    }
 }
 
 /// One page of items for one parent, with what Relay's `pageInfo` and `totalCount` need.

@@ -3,11 +3,13 @@
 //! Cursors are opaque to clients; inside they are row positions in the connection's stable
 //! order, so a cursor is only meaningful for the connection (and arguments) that produced it.
 
-use async_graphql::SimpleObject;
+use std::borrow::Cow;
+
+use async_graphql::{Description, Object, OutputType, SimpleObject, TypeName};
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use domain::page::{Page, PageRequest};
 
-use crate::{ErrorCode, domain_error};
+use crate::error::{ErrorCode, Result};
 
 /// Information about the page a connection returned.
 #[derive(SimpleObject, Clone, Debug)]
@@ -47,7 +49,7 @@ pub fn encode_cursor(position: u64) -> String {
 
 /// The position inside a cursor; anything malformed, zero or beyond `i64::MAX` (positions are
 /// SQL integers) is `BAD_USER_INPUT`.
-pub fn decode_cursor(argument: &str, cursor: &str) -> async_graphql::Result<u64> {
+pub fn decode_cursor(argument: &str, cursor: &str) -> Result<u64> {
     let malformed =
         || ErrorCode::BadUserInput.error(format!("{argument}: {cursor:?} is not a valid cursor"));
     let bytes = URL_SAFE_NO_PAD
@@ -66,83 +68,123 @@ pub fn page_request(
     after: Option<String>,
     last: Option<i32>,
     before: Option<String>,
-) -> async_graphql::Result<PageRequest> {
+) -> Result<PageRequest> {
     let after = after
         .map(|cursor| decode_cursor("after", &cursor))
         .transpose()?;
     let before = before
         .map(|cursor| decode_cursor("before", &cursor))
         .transpose()?;
-    PageRequest::new(first.map(i64::from), after, last.map(i64::from), before)
-        .map_err(|error| domain_error(&error))
+    Ok(PageRequest::new(
+        first.map(i64::from),
+        after,
+        last.map(i64::from),
+        before,
+    )?)
 }
 
-/// Declares `<Name>Connection` and `<Name>Edge` for a node type that is built from a
-/// generation index: `(Node, index_fn)`. The edge may carry extra fields through `$edge_extra`.
-#[macro_export]
-macro_rules! connection {
-    ($connection:ident, $edge:ident, $node:ty, $what:literal) => {
-        #[doc = concat!("A page of ", $what, ".")]
-        pub struct $connection {
-            /// The page, as nodes with their row positions.
-            pub page: domain::page::Page<$node>,
-        }
+/// A node type that has a connection: the GraphQL names and descriptions of its
+/// `<Name>Connection` and `<Name>Edge` types.
+pub trait ConnectionNode: OutputType + Clone + 'static {
+    /// The connection type's name, e.g. `ConsultationConnection`.
+    const CONNECTION_NAME: &'static str;
+    /// The connection type's description, e.g. "A page of consultations.".
+    const CONNECTION_DESCRIPTION: &'static str;
+    /// The edge type's name, e.g. `ConsultationEdge`.
+    const EDGE_NAME: &'static str;
+    /// The edge type's description, e.g. "One of consultations in a page, with its cursor.".
+    const EDGE_DESCRIPTION: &'static str;
+}
 
-        #[doc = concat!("One of ", $what, " in a page, with its cursor.")]
-        pub struct $edge {
-            position: u64,
-            node: $node,
-        }
+/// A page of nodes: `edges`, `nodes`, `pageInfo`, `totalCount`.
+pub struct Connection<N> {
+    page: Page<N>,
+}
 
-        #[doc = concat!("A page of ", $what, ".")]
-        #[async_graphql::Object]
-        impl $connection {
-            /// The items of the page with their cursors.
-            async fn edges(&self) -> Vec<$edge> {
-                self.page
-                    .items
-                    .iter()
-                    .map(|(position, node)| $edge {
-                        position: *position,
-                        node: node.clone(),
-                    })
-                    .collect()
-            }
+impl<N> Connection<N> {
+    /// The connection over `page`.
+    pub fn new(page: Page<N>) -> Self {
+        Self { page }
+    }
+}
 
-            /// The items of the page, without cursors.
-            async fn nodes(&self) -> Vec<$node> {
-                self.page
-                    .items
-                    .iter()
-                    .map(|(_, node)| node.clone())
-                    .collect()
-            }
+impl<N: ConnectionNode> TypeName for Connection<N> {
+    fn type_name() -> Cow<'static, str> {
+        Cow::Borrowed(N::CONNECTION_NAME)
+    }
+}
 
-            /// Information to fetch the next or previous page.
-            async fn page_info(&self) -> $crate::connection::PageInfo {
-                $crate::connection::PageInfo::of(&self.page)
-            }
+impl<N: ConnectionNode> Description for Connection<N> {
+    fn description() -> &'static str {
+        N::CONNECTION_DESCRIPTION
+    }
+}
 
-            /// How many items the whole connection holds, across all pages.
-            async fn total_count(&self) -> u64 {
-                self.page.total
-            }
-        }
+/// A page of nodes (named and described by [`ConnectionNode`]).
+#[Object(name_type, use_type_description)]
+impl<N: ConnectionNode> Connection<N> {
+    /// The items of the page with their cursors.
+    async fn edges(&self) -> Vec<Edge<N>> {
+        self.page
+            .items
+            .iter()
+            .map(|(position, node)| Edge {
+                position: *position,
+                node: node.clone(),
+            })
+            .collect()
+    }
 
-        #[doc = concat!("One of ", $what, " in a page, with its cursor.")]
-        #[async_graphql::Object]
-        impl $edge {
-            /// Opaque cursor of this item, for `after`/`before`.
-            async fn cursor(&self) -> String {
-                $crate::connection::encode_cursor(self.position)
-            }
+    /// The items of the page, without cursors.
+    async fn nodes(&self) -> Vec<N> {
+        self.page
+            .items
+            .iter()
+            .map(|(_, node)| node.clone())
+            .collect()
+    }
 
-            /// The item.
-            async fn node(&self) -> $node {
-                self.node.clone()
-            }
-        }
-    };
+    /// Information to fetch the next or previous page.
+    async fn page_info(&self) -> PageInfo {
+        PageInfo::of(&self.page)
+    }
+
+    /// How many items the whole connection holds, across all pages.
+    async fn total_count(&self) -> u64 {
+        self.page.total
+    }
+}
+
+/// One node of a page, with its cursor.
+pub struct Edge<N> {
+    position: u64,
+    node: N,
+}
+
+impl<N: ConnectionNode> TypeName for Edge<N> {
+    fn type_name() -> Cow<'static, str> {
+        Cow::Borrowed(N::EDGE_NAME)
+    }
+}
+
+impl<N: ConnectionNode> Description for Edge<N> {
+    fn description() -> &'static str {
+        N::EDGE_DESCRIPTION
+    }
+}
+
+/// One node of a page with its cursor (named and described by [`ConnectionNode`]).
+#[Object(name_type, use_type_description)]
+impl<N: ConnectionNode> Edge<N> {
+    /// Opaque cursor of this item, for `after`/`before`.
+    async fn cursor(&self) -> String {
+        encode_cursor(self.position)
+    }
+
+    /// The item.
+    async fn node(&self) -> &N {
+        &self.node
+    }
 }
 
 #[cfg(test)]
@@ -169,11 +211,6 @@ mod tests {
     #[test]
     fn page_size_limits_are_bad_user_input() {
         let error = page_request(Some(101), None, None, None).expect_err("too large");
-        let code = error
-            .extensions
-            .as_ref()
-            .and_then(|extensions| extensions.get("code"))
-            .map(|value| value.to_string());
-        assert_eq!(code.as_deref(), Some("\"BAD_USER_INPUT\""));
+        assert_eq!(error.code(), ErrorCode::BadUserInput);
     }
 }

@@ -4,7 +4,7 @@
 use async_graphql::ID;
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 
-use crate::ErrorCode;
+use crate::error::{ErrorCode, Result};
 
 /// The global ID of the record `id` of GraphQL type `type_name`.
 pub fn encode(type_name: &str, id: i64) -> ID {
@@ -13,7 +13,7 @@ pub fn encode(type_name: &str, id: i64) -> ID {
 
 #[allow(dead_code)] // `node(id:)` of the read API decodes IDs.
 /// The type name and database id inside a global ID; a malformed ID is `BAD_USER_INPUT`.
-pub fn decode(id: &ID) -> Result<(String, i64), async_graphql::Error> {
+pub fn decode(id: &ID) -> Result<(String, i64)> {
     let malformed = || ErrorCode::BadUserInput.error(format!("{:?} is not a valid ID", id.0));
     let bytes = URL_SAFE_NO_PAD
         .decode(id.0.as_bytes())

@@ -8,19 +8,20 @@
 pub mod connection;
 pub mod cost;
 mod error;
+mod generation;
 mod ids;
 pub mod limits;
 mod loaders;
 mod mutation;
 mod query;
+mod relations;
 mod services;
-mod siblings;
 mod subscription;
 mod types;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
-pub use error::{ErrorCode, domain_error};
+pub use error::{ApiError, ErrorCode, Result};
 pub use loaders::Loaders;
 pub use mutation::{Mutation, PublicSubmissionGate};
 pub use query::Query;

@@ -6,9 +6,11 @@
 //! an unknown region, an expired cursor or an anonymous caller ends the subscription with a
 //! typed error.
 
+use crate::error::ApiError;
+use crate::error::Result;
 use std::sync::Arc;
 
-use async_graphql::{Context, Result, Subscription as SubscriptionObject};
+use async_graphql::{Context, Subscription as SubscriptionObject};
 use domain::{
     Actor, Db, DomainError,
     events::{self, EventRecord},
@@ -17,10 +19,7 @@ use domain::{
 use entity::enums::EventType as EventTypeRow;
 use futures_util::{Stream, StreamExt};
 
-use crate::{
-    domain_error,
-    types::event::{ConsultationEvent, Event, EventFilter},
-};
+use crate::types::event::{ConsultationEvent, Event, EventFilter};
 
 /// The event types of `consultationUpdated`.
 const CONSULTATION_EVENTS: [EventTypeRow; 3] = [
@@ -59,12 +58,8 @@ impl Subscription {
             Some(&region_code),
             include_descendants.unwrap_or(false),
         )
-        .await
-        .map_err(|error| domain_error(&error))?;
-        let tail = feed
-            .tail(actor, filter, None)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        .await?;
+        let tail = feed.tail(actor, filter, None).await?;
         Ok(events_of(tail).map(|event| {
             event.map(|event| ConsultationEvent {
                 event: Event::single(event),
@@ -88,13 +83,11 @@ impl Subscription {
         after: Option<String>,
     ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
         let (db, actor, feed) = parts(ctx)?;
-        let error = |error: DomainError| domain_error(&error);
         let after = after
             .map(|cursor| events::sequence_of(&cursor))
-            .transpose()
-            .map_err(error)?;
-        let filter = EventFilter::resolve(filter, db).await.map_err(error)?;
-        let tail = feed.tail(actor, filter, after).await.map_err(error)?;
+            .transpose()?;
+        let filter = EventFilter::resolve(filter, db).await?;
+        let tail = feed.tail(actor, filter, after).await?;
         Ok(events_of(tail).map(|event| event.map(Event::single)))
     }
 }
@@ -104,7 +97,7 @@ impl Subscription {
 fn parts<'a>(ctx: &'a Context<'_>) -> Result<(&'a Db, &'a Actor, &'a EventFeed)> {
     let actor = ctx.data::<Actor>()?;
     if actor.principal().is_none() {
-        return Err(domain_error(&DomainError::Unauthenticated));
+        return Err(ApiError::from(DomainError::Unauthenticated));
     }
     Ok((ctx.data::<Db>()?, actor, ctx.data::<EventFeed>()?))
 }
@@ -116,7 +109,7 @@ fn events_of(tail: Tail) -> impl Stream<Item = Result<Arc<EventRecord>>> {
         match tail.next().await {
             Ok(Some(event)) => Some((Ok(event), Some(tail))),
             Ok(None) => None,
-            Err(error) => Some((Err(domain_error(&error)), None)),
+            Err(error) => Some((Err(ApiError::from(error)), None)),
         }
     })
 }

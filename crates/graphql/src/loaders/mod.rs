@@ -1,7 +1,8 @@
 //! Many-to-one lookups by id (a lounge's region, a suggestion's proposer) through async-graphql
 //! DataLoaders with a per-request cache, so an id is read at most once per request whichever
-//! part of the query asks for it. Callers hand a whole sibling generation's ids to
-//! [`Loaders::load_many`] at once (see [`crate::siblings`]), so each generation costs one batch.
+//! part of the query asks for it. Callers hand a whole generation's ids to
+//! [`Loaders::load_many`] at once (see [`crate::relations::by_id`]), so each generation costs
+//! one batch.
 
 mod by_id;
 
@@ -9,7 +10,7 @@ use std::{collections::HashMap, hash::Hash, sync::Arc};
 
 use async_graphql::dataloader::{DataLoader, HashMapCache, Loader};
 
-pub use by_id::{ByIdLoader, RegionId};
+pub use by_id::{ByIdLoader, ConsultationId, LoungeId, MemberId, RecordId, RegionId};
 
 /// Loader errors are shared between every field waiting on the batch.
 pub type LoaderError = Arc<domain::DomainError>;

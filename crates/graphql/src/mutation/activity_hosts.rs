@@ -1,7 +1,8 @@
 //! Answers of host lounges to a joint (跨客厅) activity: `confirmActivityHosting` and
 //! `declineActivityHosting`.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use domain::{
     Actor, Db,
     write::activity_hosts::{self as write, HostingAnswer},
@@ -12,7 +13,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    siblings::Siblings,
+    generation::Sibling,
     types::{
         activity::{LoungeActivity, LoungeActivityHost},
         lounge::Lounge,
@@ -51,9 +52,9 @@ macro_rules! hosting_payload {
             fn from(answer: Option<HostingAnswer>, user_errors: Vec<UserError>) -> Self {
                 let (activity, host) = match answer {
                     Some(answer) => (
-                        Some(LoungeActivity::new(0, Siblings::new(vec![answer.activity]))),
+                        Some(LoungeActivity::single(answer.activity)),
                         Some(LoungeActivityHost {
-                            lounge: Lounge::new(0, Siblings::new(vec![answer.lounge])),
+                            lounge: Lounge::single(answer.lounge),
                             status: answer.status.into(),
                         }),
                     ),

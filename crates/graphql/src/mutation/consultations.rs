@@ -1,6 +1,7 @@
 //! Mutations of the consultation lifecycle (请你来协商).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{
     Actor, Db,
@@ -9,8 +10,9 @@ use domain::{
 
 use super::user_error::{UserError, outcome};
 use crate::{
-    ErrorCode, ids,
-    siblings::Siblings,
+    ErrorCode,
+    generation::Sibling,
+    ids,
     types::consultation::{
         Consultation, ConsultationKind, OrganizerKind, ParticipantRole, TopicSource,
     },
@@ -29,7 +31,7 @@ pub fn database_id(id: &ID, type_name: &str) -> Result<i64> {
 }
 
 fn actor<'a>(ctx: &Context<'a>) -> Result<&'a Actor> {
-    ctx.data::<Actor>()
+    Ok(ctx.data::<Actor>()?)
 }
 
 /// Runs one lifecycle step on the consultation with global ID `id`.
@@ -55,7 +57,7 @@ async fn run_step(
 }
 
 fn wrap(row: write::Consultation) -> Consultation {
-    Consultation::new(0, Siblings::new(vec![row]))
+    Consultation::single(row)
 }
 
 /// Declares a payload: the changed consultation (null when refused) and the user errors.

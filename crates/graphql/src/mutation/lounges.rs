@@ -1,6 +1,7 @@
 //! Mutations of members' lounges (委员会客厅): the lounge, its memberships and its activities.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     Actor, Db,
@@ -12,7 +13,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    siblings::Siblings,
+    generation::Sibling,
     types::{
         activity::{ActivityChannel, ActivityFormat, ActivityKind, LoungeActivity, OnlinePlatform},
         lounge::{Lounge, LoungeMembership, LoungeRole, LoungeStatus},
@@ -20,7 +21,7 @@ use crate::{
 };
 
 fn wrap(row: write::Lounge) -> Lounge {
-    Lounge::new(0, Siblings::new(vec![row]))
+    Lounge::single(row)
 }
 
 fn ids(ids: &[ID], type_name: &str) -> Result<Vec<i64>> {
@@ -376,7 +377,7 @@ impl LoungeMutation {
             .await,
         )?;
         Ok(RecordLoungeActivityPayload {
-            activity: row.map(|row| LoungeActivity::new(0, Siblings::new(vec![row]))),
+            activity: row.map(LoungeActivity::single),
             user_errors,
         })
     }

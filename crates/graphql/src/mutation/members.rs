@@ -1,6 +1,7 @@
 //! Mutations of CPPCC members (政协委员).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use domain::{
     Actor, Db,
     write::members::{self as write, NewMember, UpdateMember},
@@ -11,12 +12,12 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    siblings::Siblings,
+    generation::Sibling,
     types::member::{Gender, Member, MemberStatus},
 };
 
 fn wrap(row: write::Member) -> Member {
-    Member::new(0, Siblings::new(vec![row]))
+    Member::single(row)
 }
 
 /// Input of `createMember`.

@@ -2,7 +2,9 @@
 //! change, pause and resume a target, send it a test message, and send dead letters again.
 //! Secrets and robot URLs go in and never come back out.
 
-use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result, SimpleObject};
+use crate::error::Result;
+use crate::generation::Sibling;
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::Utc;
 use domain::{
     Actor, Db,
@@ -16,7 +18,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    ErrorCode, Services,
+    Services,
     types::{
         delivery::Delivery,
         event::EventType,
@@ -331,8 +333,7 @@ impl NotificationMutation {
         };
         Ok(RedeliverDeadLettersPayload {
             notification_target: target,
-            redelivered_count: i32::try_from(count)
-                .map_err(|_| ErrorCode::Internal.error("internal error"))?,
+            redelivered_count: i32::try_from(count).map_err(|_| crate::ApiError::internal())?,
             user_errors,
         })
     }

@@ -1,9 +1,10 @@
 //! `submitPublicTopic` (社会征题): topics from the public, open to anonymous callers, and the
 //! moderation queue they land in: `acceptPublicTopic` and `rejectPublicTopic` (staff in scope).
 
+use crate::error::Result;
 use std::sync::Arc;
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use domain::{
     Actor, Db,
     write::{
@@ -14,7 +15,7 @@ use domain::{
 
 use super::consultations::database_id;
 use super::user_error::{UserError, outcome};
-use crate::{ErrorCode, siblings::Siblings, types::consultation::Consultation};
+use crate::{ErrorCode, generation::Sibling, types::consultation::Consultation};
 
 /// Per-request admission for public submissions: the server knows the client's address and
 /// keeps the per-client budget; the resolver asks it only when a topic is actually submitted.
@@ -96,7 +97,7 @@ pub struct RejectPublicTopicPayload {
 }
 
 fn wrap(row: write::Consultation) -> Consultation {
-    Consultation::new(0, Siblings::new(vec![row]))
+    Consultation::single(row)
 }
 
 /// Public submissions.

@@ -1,6 +1,7 @@
 //! Mutations of sentiment reports (社情民意信息): draft, submit, acknowledge.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use domain::{
     Actor, Db,
     write::sentiment_reports::{self as write, Draft},
@@ -10,10 +11,10 @@ use super::{
     consultations::database_id,
     user_error::{UserError, outcome},
 };
-use crate::{siblings::Siblings, types::sentiment_report::SentimentReport};
+use crate::{generation::Sibling, types::sentiment_report::SentimentReport};
 
 fn wrap(row: write::SentimentReport) -> SentimentReport {
-    SentimentReport::new(0, Siblings::new(vec![row]))
+    SentimentReport::single(row)
 }
 
 /// Input of `draftSentimentReport`.

@@ -1,6 +1,7 @@
 //! Mutations of the department queue (挂号): request a consultation slot, accept or decline it.
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::{
     Actor, Db,
@@ -13,7 +14,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    siblings::Siblings,
+    generation::Sibling,
     types::{
         consultation::{Consultation, ConsultationKind},
         slot_request::SlotRequest,
@@ -21,7 +22,7 @@ use crate::{
 };
 
 fn wrap(row: SlotRequestRow) -> SlotRequest {
-    SlotRequest::new(0, Siblings::new(vec![row]))
+    SlotRequest::single(row)
 }
 
 /// Input of `requestConsultationSlot`.
@@ -154,7 +155,7 @@ impl SlotRequestMutation {
         let (slot_request, consultation) = match row {
             Some((request, consultation)) => (
                 Some(wrap(request)),
-                Some(Consultation::new(0, Siblings::new(vec![consultation]))),
+                Some(Consultation::single(consultation)),
             ),
             None => (None, None),
         };

@@ -1,6 +1,7 @@
 //! Mutations of suggestions (建议) and their follow-up (督查).
 
-use async_graphql::{Context, ID, InputObject, Object, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::{
     Actor, Db,
@@ -12,12 +13,12 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
-    siblings::Siblings,
+    generation::Sibling,
     types::suggestion::{FollowUp, Suggestion, SuggestionGrade, SuggestionStatus},
 };
 
 fn wrap(row: write::Suggestion) -> Suggestion {
-    Suggestion::new(0, Siblings::new(vec![row]))
+    Suggestion::single(row)
 }
 
 /// Input of `addSuggestion`.

@@ -5,10 +5,10 @@
 use async_graphql::{Enum, SimpleObject};
 use domain::DomainError;
 
-use crate::domain_error;
+use crate::error::ApiError;
 
 /// Why a mutation's input was refused.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum UserErrorCode {
     /// A field's value is not acceptable (empty, too long, out of order, unknown reference …).
     Invalid,
@@ -39,7 +39,7 @@ pub struct UserError {
 /// (authentication, permission, internal) become top-level errors.
 pub fn outcome<T>(
     result: Result<T, DomainError>,
-) -> async_graphql::Result<(Option<T>, Vec<UserError>)> {
+) -> crate::error::Result<(Option<T>, Vec<UserError>)> {
     let error = match result {
         Ok(value) => return Ok((Some(value), Vec::new())),
         Err(error) => error,
@@ -63,7 +63,7 @@ pub fn outcome<T>(
             message: message.clone(),
             code: UserErrorCode::LimitExceeded,
         },
-        _ => return Err(domain_error(&error)),
+        _ => return Err(ApiError::from(error)),
     };
     Ok((None, vec![found]))
 }

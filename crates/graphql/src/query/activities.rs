@@ -1,12 +1,12 @@
 //! Root connection over activities.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::activity::{
         LoungeActivity, LoungeActivityConnection, LoungeActivityFilter, LoungeActivityOrder,
     },
@@ -35,15 +35,11 @@ impl ActivityQuery {
     ) -> Result<LoungeActivityConnection> {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
-        let filter = LoungeActivityFilter::resolve(filter, db)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        let filter = LoungeActivityFilter::resolve(filter, db).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::activities::page(db, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(LoungeActivityConnection {
-            page: page_generation(found, LoungeActivity::new),
-        })
+        let found = domain::read::activities::page(db, &filter, order, page).await?;
+        Ok(LoungeActivityConnection::new(page_generation::<
+            LoungeActivity,
+        >(found)))
     }
 }

@@ -1,12 +1,12 @@
 //! The root connection over consultations.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::consultation::{
         Consultation, ConsultationConnection, ConsultationFilter, ConsultationOrder,
     },
@@ -37,15 +37,11 @@ impl ConsultationQuery {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
         let actor = ctx.data::<domain::Actor>()?;
-        let filter = ConsultationFilter::resolve(filter, db, actor)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        let filter = ConsultationFilter::resolve(filter, db, actor).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::consultations::page(db, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(ConsultationConnection {
-            page: page_generation(found, Consultation::new),
-        })
+        let found = domain::read::consultations::page(db, &filter, order, page).await?;
+        Ok(ConsultationConnection::new(
+            page_generation::<Consultation>(found),
+        ))
     }
 }

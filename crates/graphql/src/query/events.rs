@@ -1,17 +1,15 @@
 //! The root connection over the event log, for integrators that poll.
 
+use crate::error::Result;
 use std::sync::Arc;
 
-use async_graphql::{Context, Object, Result};
+use async_graphql::{Context, Object};
 use domain::{
     Actor, Db, DomainError,
     page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
 };
 
-use crate::{
-    domain_error,
-    types::event::{EventConnection, EventFilter, EventGeneration},
-};
+use crate::types::event::{EventConnection, EventFilter, EventGeneration};
 
 /// Reading the event log page by page.
 #[derive(Default)]
@@ -36,27 +34,22 @@ impl EventQuery {
         )]
         after: Option<String>,
     ) -> Result<EventConnection> {
-        let error = |error: DomainError| domain_error(&error);
         let db = ctx.data::<Db>()?;
         let actor = ctx.data::<Actor>()?;
         if actor.principal().is_none() {
-            return Err(error(DomainError::Unauthenticated));
+            return Err(crate::ApiError::from(DomainError::Unauthenticated));
         }
-        let size = page_size(first).map_err(error)?;
+        let size = page_size(first)?;
         let after = match after {
             Some(cursor) => {
-                let after = domain::events::sequence_of(&cursor).map_err(error)?;
-                domain::events::check_cursor(db, after)
-                    .await
-                    .map_err(error)?;
+                let after = domain::events::sequence_of(&cursor)?;
+                domain::events::check_cursor(db, after).await?;
                 after
             }
             None => 0,
         };
-        let filter = EventFilter::resolve(filter, db).await.map_err(error)?;
-        let mut found = domain::events::list(db, actor, &filter, after, size + 1)
-            .await
-            .map_err(error)?;
+        let filter = EventFilter::resolve(filter, db).await?;
+        let mut found = domain::events::list(db, actor, &filter, after, size + 1).await?;
         let has_next = found.len() as u64 > size;
         found.truncate(size as usize);
         Ok(EventConnection {

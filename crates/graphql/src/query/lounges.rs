@@ -1,12 +1,12 @@
 //! Root connections over lounges and members.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::{
         lounge::{Lounge, LoungeConnection, LoungeFilter, LoungeOrder},
         member::{Member, MemberConnection, MemberFilter, MemberOrder},
@@ -38,16 +38,10 @@ impl LoungeQuery {
     ) -> Result<LoungeConnection> {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
-        let filter = LoungeFilter::resolve(filter, db)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        let filter = LoungeFilter::resolve(filter, db).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::lounges::page(db, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(LoungeConnection {
-            page: page_generation(found, Lounge::new),
-        })
+        let found = domain::read::lounges::page(db, &filter, order, page).await?;
+        Ok(LoungeConnection::new(page_generation::<Lounge>(found)))
     }
 
     /// CPPCC members (政协委员), filtered, ordered and paged.
@@ -69,15 +63,9 @@ impl LoungeQuery {
     ) -> Result<MemberConnection> {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
-        let filter = MemberFilter::resolve(filter, db)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        let filter = MemberFilter::resolve(filter, db).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::members::page(db, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(MemberConnection {
-            page: page_generation(found, Member::new),
-        })
+        let found = domain::read::members::page(db, &filter, order, page).await?;
+        Ok(MemberConnection::new(page_generation::<Member>(found)))
     }
 }

@@ -1,6 +1,7 @@
 //! `node(id:)` and `nodes(ids:)` (Relay object identification).
 
-use async_graphql::{Context, ID, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, ID, Object};
 
 use crate::{
     ErrorCode,

@@ -1,13 +1,13 @@
 //! Root connections over notification targets and their deliveries, for the staff and
 //! integrators who manage them.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::{Actor, Db};
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::{
         delivery::{Delivery, DeliveryConnection},
         notification::{DeliveryFilter, NotificationTarget, NotificationTargetConnection},
@@ -36,12 +36,10 @@ impl NotificationQuery {
         let db = ctx.data::<Db>()?;
         let actor = ctx.data::<Actor>()?;
         let page = page_request(first, after, last, before)?;
-        let found = domain::read::notification_targets::page(db, actor, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(NotificationTargetConnection {
-            page: page_generation(found, NotificationTarget::new),
-        })
+        let found = domain::read::notification_targets::page(db, actor, page).await?;
+        Ok(NotificationTargetConnection::new(page_generation::<
+            NotificationTarget,
+        >(found)))
     }
 
     /// Deliveries to the targets the caller manages, newest event first; filter by target and
@@ -63,11 +61,7 @@ impl NotificationQuery {
         let actor = ctx.data::<Actor>()?;
         let page = page_request(first, after, last, before)?;
         let filter = DeliveryFilter::resolve(filter)?;
-        let found = domain::read::deliveries::page(db, actor, &filter, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(DeliveryConnection {
-            page: page_generation(found, Delivery::new),
-        })
+        let found = domain::read::deliveries::page(db, actor, &filter, page).await?;
+        Ok(DeliveryConnection::new(page_generation::<Delivery>(found)))
     }
 }

@@ -1,16 +1,15 @@
 //! `publicTopicReceipt`: how a submitter follows their public topic (社会征题) with the receipt
 //! code `submitPublicTopic` gave them, without an account and without seeing personal data.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use crate::generation::Sibling;
+use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use domain::{Db, write::public_topics::TopicReceipt};
 
-use crate::{
-    ErrorCode, domain_error,
-    types::{
-        consultation::ConsultationStatus,
-        region::{Region, RegionNode},
-    },
+use crate::types::{
+    consultation::ConsultationStatus,
+    region::{Region, RegionNode},
 };
 
 /// Looking up a public topic by its receipt.
@@ -30,22 +29,18 @@ impl PublicTopicQuery {
         #[graphql(desc = "The receipt code, as `submitPublicTopic` returned it.")] code: String,
     ) -> Result<Option<PublicTopicReceipt>> {
         let db = ctx.data::<Db>()?;
-        let Some(receipt) = domain::write::public_topics::receipt(db, &code)
-            .await
-            .map_err(|error| domain_error(&error))?
-        else {
+        let Some(receipt) = domain::write::public_topics::receipt(db, &code).await? else {
             return Ok(None);
         };
         let region = domain::regions::by_ids(db, &[receipt.region_id])
-            .await
-            .map_err(|error| domain_error(&error))?
+            .await?
             .into_values()
             .collect();
-        let committee = RegionNode::generation(region)
+        let committee = RegionNode::from_rows(region)
             .into_iter()
             .next()
             .map(Region::from_node)
-            .ok_or_else(|| ErrorCode::Internal.error("internal error"))?;
+            .ok_or_else(crate::ApiError::internal)?;
         Ok(Some(PublicTopicReceipt { receipt, committee }))
     }
 }

@@ -1,12 +1,11 @@
 //! Root fields for the region tree.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use crate::generation::Sibling;
+use async_graphql::{Context, Object};
 use domain::Db;
 
-use crate::{
-    domain_error,
-    types::region::{Province, Region, RegionNode},
-};
+use crate::types::region::{Province, Region, RegionNode};
 
 /// Entry points into the three-tier region tree.
 #[derive(Default)]
@@ -17,10 +16,8 @@ impl RegionQuery {
     /// Every province-level region, in code order.
     async fn provinces(&self, ctx: &Context<'_>) -> Result<Vec<Province>> {
         let db = ctx.data::<Db>()?;
-        let rows = domain::regions::provinces(db)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(RegionNode::generation(rows)
+        let rows = domain::regions::provinces(db).await?;
+        Ok(RegionNode::from_rows(rows)
             .into_iter()
             .map(Province)
             .collect())
@@ -34,10 +31,9 @@ impl RegionQuery {
     ) -> Result<Option<Province>> {
         let db = ctx.data::<Db>()?;
         let row = domain::regions::by_code(db, &code)
-            .await
-            .map_err(|error| domain_error(&error))?
+            .await?
             .filter(|row| row.level == entity::enums::RegionLevel::Province);
-        Ok(RegionNode::generation(row.into_iter().collect())
+        Ok(RegionNode::from_rows(row.into_iter().collect())
             .into_iter()
             .next()
             .map(Province))
@@ -50,10 +46,8 @@ impl RegionQuery {
         #[graphql(desc = "Six-digit GB/T 2260 code, e.g. `330212` for 鄞州区.")] code: String,
     ) -> Result<Option<Region>> {
         let db = ctx.data::<Db>()?;
-        let row = domain::regions::by_code(db, &code)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(RegionNode::generation(row.into_iter().collect())
+        let row = domain::regions::by_code(db, &code).await?;
+        Ok(RegionNode::from_rows(row.into_iter().collect())
             .into_iter()
             .next()
             .map(Region::from_node))

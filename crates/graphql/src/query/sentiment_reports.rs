@@ -1,12 +1,12 @@
 //! Root connection over sentiment reports.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::sentiment_report::{
         SentimentReport, SentimentReportConnection, SentimentReportFilter, SentimentReportOrder,
     },
@@ -39,11 +39,9 @@ impl SentimentReportQuery {
         let actor = ctx.data::<domain::Actor>()?;
         let filter = SentimentReportFilter::resolve(filter, db).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::sentiment_reports::page(db, actor, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(SentimentReportConnection {
-            page: page_generation(found, SentimentReport::new),
-        })
+        let found = domain::read::sentiment_reports::page(db, actor, &filter, order, page).await?;
+        Ok(SentimentReportConnection::new(page_generation::<
+            SentimentReport,
+        >(found)))
     }
 }

@@ -1,12 +1,12 @@
 //! Root connection over slot requests.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
-    domain_error,
-    siblings::page_generation,
+    generation::page_generation,
     types::slot_request::{
         SlotRequest, SlotRequestConnection, SlotRequestFilter, SlotRequestOrder,
     },
@@ -36,15 +36,11 @@ impl SlotRequestQuery {
     ) -> Result<SlotRequestConnection> {
         let db = ctx.data::<Db>()?;
         let page = page_request(first, after, last, before)?;
-        let filter = SlotRequestFilter::resolve(filter, db)
-            .await
-            .map_err(|error| domain_error(&error))?;
+        let filter = SlotRequestFilter::resolve(filter, db).await?;
         let order = order_by.map(Into::into).unwrap_or_default();
-        let found = domain::read::slot_requests::page(db, &filter, order, page)
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(SlotRequestConnection {
-            page: page_generation(found, SlotRequest::new),
-        })
+        let found = domain::read::slot_requests::page(db, &filter, order, page).await?;
+        Ok(SlotRequestConnection::new(page_generation::<SlotRequest>(
+            found,
+        )))
     }
 }

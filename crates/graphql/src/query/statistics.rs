@@ -1,14 +1,13 @@
 //! Root fields for three-tier statistics.
 
-use async_graphql::{Context, Object, Result};
+use crate::error::Result;
+use crate::generation::Sibling;
+use async_graphql::{Context, Object};
 use domain::Db;
 
-use crate::{
-    domain_error,
-    types::{
-        region::RegionNode,
-        statistics::{self, RegionStatistics},
-    },
+use crate::types::{
+    region::RegionNode,
+    statistics::{self, RegionStatistics},
 };
 
 /// Statistics of any region, public to every caller.
@@ -17,19 +16,16 @@ pub struct StatisticsQuery;
 
 async fn region(ctx: &Context<'_>, code: &str) -> Result<RegionNode> {
     let db = ctx.data::<Db>()?;
-    let row = domain::regions::by_code(db, code)
-        .await
-        .map_err(|error| domain_error(&error))?
-        .ok_or_else(|| {
-            domain_error(&domain::DomainError::invalid(
-                "regionCode",
-                format!("no region has the code {code}"),
-            ))
-        })?;
-    RegionNode::generation(vec![row])
+    let row = domain::regions::by_code(db, code).await?.ok_or_else(|| {
+        crate::error::ApiError::from(domain::DomainError::invalid(
+            "regionCode",
+            format!("no region has the code {code}"),
+        ))
+    })?;
+    RegionNode::from_rows(vec![row])
         .into_iter()
         .next()
-        .ok_or_else(|| crate::ErrorCode::Internal.error("internal error"))
+        .ok_or_else(crate::ApiError::internal)
 }
 
 #[Object]

@@ -1,8 +1,8 @@
 //! Lounge activities (the "4+X" activities of members' lounges) as GraphQL.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{
     Db, DomainError,
@@ -10,13 +10,16 @@ use domain::{
 };
 
 use crate::{
+    connection::{Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
     ids,
-    siblings::{Nested, Siblings},
+    relations::activity::{ActivityHostLinks, ActivityLounges, ActivityParticipants},
     types::{common::OrderDirection, lounge::Lounge, member::Member},
 };
 
 /// Whether an activity is one of the "4" or the "X" of the "4+X" activities of a year.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ActivityKind")]
 pub enum ActivityKind {
     /// One of the four designed activities of the year (the "4").
@@ -26,7 +29,7 @@ pub enum ActivityKind {
 }
 
 /// Format of a lounge activity.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ActivityFormat")]
 pub enum ActivityFormat {
     /// Lecture (委员讲堂).
@@ -48,7 +51,7 @@ pub enum ActivityFormat {
 }
 
 /// Where a lounge activity takes place.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ActivityChannel")]
 pub enum ActivityChannel {
     /// In person.
@@ -58,7 +61,7 @@ pub enum ActivityChannel {
 }
 
 /// Platform of an online lounge activity.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::OnlinePlatform")]
 pub enum OnlinePlatform {
     /// DingTalk (钉钉).
@@ -74,7 +77,7 @@ pub enum OnlinePlatform {
 /// Whether a lounge named as a host of a joint (跨客厅) activity has agreed to host it. Only
 /// CONFIRMED hosts count: in statistics (the "4+X" quota), in `LoungeActivity.lounges` and in
 /// a lounge's `activities`.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ActivityHostStatus")]
 pub enum ActivityHostStatus {
     /// Named by the recorder (a lead member of another host lounge); not answered yet. Answer
@@ -97,7 +100,7 @@ pub struct LoungeActivityHost {
 }
 
 /// Which lounge activities to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LoungeActivityFilter {
     /// Only activities hosted by at least one lounge owned by the committee of this region
     /// (GB/T 2260 code).
@@ -163,7 +166,7 @@ fn all<T: Into<U>, U>(values: Option<Vec<T>>) -> Vec<U> {
 }
 
 /// What lounge activities can be ordered by.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum LoungeActivityOrderField {
     /// Start time, then id.
     #[default]
@@ -173,7 +176,7 @@ pub enum LoungeActivityOrderField {
 }
 
 /// How to order lounge activities.
-#[derive(InputObject, Clone, Copy, Debug)]
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LoungeActivityOrder {
     /// The field to order by.
     pub field: LoungeActivityOrderField,
@@ -198,17 +201,20 @@ impl From<LoungeActivityOrder> for read::ActivityOrder {
 #[derive(Clone)]
 pub struct LoungeActivity {
     index: usize,
-    siblings: Arc<Siblings<ActivityRow>>,
+    generation: Arc<Generation<ActivityRow>>,
+}
+
+impl Sibling for LoungeActivity {
+    type Row = ActivityRow;
+
+    fn at(index: usize, generation: Arc<Generation<ActivityRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl LoungeActivity {
-    /// The activity at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<ActivityRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &ActivityRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -259,50 +265,23 @@ impl LoungeActivity {
     /// The lounges hosting the activity (several for a joint activity), in order of id: the
     /// CONFIRMED hosts only. `hosts` also shows the invited and declined lounges.
     async fn lounges(&self, ctx: &Context<'_>) -> Result<Vec<Lounge>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, lounges) = &*self
-            .siblings
-            .load("lounges".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::hosts(db, &ids).await?))
-            })
-            .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| Lounge::new(*index, Arc::clone(lounges)))
-            .collect())
+        let lounges = self.generation.load::<ActivityLounges>(ctx, ()).await?;
+        Ok(lounges.list(self.row().id))
     }
 
     /// Every lounge named as a host, with whether it has agreed (INVITED, CONFIRMED or
     /// DECLINED), in order of lounge id. A joint activity counts for a lounge only once that
     /// lounge is CONFIRMED.
     async fn hosts(&self, ctx: &Context<'_>) -> Result<Vec<LoungeActivityHost>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, lounges, statuses) = &*self
-            .siblings
-            .load("hosts".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let mut lounges = HashMap::new();
-                let mut statuses = HashMap::new();
-                for (activity_id, links) in read::host_links(db, &ids).await? {
-                    let (rows, states): (Vec<_>, Vec<_>) = links.into_iter().unzip();
-                    lounges.insert(activity_id, rows);
-                    statuses.insert(activity_id, states);
-                }
-                let (lists, lounges) = Nested::from_lists(lounges);
-                Ok((lists, lounges, statuses))
-            })
-            .await?;
+        let hosts = self.generation.load::<ActivityHostLinks>(ctx, ()).await?;
         let id = self.row().id;
-        Ok(lists
-            .get(&id)
+        Ok(hosts
+            .lounges
+            .list::<Lounge>(id)
             .into_iter()
-            .flatten()
-            .zip(statuses.get(&id).into_iter().flatten())
-            .map(|(index, status)| LoungeActivityHost {
-                lounge: Lounge::new(*index, Arc::clone(lounges)),
+            .zip(hosts.statuses.get(&id).into_iter().flatten())
+            .map(|(lounge, status)| LoungeActivityHost {
+                lounge,
                 status: (*status).into(),
             })
             .collect())
@@ -310,20 +289,11 @@ impl LoungeActivity {
 
     /// The members who took part, in order of id.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, members) = &*self
-            .siblings
-            .load("participants".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::participants(db, &ids).await?))
-            })
+        let participants = self
+            .generation
+            .load::<ActivityParticipants>(ctx, ())
             .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| Member::new(*index, Arc::clone(members)))
-            .collect())
+        Ok(participants.list(self.row().id))
     }
 
     /// Number of members of the public who attended.
@@ -337,9 +307,12 @@ impl LoungeActivity {
     }
 }
 
-crate::connection!(
-    LoungeActivityConnection,
-    LoungeActivityEdge,
-    LoungeActivity,
-    "lounge activities"
-);
+impl ConnectionNode for LoungeActivity {
+    const CONNECTION_NAME: &'static str = "LoungeActivityConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of lounge activities.";
+    const EDGE_NAME: &'static str = "LoungeActivityEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of lounge activities in a page, with its cursor.";
+}
+
+/// A page of lounge activities.
+pub type LoungeActivityConnection = Connection<LoungeActivity>;

@@ -1,19 +1,17 @@
 //! Small pieces shared by several types.
 
-use std::{collections::HashMap, sync::Arc};
-
-use async_graphql::{Context, Enum, Result};
-use domain::{Direction, regions::Region as RegionRow};
+use async_graphql::{Context, Enum};
+use domain::Direction;
 
 use crate::{
-    ErrorCode, Loaders,
-    loaders::RegionId,
-    siblings::{Related, Siblings},
+    error::{ApiError, Result},
+    generation::Generation,
+    relations::{InRegion, RegionOf},
     types::region::{Region, RegionNode},
 };
 
 /// Sort direction.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum OrderDirection {
     /// Smallest (earliest) first.
     #[default]
@@ -33,31 +31,15 @@ impl From<OrderDirection> for Direction {
 
 /// The committee (region) a record of a generation belongs to; the regions of the whole
 /// generation are loaded at once and form a generation of their own.
-pub async fn load_region<R: Send + Sync>(
+pub async fn region_of<R: InRegion>(
     ctx: &Context<'_>,
-    siblings: &Siblings<R>,
+    generation: &Generation<R>,
     region_id: i64,
-    region_of: impl Fn(&R) -> i64,
 ) -> Result<Region> {
-    let loaders = ctx.data::<Loaders>()?;
-    let related = siblings
-        .load("region".to_owned(), |rows| async move {
-            let keys: Vec<RegionId> = rows.iter().map(|row| RegionId(region_of(row))).collect();
-            let found: HashMap<i64, RegionRow> = loaders
-                .load_many(keys)
-                .await
-                .map_err(|error| domain::DomainError::Refused(error.to_string()))?
-                .into_iter()
-                .map(|(key, row)| (key.0, row))
-                .collect();
-            Ok(Related::from_map(found))
-        })
-        .await?;
-    let index = related
-        .position(Some(region_id))
-        .ok_or_else(|| ErrorCode::Internal.error("internal error"))?;
-    Ok(Region::from_node(RegionNode::at(
-        index,
-        Arc::clone(&related.targets),
-    )))
+    let regions = generation.load::<RegionOf<R>>(ctx, ()).await?;
+    // Every record belongs to an existing region (a foreign key).
+    let node: RegionNode = regions
+        .get(Some(region_id))
+        .ok_or_else(ApiError::internal)?;
+    Ok(Region::from_node(node))
 }

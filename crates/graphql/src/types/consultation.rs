@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{
     Db, DomainError,
@@ -11,20 +11,26 @@ use domain::{
 use entity::consultation_participant;
 
 use crate::{
-    connection, ids,
-    siblings::{Nested, Related, Siblings},
+    connection::{self, Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
+    ids,
+    relations::consultation::{
+        ConsultationLounge, ConsultationParticipants, ConsultationStatusHistory,
+        ConsultationSuggestions, ParticipantMember,
+    },
     types::{
-        common::{OrderDirection, load_region},
+        common::{OrderDirection, region_of},
         lounge::Lounge,
         member::Member,
         region::Region,
         status_change::StatusChange,
-        suggestion::{Suggestion, SuggestionConnection, SuggestionFilter},
+        suggestion::{SuggestionConnection, SuggestionFilter},
     },
 };
 
 /// Where a consultation topic came from.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::TopicSource")]
 pub enum TopicSource {
     /// Proposed by the Party committee or the government (党委政府点题).
@@ -36,7 +42,7 @@ pub enum TopicSource {
 }
 
 /// The scale of a consultation.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ConsultationKind")]
 pub enum ConsultationKind {
     /// A main session, usually chaired by the committee's chair.
@@ -46,7 +52,7 @@ pub enum ConsultationKind {
 }
 
 /// Where a consultation is in its lifecycle.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ConsultationStatus")]
 pub enum ConsultationStatus {
     /// The topic has been proposed.
@@ -74,7 +80,7 @@ pub enum ConsultationStatus {
 }
 
 /// The kind of unit organizing a consultation.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::OrganizerKind")]
 pub enum OrganizerKind {
     /// The committee itself.
@@ -88,7 +94,7 @@ pub enum OrganizerKind {
 }
 
 /// The role of a participant in a consultation.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::ParticipantRole")]
 pub enum ParticipantRole {
     /// The chair presiding over the session.
@@ -106,7 +112,7 @@ pub enum ParticipantRole {
 }
 
 /// Which consultations to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct ConsultationFilter {
     /// Only consultations held by the committee of this region (GB/T 2260 code).
     pub region_code: Option<String>,
@@ -176,7 +182,7 @@ impl ConsultationFilter {
 }
 
 /// What consultations can be ordered by. Consultations without the time come last.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum ConsultationOrderField {
     /// When the session was held, then id.
     #[default]
@@ -190,7 +196,7 @@ pub enum ConsultationOrderField {
 }
 
 /// How to order consultations.
-#[derive(InputObject, Clone, Copy, Debug)]
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct ConsultationOrder {
     /// The field to order by.
     pub field: ConsultationOrderField,
@@ -226,17 +232,20 @@ pub struct Organizer {
 #[derive(Clone)]
 pub struct Consultation {
     index: usize,
-    siblings: Arc<Siblings<ConsultationRow>>,
+    generation: Arc<Generation<ConsultationRow>>,
+}
+
+impl Sibling for Consultation {
+    type Row = ConsultationRow;
+
+    fn at(index: usize, generation: Arc<Generation<ConsultationRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl Consultation {
-    /// The consultation at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<ConsultationRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &ConsultationRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -277,30 +286,13 @@ impl Consultation {
 
     /// The committee (region) holding the consultation.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().region_id, |row| {
-            row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().region_id).await
     }
 
     /// The members' lounge hosting the session; null when none does.
     async fn lounge(&self, ctx: &Context<'_>) -> Result<Option<Lounge>> {
-        let Some(lounge_id) = self.row().lounge_id else {
-            return Ok(None);
-        };
-        let db = ctx.data::<Db>()?;
-        let related = self
-            .siblings
-            .load("lounge".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().filter_map(|row| row.lounge_id).collect();
-                Ok(Related::from_map(
-                    domain::read::lounges::by_ids(db, &ids).await?,
-                ))
-            })
-            .await?;
-        Ok(related
-            .position(Some(lounge_id))
-            .map(|index| Lounge::new(index, Arc::clone(&related.targets))))
+        let lounges = self.generation.load::<ConsultationLounge>(ctx, ()).await?;
+        Ok(lounges.get(self.row().lounge_id))
     }
 
     /// The unit organizing the consultation.
@@ -357,23 +349,11 @@ impl Consultation {
 
     /// Everyone taking part, in order of listing.
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<ConsultationParticipant>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, participants) = &*self
-            .siblings
-            .load("participants".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::participants(db, &ids).await?))
-            })
+        let participants = self
+            .generation
+            .load::<ConsultationParticipants>(ctx, ())
             .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| ConsultationParticipant {
-                index: *index,
-                siblings: Arc::clone(participants),
-            })
-            .collect())
+        Ok(participants.list(self.row().id))
     }
 
     /// The suggestions (建议) that came out of the consultation, oldest first.
@@ -389,40 +369,23 @@ impl Consultation {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<SuggestionConnection> {
-        let db = ctx.data::<Db>()?;
         let page = connection::page_request(first, after, last, before)?;
-        let key = format!("suggestions:{filter:?}:{}", page.key());
-        let nested = self
-            .siblings
-            .load(key, |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let filter = SuggestionFilter::resolve(filter);
-                let pages =
-                    domain::read::suggestions::pages_by_consultation(db, &ids, &filter, page)
-                        .await?;
-                Ok(Nested::from_pages(pages))
-            })
+        let suggestions = self
+            .generation
+            .load::<ConsultationSuggestions>(ctx, (filter, page))
             .await?;
-        Ok(SuggestionConnection {
-            page: nested
-                .page(self.row().id)
-                .map(|index| Suggestion::new(index, Arc::clone(&nested.children))),
-        })
+        Ok(Connection::new(suggestions.page(self.row().id)))
     }
 
     /// Every change of status, oldest first; the first is the proposal. Who made each change
     /// is shown with the person only to staff whose scope covers the committee (see
     /// `StatusChange.actor`).
     async fn status_history(&self, ctx: &Context<'_>) -> Result<Vec<StatusChange>> {
-        let db = ctx.data::<Db>()?;
         let anonymous = domain::Actor::Anonymous;
         let viewer = ctx.data_opt::<domain::Actor>().unwrap_or(&anonymous);
         let history = self
-            .siblings
-            .load("statusHistory".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                read::status_history(db, &ids).await
-            })
+            .generation
+            .load::<ConsultationStatusHistory>(ctx, ())
             .await?;
         Ok(history
             .get(&self.row().id)
@@ -437,12 +400,20 @@ impl Consultation {
 #[derive(Clone)]
 pub struct ConsultationParticipant {
     index: usize,
-    siblings: Arc<Siblings<consultation_participant::Model>>,
+    generation: Arc<Generation<consultation_participant::Model>>,
+}
+
+impl Sibling for ConsultationParticipant {
+    type Row = consultation_participant::Model;
+
+    fn at(index: usize, generation: Arc<Generation<consultation_participant::Model>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl ConsultationParticipant {
     fn row(&self) -> &consultation_participant::Model {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -467,31 +438,20 @@ impl ConsultationParticipant {
 
     /// The CPPCC member, when the participant is one.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        let Some(member_id) = self.row().member_id else {
-            return Ok(None);
-        };
-        let db = ctx.data::<Db>()?;
-        let related = self
-            .siblings
-            .load("member".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().filter_map(|row| row.member_id).collect();
-                Ok(Related::from_map(
-                    domain::read::members::by_ids(db, &ids).await?,
-                ))
-            })
-            .await?;
-        Ok(related
-            .position(Some(member_id))
-            .map(|index| Member::new(index, Arc::clone(&related.targets))))
+        let members = self.generation.load::<ParticipantMember>(ctx, ()).await?;
+        Ok(members.get(self.row().member_id))
     }
 }
 
-crate::connection!(
-    ConsultationConnection,
-    ConsultationEdge,
-    Consultation,
-    "consultations"
-);
+impl ConnectionNode for Consultation {
+    const CONNECTION_NAME: &'static str = "ConsultationConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of consultations.";
+    const EDGE_NAME: &'static str = "ConsultationEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of consultations in a page, with its cursor.";
+}
+
+/// A page of consultations.
+pub type ConsultationConnection = Connection<Consultation>;
 
 /// The person who submitted a public topic (社会征题).
 #[derive(SimpleObject, Clone)]

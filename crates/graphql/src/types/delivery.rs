@@ -1,16 +1,19 @@
 //! Deliveries of outbox events to notification targets, as GraphQL.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{Context, ID, Object, Result};
+use async_graphql::{Context, ID, Object};
 use chrono::{DateTime, Utc};
-use domain::{Actor, Db, read::deliveries::Delivery as DeliveryRow};
+use domain::read::deliveries::Delivery as DeliveryRow;
 
 use crate::{
-    ErrorCode, ids,
-    siblings::{Related, Siblings},
+    connection::{Connection, ConnectionNode},
+    error::{ApiError, Result},
+    generation::{Generation, Sibling},
+    ids,
+    relations::delivery::{DeliveryEvent, DeliveryTarget},
     types::{
-        event::{Event, EventGeneration},
+        event::Event,
         notification::{DeliveryStatus, NotificationTarget},
     },
 };
@@ -19,22 +22,20 @@ use crate::{
 #[derive(Clone)]
 pub struct Delivery {
     index: usize,
-    siblings: Arc<Siblings<DeliveryRow>>,
+    generation: Arc<Generation<DeliveryRow>>,
+}
+
+impl Sibling for Delivery {
+    type Row = DeliveryRow;
+
+    fn at(index: usize, generation: Arc<Generation<DeliveryRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl Delivery {
-    /// The delivery at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<DeliveryRow>>) -> Self {
-        Self { index, siblings }
-    }
-
-    /// A generation of one, for mutation payloads.
-    pub fn single(row: DeliveryRow) -> Self {
-        Self::new(0, Siblings::new(vec![row]))
-    }
-
     fn row(&self) -> &DeliveryRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -51,22 +52,11 @@ impl Delivery {
 
     /// The target the event goes to.
     async fn target(&self, ctx: &Context<'_>) -> Result<NotificationTarget> {
-        let db = ctx.data::<Db>()?;
-        let actor = ctx.data::<Actor>()?;
-        let related = self
-            .siblings
-            .load("target".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.target_id).collect();
-                Ok(Related::from_map(
-                    domain::read::notification_targets::by_ids(db, actor, &ids).await?,
-                ))
-            })
-            .await?;
-        related
-            .position(Some(self.row().target_id))
-            .map(|index| NotificationTarget::new(index, Arc::clone(&related.targets)))
-            // A caller who sees the delivery manages its target.
-            .ok_or_else(|| ErrorCode::Internal.error("internal error"))
+        let targets = self.generation.load::<DeliveryTarget>(ctx, ()).await?;
+        // A caller who sees the delivery manages its target.
+        targets
+            .get(Some(self.row().target_id))
+            .ok_or_else(ApiError::internal)
     }
 
     /// Outbox sequence number of the event delivered.
@@ -83,20 +73,7 @@ impl Delivery {
     /// The event delivered, so that a dead letter can be inspected without a second query
     /// (same object as in the `events` connection); null once retention has pruned it.
     async fn event(&self, ctx: &Context<'_>) -> Result<Option<Event>> {
-        let db = ctx.data::<Db>()?;
-        let events = self
-            .siblings
-            .load("event".to_owned(), |rows| async move {
-                let sequences: Vec<i64> = rows.iter().map(|row| row.event_sequence).collect();
-                let records = domain::events::by_sequences(db, &sequences).await?;
-                let sequences: Vec<i64> = records.iter().map(|record| record.sequence).collect();
-                let events = EventGeneration::events(records.into_iter().map(Arc::new).collect());
-                Ok(sequences
-                    .into_iter()
-                    .zip(events)
-                    .collect::<HashMap<i64, Event>>())
-            })
-            .await?;
+        let events = self.generation.load::<DeliveryEvent>(ctx, ()).await?;
         Ok(events.get(&self.row().event_sequence).cloned())
     }
 
@@ -147,4 +124,12 @@ impl Delivery {
     }
 }
 
-crate::connection!(DeliveryConnection, DeliveryEdge, Delivery, "deliveries");
+impl ConnectionNode for Delivery {
+    const CONNECTION_NAME: &'static str = "DeliveryConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of deliveries.";
+    const EDGE_NAME: &'static str = "DeliveryEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of deliveries in a page, with its cursor.";
+}
+
+/// A page of deliveries.
+pub type DeliveryConnection = Connection<Delivery>;

@@ -1,9 +1,10 @@
 //! Outbox events as GraphQL exposes them: the `Event` object shared by the `events` query
 //! connection and the subscriptions, its filter, and the consultation-specific wrapper.
 
+use crate::error::Result;
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Json, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Json, Object};
 use chrono::{DateTime, Utc};
 use domain::{
     Db, DomainError,
@@ -13,7 +14,6 @@ use tokio::sync::OnceCell;
 
 use crate::{
     connection::PageInfo,
-    domain_error,
     types::{
         consultation::Consultation,
         node::{Node, load_nodes},
@@ -21,7 +21,7 @@ use crate::{
 };
 
 /// Type of an outbox event.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::EventType")]
 pub enum EventType {
     /// A consultation was created.
@@ -299,9 +299,7 @@ impl EventConnection {
     async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
         let db = ctx.data::<Db>()?;
         let actor = ctx.data::<domain::Actor>()?;
-        domain::events::count(db, actor, &self.filter)
-            .await
-            .map_err(|error| domain_error(&error))
+        Ok(domain::events::count(db, actor, &self.filter).await?)
     }
 }
 

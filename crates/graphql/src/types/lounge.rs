@@ -1,33 +1,30 @@
 //! Members' lounges (委员会客厅) as GraphQL.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::{
     Db, DomainError,
-    page::Page,
-    read::{
-        lounges::{self as read, Lounge as LoungeRow, MemberOfLounge},
-        today,
-    },
+    read::lounges::{self as read, Lounge as LoungeRow},
 };
 
 use crate::{
-    connection, ids,
-    siblings::{Nested, Siblings},
+    connection::{self, Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
+    ids,
+    relations::lounge::{LoungeActivities, LoungeLeads, LoungeMemberPages},
     types::{
-        activity::{
-            LoungeActivity, LoungeActivityConnection, LoungeActivityFilter, LoungeActivityOrder,
-        },
-        common::{OrderDirection, load_region},
+        activity::{LoungeActivityConnection, LoungeActivityFilter, LoungeActivityOrder},
+        common::{OrderDirection, region_of},
         member::Member,
         region::Region,
     },
 };
 
 /// Whether a lounge is running.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::LoungeStatus")]
 pub enum LoungeStatus {
     /// Open and holding activities.
@@ -39,7 +36,7 @@ pub enum LoungeStatus {
 }
 
 /// A member's role in a lounge.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::LoungeRole")]
 pub enum LoungeRole {
     /// Lead member (牵头委员) who runs the lounge.
@@ -49,7 +46,7 @@ pub enum LoungeRole {
 }
 
 /// Which lounges to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct LoungeFilter {
     /// Only lounges owned by the committee of this region (GB/T 2260 code).
     pub region_code: Option<String>,
@@ -96,7 +93,7 @@ impl LoungeFilter {
 }
 
 /// What lounges can be ordered by.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum LoungeOrderField {
     /// Date of establishment, then id.
     #[default]
@@ -106,7 +103,7 @@ pub enum LoungeOrderField {
 }
 
 /// How to order lounges.
-#[derive(InputObject, Clone, Copy, Debug)]
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct LoungeOrder {
     /// The field to order by.
     pub field: LoungeOrderField,
@@ -131,17 +128,20 @@ impl From<LoungeOrder> for read::LoungeOrder {
 #[derive(Clone)]
 pub struct Lounge {
     index: usize,
-    siblings: Arc<Siblings<LoungeRow>>,
+    generation: Arc<Generation<LoungeRow>>,
+}
+
+impl Sibling for Lounge {
+    type Row = LoungeRow;
+
+    fn at(index: usize, generation: Arc<Generation<LoungeRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl Lounge {
-    /// The lounge at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<LoungeRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &LoungeRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -176,10 +176,7 @@ impl Lounge {
 
     /// The committee (region) that owns the lounge.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().region_id, |row| {
-            row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().region_id).await
     }
 
     /// Whether the lounge is running.
@@ -206,20 +203,8 @@ impl Lounge {
 
     /// Current lead members (牵头委员), in order of joining.
     async fn leads(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, members) = &*self
-            .siblings
-            .load("leads".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::leads(db, &ids, today()).await?))
-            })
-            .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| Member::new(*index, Arc::clone(members)))
-            .collect())
+        let leads = self.generation.load::<LoungeLeads>(ctx, ()).await?;
+        Ok(leads.list(self.row().id))
     }
 
     /// Current members of the lounge, lead members first, then by date of joining.
@@ -235,17 +220,10 @@ impl Lounge {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<LoungeMemberConnection> {
-        let db = ctx.data::<Db>()?;
         let page = connection::page_request(first, after, last, before)?;
-        let key = format!("members:{role:?}:{}", page.key());
         let loaded = self
-            .siblings
-            .load(key, |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let pages =
-                    read::member_pages(db, &ids, role.map(Into::into), today(), page).await?;
-                Ok(LoungeMembers::from_pages(pages))
-            })
+            .generation
+            .load::<LoungeMemberPages>(ctx, (role.map(Into::into), page))
             .await?;
         let page = loaded
             .pages
@@ -259,7 +237,7 @@ impl Lounge {
                 position: *position,
                 role: (*role).into(),
                 since: *since,
-                member: Member::new(*index, Arc::clone(&loaded.members)),
+                member: Member::at(*index, Arc::clone(&loaded.members)),
             })
             .collect();
         Ok(LoungeMemberConnection {
@@ -286,53 +264,12 @@ impl Lounge {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<LoungeActivityConnection> {
-        let db = ctx.data::<Db>()?;
         let page = connection::page_request(first, after, last, before)?;
-        let key = format!("activities:{filter:?}:{order_by:?}:{}", page.key());
-        let loaded = self
-            .siblings
-            .load(key, |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let filter = LoungeActivityFilter::resolve(filter, db).await?;
-                let order = order_by.map(Into::into).unwrap_or_default();
-                let pages =
-                    domain::read::activities::pages_by_lounge(db, &ids, &filter, order, page)
-                        .await?;
-                Ok(Nested::from_pages(pages))
-            })
+        let activities = self
+            .generation
+            .load::<LoungeActivities>(ctx, (filter, order_by, page))
             .await?;
-        Ok(LoungeActivityConnection {
-            page: loaded
-                .page(self.row().id)
-                .map(|index| LoungeActivity::new(index, Arc::clone(&loaded.children))),
-        })
-    }
-}
-
-/// The current members of a generation of lounges: per lounge a page of (member, role, since),
-/// the members forming one generation.
-struct LoungeMembers {
-    pages: HashMap<i64, Page<(usize, entity::enums::LoungeRole, NaiveDate)>>,
-    members: Arc<Siblings<domain::read::members::Member>>,
-}
-
-impl LoungeMembers {
-    fn from_pages(pages: HashMap<i64, Page<MemberOfLounge>>) -> Self {
-        let mut rows = Vec::new();
-        let pages = pages
-            .into_iter()
-            .map(|(lounge, page)| {
-                let page = page.map(|item| {
-                    rows.push(item.member);
-                    (rows.len() - 1, item.membership.role, item.membership.since)
-                });
-                (lounge, page)
-            })
-            .collect();
-        Self {
-            pages,
-            members: Siblings::new(rows),
-        }
+        Ok(Connection::new(activities.page(self.row().id)))
     }
 }
 
@@ -421,4 +358,12 @@ impl LoungeMembership {
     }
 }
 
-crate::connection!(LoungeConnection, LoungeEdge, Lounge, "members' lounges");
+impl ConnectionNode for Lounge {
+    const CONNECTION_NAME: &'static str = "LoungeConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of members' lounges.";
+    const EDGE_NAME: &'static str = "LoungeEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of members' lounges in a page, with its cursor.";
+}
+
+/// A page of members' lounges.
+pub type LoungeConnection = Connection<Lounge>;

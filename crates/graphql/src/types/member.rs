@@ -2,27 +2,28 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use domain::{
     Actor, Db, DomainError,
     read::members::{self as read, Member as MemberRow},
 };
 
 use crate::{
+    connection::{Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
     ids,
-    siblings::Siblings,
+    relations::member::{MemberConsultations, MemberLounges},
     types::{
-        common::{OrderDirection, load_region},
-        consultation::{
-            Consultation, ConsultationConnection, ConsultationFilter, ConsultationOrder,
-        },
-        lounge::{Lounge, LoungeMembership},
+        common::{OrderDirection, region_of},
+        consultation::{ConsultationConnection, ConsultationFilter, ConsultationOrder},
+        lounge::LoungeMembership,
         region::Region,
     },
 };
 
 /// Gender.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::Gender")]
 pub enum Gender {
     /// Male.
@@ -32,7 +33,7 @@ pub enum Gender {
 }
 
 /// Whether a member currently serves.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::MemberStatus")]
 pub enum MemberStatus {
     /// Serving.
@@ -42,7 +43,7 @@ pub enum MemberStatus {
 }
 
 /// Which members to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct MemberFilter {
     /// Only members of the committee of this region (GB/T 2260 code).
     pub region_code: Option<String>,
@@ -88,7 +89,7 @@ impl MemberFilter {
 }
 
 /// What members can be ordered by.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum MemberOrderField {
     /// Order of registration.
     #[default]
@@ -98,7 +99,7 @@ pub enum MemberOrderField {
 }
 
 /// How to order members.
-#[derive(InputObject, Clone, Copy, Debug)]
+#[derive(InputObject, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct MemberOrder {
     /// The field to order by.
     pub field: MemberOrderField,
@@ -123,17 +124,20 @@ impl From<MemberOrder> for read::MemberOrder {
 #[derive(Clone)]
 pub struct Member {
     index: usize,
-    siblings: Arc<Siblings<MemberRow>>,
+    generation: Arc<Generation<MemberRow>>,
+}
+
+impl Sibling for Member {
+    type Row = MemberRow;
+
+    fn at(index: usize, generation: Arc<Generation<MemberRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl Member {
-    /// The member at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<MemberRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &MemberRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 
     fn contact_visible(&self, ctx: &Context<'_>) -> bool {
@@ -174,10 +178,7 @@ impl Member {
 
     /// The committee (region) the member serves on.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().region_id, |row| {
-            row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().region_id).await
     }
 
     /// The term (届) of the committee the member serves in.
@@ -206,34 +207,18 @@ impl Member {
 
     /// The member's lounge memberships, current and former, oldest first.
     async fn lounges(&self, ctx: &Context<'_>) -> Result<Vec<LoungeMembership>> {
-        let db = ctx.data::<Db>()?;
-        let loaded = self
-            .siblings
-            .load("lounges".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let memberships = read::memberships(db, &ids).await?;
-                let lounge_ids: Vec<i64> = memberships
-                    .values()
-                    .flatten()
-                    .map(|membership| membership.lounge_id)
-                    .collect();
-                let lounges = domain::read::lounges::by_ids(db, &lounge_ids).await?;
-                let related = crate::siblings::Related::from_map(lounges);
-                Ok((memberships, related))
-            })
-            .await?;
-        let (memberships, lounges) = &*loaded;
-        Ok(memberships
+        let loaded = self.generation.load::<MemberLounges>(ctx, ()).await?;
+        Ok(loaded
+            .memberships
             .get(&self.row().id)
             .into_iter()
             .flatten()
             .filter_map(|membership| {
-                let index = lounges.position(Some(membership.lounge_id))?;
                 Some(LoungeMembership {
                     role: membership.role.into(),
                     since: membership.since,
                     until: membership.until,
-                    lounge: Lounge::new(index, Arc::clone(&lounges.targets)),
+                    lounge: loaded.lounges.get(Some(membership.lounge_id))?,
                 })
             })
             .collect())
@@ -255,28 +240,21 @@ impl Member {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<ConsultationConnection> {
-        let db = ctx.data::<Db>()?;
-        let actor = ctx.data::<domain::Actor>()?;
         let page = crate::connection::page_request(first, after, last, before)?;
-        let key = format!("consultations:{filter:?}:{order_by:?}:{}", page.key());
-        let nested = self
-            .siblings
-            .load(key, |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let filter = ConsultationFilter::resolve(filter, db, actor).await?;
-                let order = order_by.map(Into::into).unwrap_or_default();
-                let pages =
-                    domain::read::consultations::pages_by_member(db, &ids, &filter, order, page)
-                        .await?;
-                Ok(crate::siblings::Nested::from_pages(pages))
-            })
+        let consultations = self
+            .generation
+            .load::<MemberConsultations>(ctx, (filter, order_by, page))
             .await?;
-        Ok(ConsultationConnection {
-            page: nested
-                .page(self.row().id)
-                .map(|index| Consultation::new(index, Arc::clone(&nested.children))),
-        })
+        Ok(Connection::new(consultations.page(self.row().id)))
     }
 }
 
-crate::connection!(MemberConnection, MemberEdge, Member, "CPPCC members");
+impl ConnectionNode for Member {
+    const CONNECTION_NAME: &'static str = "MemberConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of CPPCC members.";
+    const EDGE_NAME: &'static str = "MemberEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of CPPCC members in a page, with its cursor.";
+}
+
+/// A page of CPPCC members.
+pub type MemberConnection = Connection<Member>;

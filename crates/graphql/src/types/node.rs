@@ -1,14 +1,15 @@
 //! The Relay `Node` interface: every record with a global ID can be fetched again by it.
 
+use crate::error::Result;
 use std::collections::HashMap;
 
-use async_graphql::{Context, ID, Interface, Result};
+use async_graphql::{Context, ID, Interface};
 use domain::Db;
 use entity::enums::RegionLevel;
 
 use crate::{
-    domain_error, ids,
-    siblings::page_generation,
+    generation::{Sibling, page_generation},
+    ids,
     types::{
         activity::LoungeActivity,
         consultation::Consultation,
@@ -61,7 +62,6 @@ async fn load_of_type(
     ids: Vec<i64>,
 ) -> Result<HashMap<i64, Node>> {
     let db = ctx.data::<Db>()?;
-    let error = |error: domain::DomainError| domain_error(&error);
     let keyed = |rows: Vec<(i64, Node)>| rows.into_iter().collect::<HashMap<_, _>>();
     Ok(match type_name {
         "Province" | "City" | "County" => {
@@ -71,13 +71,12 @@ async fn load_of_type(
                 _ => RegionLevel::County,
             };
             let rows: Vec<_> = domain::regions::by_ids(db, &ids)
-                .await
-                .map_err(error)?
+                .await?
                 .into_values()
                 .filter(|row| row.level == level)
                 .collect();
             keyed(
-                RegionNode::generation(rows)
+                RegionNode::from_rows(rows)
                     .into_iter()
                     .map(|node| {
                         let id = node.row().id;
@@ -92,102 +91,46 @@ async fn load_of_type(
             )
         }
         "Lounge" => {
-            let rows = domain::read::lounges::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::Lounge(Lounge::new(index, siblings)),
-            )
+            let rows = domain::read::lounges::by_ids(db, &ids).await?;
+            generation(rows, |row| row.id, Node::Lounge)
         }
         "Member" => {
-            let rows = domain::read::members::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::Member(Member::new(index, siblings)),
-            )
+            let rows = domain::read::members::by_ids(db, &ids).await?;
+            generation(rows, |row| row.id, Node::Member)
         }
         "Consultation" => {
             let actor = ctx.data::<domain::Actor>()?;
-            let mut rows = domain::read::consultations::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
+            let mut rows = domain::read::consultations::by_ids(db, &ids).await?;
             // A public topic in moderation is for staff in scope only.
             rows.retain(|_, row| domain::read::consultations::visible_to(actor, row));
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::Consultation(Consultation::new(index, siblings)),
-            )
+            generation(rows, |row| row.id, Node::Consultation)
         }
         "Suggestion" => {
-            let rows = domain::read::suggestions::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::Suggestion(Suggestion::new(index, siblings)),
-            )
+            let rows = domain::read::suggestions::by_ids(db, &ids).await?;
+            generation(rows, |row| row.id, Node::Suggestion)
         }
         "LoungeActivity" => {
-            let rows = domain::read::activities::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::LoungeActivity(LoungeActivity::new(index, siblings)),
-            )
+            let rows = domain::read::activities::by_ids(db, &ids).await?;
+            generation(rows, |row| row.id, Node::LoungeActivity)
         }
         "SentimentReport" => {
             let actor = ctx.data::<domain::Actor>()?;
-            let rows = domain::read::sentiment_reports::by_ids(db, actor, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::SentimentReport(SentimentReport::new(index, siblings)),
-            )
+            let rows = domain::read::sentiment_reports::by_ids(db, actor, &ids).await?;
+            generation(rows, |row| row.id, Node::SentimentReport)
         }
         "SlotRequest" => {
-            let rows = domain::read::slot_requests::by_ids(db, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.row.id,
-                |index, siblings| Node::SlotRequest(SlotRequest::new(index, siblings)),
-            )
+            let rows = domain::read::slot_requests::by_ids(db, &ids).await?;
+            generation(rows, |row| row.row.id, Node::SlotRequest)
         }
         "NotificationTarget" => {
             let actor = ctx.data::<domain::Actor>()?;
-            let rows = domain::read::notification_targets::by_ids(db, actor, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| {
-                    Node::NotificationTarget(NotificationTarget::new(index, siblings))
-                },
-            )
+            let rows = domain::read::notification_targets::by_ids(db, actor, &ids).await?;
+            generation(rows, |row| row.id, Node::NotificationTarget)
         }
         "Delivery" => {
             let actor = ctx.data::<domain::Actor>()?;
-            let rows = domain::read::deliveries::by_ids(db, actor, &ids)
-                .await
-                .map_err(error)?;
-            generation(
-                rows,
-                |row| row.id,
-                |index, siblings| Node::Delivery(Delivery::new(index, siblings)),
-            )
+            let rows = domain::read::deliveries::by_ids(db, actor, &ids).await?;
+            generation(rows, |row| row.id, Node::Delivery)
         }
         other => {
             return Err(crate::ErrorCode::BadUserInput
@@ -197,10 +140,10 @@ async fn load_of_type(
 }
 
 /// Rows keyed by id as one generation of nodes, keyed by id again.
-fn generation<R>(
-    rows: HashMap<i64, R>,
-    id_of: impl Fn(&R) -> i64,
-    make: impl Fn(usize, std::sync::Arc<crate::siblings::Siblings<R>>) -> Node,
+fn generation<N: Sibling>(
+    rows: HashMap<i64, N::Row>,
+    id_of: impl Fn(&N::Row) -> i64,
+    wrap: impl Fn(N) -> Node,
 ) -> HashMap<i64, Node> {
     let ids: Vec<i64> = rows.values().map(&id_of).collect();
     let page = domain::page::Page {
@@ -210,8 +153,8 @@ fn generation<R>(
         has_previous: false,
     };
     ids.into_iter()
-        .zip(page_generation(page, make).items)
-        .map(|(id, (_, node))| (id, node))
+        .zip(page_generation::<N>(page).items)
+        .map(|(id, (_, node))| (id, wrap(node)))
         .collect()
 }
 

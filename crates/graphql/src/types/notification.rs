@@ -2,27 +2,24 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
-use domain::{
-    Db,
-    read::{
-        deliveries::{DeliveryFilter as DomainDeliveryFilter, pages_by_target},
-        notification_targets::NotificationTarget as TargetRow,
-    },
+use domain::read::{
+    deliveries::DeliveryFilter as DomainDeliveryFilter,
+    notification_targets::NotificationTarget as TargetRow,
 };
 
 use crate::{
-    connection, ids,
-    siblings::{Nested, Siblings},
-    types::{
-        common::load_region, delivery::Delivery, delivery::DeliveryConnection, event::EventType,
-        region::Region,
-    },
+    connection::{self, Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
+    ids,
+    relations::notification_target::TargetDeliveries,
+    types::{common::region_of, delivery::DeliveryConnection, event::EventType, region::Region},
 };
 
 /// How notifications reach a target.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::NotificationAdapter")]
 pub enum NotificationAdapter {
     /// A signed HTTP webhook.
@@ -34,7 +31,7 @@ pub enum NotificationAdapter {
 }
 
 /// Whether a notification target receives deliveries.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::NotificationTargetStatus")]
 pub enum NotificationTargetStatus {
     /// Receiving.
@@ -44,7 +41,7 @@ pub enum NotificationTargetStatus {
 }
 
 /// State of one delivery of an event to a target.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::DeliveryStatus")]
 pub enum DeliveryStatus {
     /// Not attempted yet.
@@ -62,7 +59,7 @@ pub enum DeliveryStatus {
 
 /// Why a test notification failed, coarse enough to tell what to fix; the transport's own
 /// error text is never shown.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "notify::ErrorClass")]
 pub enum NotificationErrorClass {
     /// The receiver did not answer in time (connecting or responding).
@@ -78,7 +75,7 @@ pub enum NotificationErrorClass {
 }
 
 /// Which deliveries to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct DeliveryFilter {
     /// Only deliveries to this notification target (its global ID).
     pub target_id: Option<ID>,
@@ -117,22 +114,20 @@ impl DeliveryFilter {
 #[derive(Clone)]
 pub struct NotificationTarget {
     index: usize,
-    siblings: Arc<Siblings<TargetRow>>,
+    generation: Arc<Generation<TargetRow>>,
+}
+
+impl Sibling for NotificationTarget {
+    type Row = TargetRow;
+
+    fn at(index: usize, generation: Arc<Generation<TargetRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl NotificationTarget {
-    /// The target at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<TargetRow>>) -> Self {
-        Self { index, siblings }
-    }
-
-    /// A generation of one, for mutation payloads.
-    pub fn single(row: TargetRow) -> Self {
-        Self::new(0, Siblings::new(vec![row]))
-    }
-
     fn row(&self) -> &TargetRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -180,10 +175,7 @@ impl NotificationTarget {
 
     /// Events touching this region or any region below it are sent.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().region_id, |row| {
-            row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().region_id).await
     }
 
     /// Whether deliveries are being sent.
@@ -220,30 +212,22 @@ impl NotificationTarget {
         #[graphql(desc = "Return the last n items (at most 100).")] last: Option<i32>,
         #[graphql(desc = "Return items before this cursor.")] before: Option<String>,
     ) -> Result<DeliveryConnection> {
-        let db = ctx.data::<Db>()?;
         let page = connection::page_request(first, after, last, before)?;
-        let key = format!("deliveries:{filter:?}:{}", page.key());
-        let filter = DeliveryFilter::resolve(filter)?;
-        let nested = self
-            .siblings
-            .load(key, |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_pages(
-                    pages_by_target(db, &ids, &filter, page).await?,
-                ))
-            })
+        let deliveries = self
+            .generation
+            .load::<TargetDeliveries>(ctx, (filter, page))
             .await?;
-        Ok(DeliveryConnection {
-            page: nested
-                .page(self.row().id)
-                .map(|index| Delivery::new(index, Arc::clone(&nested.children))),
-        })
+        Ok(Connection::new(deliveries.page(self.row().id)))
     }
 }
 
-crate::connection!(
-    NotificationTargetConnection,
-    NotificationTargetEdge,
-    NotificationTarget,
-    "notification targets"
-);
+impl ConnectionNode for NotificationTarget {
+    const CONNECTION_NAME: &'static str = "NotificationTargetConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of notification targets.";
+    const EDGE_NAME: &'static str = "NotificationTargetEdge";
+    const EDGE_DESCRIPTION: &'static str =
+        "One of notification targets in a page, with its cursor.";
+}
+
+/// A page of notification targets.
+pub type NotificationTargetConnection = Connection<NotificationTarget>;

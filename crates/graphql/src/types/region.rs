@@ -1,15 +1,16 @@
 //! The region tree (行政区划) as GraphQL: interface `Region` with `Province`, `City`, `County`.
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, Interface, Object, Result};
-use domain::{Db, regions::Region as RegionRow};
+use async_graphql::{Context, Enum, ID, Interface, Object};
+use domain::regions::Region as RegionRow;
 use entity::enums::RegionLevel as RegionLevelRow;
 
 use crate::{
-    ErrorCode, Loaders, ids,
-    loaders::RegionId,
-    siblings::{Nested, Related, Siblings},
+    error::{ApiError, Result},
+    generation::{Generation, Sibling},
+    ids,
+    relations::region::{RegionChildren, RegionParent},
     types::{
         consultation::{ConsultationConnection, ConsultationFilter, ConsultationOrder},
         lounge::{LoungeConnection, LoungeFilter, LoungeOrder},
@@ -20,7 +21,7 @@ use crate::{
 };
 
 /// The tier of a region in the administrative hierarchy.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::RegionLevel")]
 pub enum RegionLevel {
     /// A province-level division (省级), e.g. 浙江省.
@@ -35,85 +36,43 @@ pub enum RegionLevel {
 #[derive(Clone)]
 pub struct RegionNode {
     index: usize,
-    siblings: Arc<Siblings<RegionRow>>,
+    generation: Arc<Generation<RegionRow>>,
+}
+
+impl Sibling for RegionNode {
+    type Row = RegionRow;
+
+    fn at(index: usize, generation: Arc<Generation<RegionRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl RegionNode {
-    /// Every row as a node of one generation.
-    pub fn generation(rows: Vec<RegionRow>) -> Vec<RegionNode> {
-        let siblings = Siblings::new(rows);
-        (0..siblings.rows().len())
-            .map(|index| RegionNode {
-                index,
-                siblings: Arc::clone(&siblings),
-            })
-            .collect()
-    }
-
     /// The region at `index` of a generation.
-    pub fn at(index: usize, siblings: Arc<Siblings<RegionRow>>) -> Self {
-        Self { index, siblings }
+    pub fn at(index: usize, generation: Arc<Generation<RegionRow>>) -> Self {
+        Self { index, generation }
     }
 
     /// The stored row.
     pub fn row(&self) -> &RegionRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 
     /// The generation this node belongs to.
-    pub fn siblings(&self) -> &Arc<Siblings<RegionRow>> {
-        &self.siblings
+    pub fn generation(&self) -> &Arc<Generation<RegionRow>> {
+        &self.generation
     }
 
     /// The direct children of the given level, loaded for the whole generation at once.
     async fn children(&self, ctx: &Context<'_>, level: RegionLevelRow) -> Result<Vec<RegionNode>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, generation) = &*self
-            .siblings
-            .load(format!("children:{}", level.as_str()), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let children = domain::regions::children(db, &ids, level).await?;
-                Ok(Nested::from_lists(children))
-            })
-            .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| RegionNode {
-                index: *index,
-                siblings: Arc::clone(generation),
-            })
-            .collect())
+        let children = self.generation.load::<RegionChildren>(ctx, level).await?;
+        Ok(children.list(self.row().id))
     }
 
     /// The region directly above, loaded for the whole generation at once.
     async fn parent(&self, ctx: &Context<'_>) -> Result<Option<RegionNode>> {
-        let loaders = ctx.data::<Loaders>()?;
-        let related = self
-            .siblings
-            .load("parent".to_owned(), |rows| async move {
-                let keys: Vec<RegionId> = rows
-                    .iter()
-                    .filter_map(|row| row.parent_id)
-                    .map(RegionId)
-                    .collect();
-                let found: HashMap<i64, RegionRow> = loaders
-                    .load_many(keys)
-                    .await
-                    .map_err(|error| clone_error(&error))?
-                    .into_iter()
-                    .map(|(key, row)| (key.0, row))
-                    .collect();
-                Ok(Related::from_map(found))
-            })
-            .await?;
-        Ok(related
-            .position(self.row().parent_id)
-            .map(|index| RegionNode {
-                index,
-                siblings: Arc::clone(&related.targets),
-            }))
+        let parents = self.generation.load::<RegionParent>(ctx, ()).await?;
+        Ok(parents.get(self.row().parent_id))
     }
 
     /// The province above a city or county (at most two hops). Every city and county has one,
@@ -127,15 +86,7 @@ impl RegionNode {
             current = node.parent(ctx).await?;
         }
         tracing::error!(code = %self.row().code, "region without a province above it");
-        Err(ErrorCode::Internal.error("internal error"))
-    }
-}
-
-/// Loader errors arrive shared; the sibling cache needs an owned one.
-fn clone_error(error: &domain::DomainError) -> domain::DomainError {
-    match error {
-        domain::DomainError::Busy => domain::DomainError::Busy,
-        other => domain::DomainError::Refused(other.to_string()),
+        Err(ApiError::internal())
     }
 }
 

@@ -2,18 +2,21 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result};
+use async_graphql::{Context, Enum, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::{
-    Db, DomainError,
+    Db,
     read::sentiment_reports::{self as read, SentimentReport as ReportRow},
 };
 
 use crate::{
+    connection::{Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
     ids,
-    siblings::{Nested, Siblings},
+    relations::sentiment_report::{ReportAuthors, ReportSourceLounges},
     types::{
-        common::{OrderDirection, load_region},
+        common::{OrderDirection, region_of},
         lounge::Lounge,
         member::Member,
         region::Region,
@@ -21,7 +24,7 @@ use crate::{
 };
 
 /// Where a sentiment report stands.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::SentimentReportStatus")]
 pub enum SentimentReportStatus {
     /// Being written; visible only to staff of the committee, never to anonymous callers.
@@ -52,10 +55,7 @@ pub struct SentimentReportFilter {
 
 impl SentimentReportFilter {
     /// The domain filter, with the region code and lounge ID looked up.
-    pub async fn resolve(
-        filter: Option<Self>,
-        db: &Db,
-    ) -> Result<read::SentimentReportFilter, async_graphql::Error> {
+    pub async fn resolve(filter: Option<Self>, db: &Db) -> Result<read::SentimentReportFilter> {
         let filter = filter.unwrap_or_default();
         let lounge_id = filter
             .lounge_id
@@ -71,8 +71,7 @@ impl SentimentReportFilter {
             filter.region_code.as_deref(),
             filter.include_descendants,
         )
-        .await
-        .map_err(|error: DomainError| crate::domain_error(&error))?;
+        .await?;
         Ok(read::SentimentReportFilter {
             region,
             statuses: filter
@@ -89,7 +88,7 @@ impl SentimentReportFilter {
 }
 
 /// What sentiment reports can be ordered by.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum SentimentReportOrderField {
     /// Submission time, then id; reports not yet submitted come first ascending.
     SubmittedAt,
@@ -129,17 +128,20 @@ impl From<SentimentReportOrder> for read::SentimentReportOrder {
 #[derive(Clone)]
 pub struct SentimentReport {
     index: usize,
-    siblings: Arc<Siblings<ReportRow>>,
+    generation: Arc<Generation<ReportRow>>,
+}
+
+impl Sibling for SentimentReport {
+    type Row = ReportRow;
+
+    fn at(index: usize, generation: Arc<Generation<ReportRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl SentimentReport {
-    /// The report at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<ReportRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &ReportRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -174,46 +176,19 @@ impl SentimentReport {
 
     /// The committee (region) that sends the report.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().region_id, |row| {
-            row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().region_id).await
     }
 
     /// The lounges the report was compiled from, in order of id.
     async fn source_lounges(&self, ctx: &Context<'_>) -> Result<Vec<Lounge>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, lounges) = &*self
-            .siblings
-            .load("sourceLounges".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::source_lounges(db, &ids).await?))
-            })
-            .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| Lounge::new(*index, Arc::clone(lounges)))
-            .collect())
+        let lounges = self.generation.load::<ReportSourceLounges>(ctx, ()).await?;
+        Ok(lounges.list(self.row().id))
     }
 
     /// The member authors, in order of id.
     async fn authors(&self, ctx: &Context<'_>) -> Result<Vec<Member>> {
-        let db = ctx.data::<Db>()?;
-        let (lists, members) = &*self
-            .siblings
-            .load("authors".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                Ok(Nested::from_lists(read::authors(db, &ids).await?))
-            })
-            .await?;
-        Ok(lists
-            .get(&self.row().id)
-            .into_iter()
-            .flatten()
-            .map(|index| Member::new(*index, Arc::clone(members)))
-            .collect())
+        let authors = self.generation.load::<ReportAuthors>(ctx, ()).await?;
+        Ok(authors.list(self.row().id))
     }
 
     /// When the report was submitted; null for a draft.
@@ -239,9 +214,12 @@ impl SentimentReport {
     }
 }
 
-crate::connection!(
-    SentimentReportConnection,
-    SentimentReportEdge,
-    SentimentReport,
-    "sentiment reports"
-);
+impl ConnectionNode for SentimentReport {
+    const CONNECTION_NAME: &'static str = "SentimentReportConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of sentiment reports.";
+    const EDGE_NAME: &'static str = "SentimentReportEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of sentiment reports in a page, with its cursor.";
+}
+
+/// A page of sentiment reports.
+pub type SentimentReportConnection = Connection<SentimentReport>;

@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     Db, DomainError,
@@ -10,17 +10,20 @@ use domain::{
 };
 
 use crate::{
+    connection::{Connection, ConnectionNode},
+    error::Result,
+    generation::{Generation, Sibling},
     ids,
-    siblings::{Related, Siblings},
+    relations::slot_request::SlotRequestConsultation,
     types::{
-        common::{OrderDirection, load_region},
+        common::{OrderDirection, region_of},
         consultation::Consultation,
         region::Region,
     },
 };
 
 /// Where a slot request stands.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::SlotRequestStatus")]
 pub enum SlotRequestStatus {
     /// Waiting in the committee's queue (see `queuePosition`).
@@ -84,7 +87,7 @@ impl SlotRequestFilter {
 }
 
 /// What slot requests can be ordered by.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Default)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash, Default)]
 pub enum SlotRequestOrderField {
     /// Time of the request (the queue order), then id.
     #[default]
@@ -119,17 +122,20 @@ impl From<SlotRequestOrder> for read::SlotRequestOrder {
 #[derive(Clone)]
 pub struct SlotRequest {
     index: usize,
-    siblings: Arc<Siblings<SlotRequestRow>>,
+    generation: Arc<Generation<SlotRequestRow>>,
+}
+
+impl Sibling for SlotRequest {
+    type Row = SlotRequestRow;
+
+    fn at(index: usize, generation: Arc<Generation<SlotRequestRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl SlotRequest {
-    /// The slot request at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<SlotRequestRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &SlotRequestRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -155,10 +161,7 @@ impl SlotRequest {
 
     /// The committee (region) whose queue this is.
     async fn region(&self, ctx: &Context<'_>) -> Result<Region> {
-        load_region(ctx, &self.siblings, self.row().row.region_id, |row| {
-            row.row.region_id
-        })
-        .await
+        region_of(ctx, &self.generation, self.row().row.region_id).await
     }
 
     /// The period in which the department would like the consultation held.
@@ -204,31 +207,20 @@ impl SlotRequest {
 
     /// The consultation it became, once accepted; null otherwise.
     async fn consultation(&self, ctx: &Context<'_>) -> Result<Option<Consultation>> {
-        let Some(consultation_id) = self.row().row.consultation_id else {
-            return Ok(None);
-        };
-        let db = ctx.data::<Db>()?;
-        let related = self
-            .siblings
-            .load("consultation".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows
-                    .iter()
-                    .filter_map(|row| row.row.consultation_id)
-                    .collect();
-                Ok(Related::from_map(
-                    domain::read::consultations::by_ids(db, &ids).await?,
-                ))
-            })
+        let consultations = self
+            .generation
+            .load::<SlotRequestConsultation>(ctx, ())
             .await?;
-        Ok(related
-            .position(Some(consultation_id))
-            .map(|index| Consultation::new(index, Arc::clone(&related.targets))))
+        Ok(consultations.get(self.row().row.consultation_id))
     }
 }
 
-crate::connection!(
-    SlotRequestConnection,
-    SlotRequestEdge,
-    SlotRequest,
-    "slot requests"
-);
+impl ConnectionNode for SlotRequest {
+    const CONNECTION_NAME: &'static str = "SlotRequestConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of slot requests.";
+    const EDGE_NAME: &'static str = "SlotRequestEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of slot requests in a page, with its cursor.";
+}
+
+/// A page of slot requests.
+pub type SlotRequestConnection = Connection<SlotRequest>;

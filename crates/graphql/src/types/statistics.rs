@@ -2,50 +2,16 @@
 //! generation of regions at once (one fixed set of grouped statements, whatever the number of
 //! regions or years).
 
-use std::{collections::HashMap, sync::Arc};
+use std::sync::Arc;
 
-use async_graphql::{Context, Object, Result, SimpleObject};
-use domain::{
-    Db,
-    regions::Region as RegionRow,
-    statistics::{self, Figures, Quotas},
-};
+use async_graphql::{Context, Object, SimpleObject};
+use domain::statistics::{self, Figures};
 
 use crate::{
-    domain_error,
-    siblings::Siblings,
+    error::{ApiError, Result},
+    relations::region::RegionStatisticsSeries,
     types::region::{Region, RegionNode},
 };
-
-/// What one generation of regions loaded: each region's series, and every child region of
-/// every one of them as one generation of their own (so that their fields batch too).
-struct Batch {
-    series: HashMap<i64, Vec<statistics::RegionStatistics>>,
-    child_positions: HashMap<i64, usize>,
-    children: Arc<Siblings<RegionRow>>,
-}
-
-impl Batch {
-    fn new(series: HashMap<i64, Vec<statistics::RegionStatistics>>) -> Self {
-        let mut child_positions = HashMap::new();
-        let mut rows = Vec::new();
-        for (child, _) in series
-            .values()
-            .filter_map(|years| years.first())
-            .flat_map(|first| first.children.iter())
-        {
-            child_positions.entry(child.id).or_insert_with(|| {
-                rows.push(child.clone());
-                rows.len() - 1
-            });
-        }
-        Self {
-            series,
-            child_positions,
-            children: Siblings::new(rows),
-        }
-    }
-}
 
 /// One statistics computation at a time per request. `statistics::compute` runs its
 /// statements side by side, and a request's aliased `statistics` fields would each do so at
@@ -61,6 +27,13 @@ impl Default for StatisticsGate {
     }
 }
 
+impl StatisticsGate {
+    /// Waits for this request's turn; the turn ends when the permit is dropped.
+    pub async fn turn(&self) -> Option<tokio::sync::OwnedSemaphorePermit> {
+        Arc::clone(&self.0).acquire_owned().await.ok()
+    }
+}
+
 /// The statistics of `region` for `from_year..=to_year`, loaded for its whole generation.
 pub async fn series(
     ctx: &Context<'_>,
@@ -68,24 +41,10 @@ pub async fn series(
     from_year: i32,
     to_year: i32,
 ) -> Result<Vec<RegionStatistics>> {
-    statistics::check_years(from_year, to_year).map_err(|error| domain_error(&error))?;
-    let db = ctx.data::<Db>()?;
-    let quotas = ctx.data_opt::<Quotas>().copied().unwrap_or_default();
-    let gate = ctx.data_opt::<StatisticsGate>().cloned();
+    statistics::check_years(from_year, to_year)?;
     let batch = region
-        .siblings()
-        .load(
-            format!("statistics:{from_year}:{to_year}"),
-            |rows| async move {
-                let _turn = match gate {
-                    Some(StatisticsGate(turns)) => turns.acquire_owned().await.ok(),
-                    None => None,
-                };
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                let series = statistics::compute(db, &ids, from_year, to_year, quotas).await?;
-                Ok(Batch::new(series))
-            },
-        )
+        .generation()
+        .load::<RegionStatisticsSeries>(ctx, (from_year, to_year))
         .await?;
     Ok(batch
         .series
@@ -123,7 +82,7 @@ pub async fn one_year(
         .await?
         .into_iter()
         .next()
-        .ok_or_else(|| crate::ErrorCode::Internal.error("internal error"))
+        .ok_or_else(ApiError::internal)
 }
 
 fn int(value: i64) -> i32 {

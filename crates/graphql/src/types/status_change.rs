@@ -1,15 +1,16 @@
 //! `StatusChange`: one entry of a consultation's `statusHistory`, with who made it as far as
 //! the caller may know (see `domain::read::status_actors`).
 
-use async_graphql::{ComplexObject, Context, Result, SimpleObject};
+use crate::error::Result;
+use async_graphql::{ComplexObject, Context, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{Actor, read::status_actors};
 use entity::consultation_status_change;
 
 use crate::{
     Loaders,
+    generation::Sibling,
     loaders::RegionId,
-    siblings::Siblings,
     types::{
         consultation::ConsultationStatus,
         region::{Region, RegionNode},
@@ -75,11 +76,10 @@ impl StatusChange {
         let found = ctx
             .data::<Loaders>()?
             .load_many([RegionId(region_id)])
-            .await
-            .map_err(|error| crate::domain_error(&error))?;
+            .await?;
         Ok(found
             .into_values()
             .next()
-            .map(|row| Region::from_node(RegionNode::at(0, Siblings::new(vec![row])))))
+            .map(|row| Region::from_node(RegionNode::single(row))))
     }
 }

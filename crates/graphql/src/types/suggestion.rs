@@ -2,21 +2,23 @@
 
 use std::sync::Arc;
 
-use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
-use domain::{
-    Db,
-    read::suggestions::{self as read, Suggestion as SuggestionRow},
-};
+use domain::read::suggestions::{self as read, Suggestion as SuggestionRow};
 
 use crate::{
-    ErrorCode, ids,
-    siblings::{Related, Siblings},
+    connection::{Connection, ConnectionNode},
+    error::{ApiError, Result},
+    generation::{Generation, Sibling},
+    ids,
+    relations::suggestion::{
+        SuggestionConsultation, SuggestionFollowUps, SuggestionProposerMember,
+    },
     types::{consultation::Consultation, member::Member},
 };
 
 /// Where a suggestion stands.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::SuggestionStatus")]
 pub enum SuggestionStatus {
     /// Handed in, not yet decided on.
@@ -32,7 +34,7 @@ pub enum SuggestionStatus {
 }
 
 /// The quality grade of a suggestion.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "entity::enums::SuggestionGrade")]
 pub enum SuggestionGrade {
     /// Excellent.
@@ -44,7 +46,7 @@ pub enum SuggestionGrade {
 }
 
 /// Which suggestions to list. Every condition given must hold.
-#[derive(InputObject, Clone, Debug, Default)]
+#[derive(InputObject, Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct SuggestionFilter {
     /// Only suggestions with one of these statuses.
     pub status: Option<Vec<SuggestionStatus>>,
@@ -80,17 +82,20 @@ pub struct FollowUp {
 #[derive(Clone)]
 pub struct Suggestion {
     index: usize,
-    siblings: Arc<Siblings<SuggestionRow>>,
+    generation: Arc<Generation<SuggestionRow>>,
+}
+
+impl Sibling for Suggestion {
+    type Row = SuggestionRow;
+
+    fn at(index: usize, generation: Arc<Generation<SuggestionRow>>) -> Self {
+        Self { index, generation }
+    }
 }
 
 impl Suggestion {
-    /// The suggestion at `index` of a generation.
-    pub fn new(index: usize, siblings: Arc<Siblings<SuggestionRow>>) -> Self {
-        Self { index, siblings }
-    }
-
     fn row(&self) -> &SuggestionRow {
-        self.siblings.row(self.index)
+        self.generation.row(self.index)
     }
 }
 
@@ -137,14 +142,7 @@ impl Suggestion {
 
     /// Follow-up records, oldest first.
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
-        let db = ctx.data::<Db>()?;
-        let follow_ups = self
-            .siblings
-            .load("followUps".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.id).collect();
-                read::follow_ups(db, &ids).await
-            })
-            .await?;
+        let follow_ups = self.generation.load::<SuggestionFollowUps>(ctx, ()).await?;
         Ok(follow_ups
             .get(&self.row().id)
             .into_iter()
@@ -159,20 +157,14 @@ impl Suggestion {
 
     /// The consultation it came out of.
     async fn consultation(&self, ctx: &Context<'_>) -> Result<Consultation> {
-        let db = ctx.data::<Db>()?;
-        let related = self
-            .siblings
-            .load("consultation".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows.iter().map(|row| row.consultation_id).collect();
-                Ok(Related::from_map(
-                    domain::read::consultations::by_ids(db, &ids).await?,
-                ))
-            })
+        let consultations = self
+            .generation
+            .load::<SuggestionConsultation>(ctx, ())
             .await?;
-        let index = related
-            .position(Some(self.row().consultation_id))
-            .ok_or_else(|| ErrorCode::Internal.error("internal error"))?;
-        Ok(Consultation::new(index, Arc::clone(&related.targets)))
+        // A suggestion's consultation exists (a foreign key).
+        consultations
+            .get(Some(self.row().consultation_id))
+            .ok_or_else(ApiError::internal)
     }
 }
 
@@ -191,32 +183,21 @@ impl SuggestionProposer {
 
     /// The proposing CPPCC member; null when the proposer is not a member.
     async fn member(&self, ctx: &Context<'_>) -> Result<Option<Member>> {
-        let Some(member_id) = self.suggestion.row().proposer_member_id else {
-            return Ok(None);
-        };
-        let db = ctx.data::<Db>()?;
-        let related = self
+        let members = self
             .suggestion
-            .siblings
-            .load("proposerMember".to_owned(), |rows| async move {
-                let ids: Vec<i64> = rows
-                    .iter()
-                    .filter_map(|row| row.proposer_member_id)
-                    .collect();
-                Ok(Related::from_map(
-                    domain::read::members::by_ids(db, &ids).await?,
-                ))
-            })
+            .generation
+            .load::<SuggestionProposerMember>(ctx, ())
             .await?;
-        Ok(related
-            .position(Some(member_id))
-            .map(|index| Member::new(index, Arc::clone(&related.targets))))
+        Ok(members.get(self.suggestion.row().proposer_member_id))
     }
 }
 
-crate::connection!(
-    SuggestionConnection,
-    SuggestionEdge,
-    Suggestion,
-    "suggestions"
-);
+impl ConnectionNode for Suggestion {
+    const CONNECTION_NAME: &'static str = "SuggestionConnection";
+    const CONNECTION_DESCRIPTION: &'static str = "A page of suggestions.";
+    const EDGE_NAME: &'static str = "SuggestionEdge";
+    const EDGE_DESCRIPTION: &'static str = "One of suggestions in a page, with its cursor.";
+}
+
+/// A page of suggestions.
+pub type SuggestionConnection = Connection<Suggestion>;

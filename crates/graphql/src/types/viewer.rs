@@ -1,11 +1,11 @@
 //! `Viewer`: who the API thinks the caller is.
 
-use async_graphql::{Context, Enum, Object, Result};
+use crate::error::Result;
+use async_graphql::{Context, Enum, Object};
 use domain::{Actor, Db};
 
 use crate::{
-    domain_error,
-    siblings::Siblings,
+    generation::Sibling,
     types::{
         member::Member,
         region::{Region, RegionNode},
@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The role a bearer token grants.
-#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[graphql(remote = "domain::Role")]
 pub enum Role {
     /// Staff of the provincial committee: act anywhere in their province.
@@ -52,10 +52,8 @@ impl Viewer {
             return Ok(None);
         };
         let db = ctx.data::<Db>()?;
-        let rows = domain::regions::by_ids(db, &[principal.region_id])
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(RegionNode::generation(rows.into_values().collect())
+        let rows = domain::regions::by_ids(db, &[principal.region_id]).await?;
+        Ok(RegionNode::from_rows(rows.into_values().collect())
             .pop()
             .map(Region::from_node))
     }
@@ -66,11 +64,7 @@ impl Viewer {
             return Ok(None);
         };
         let db = ctx.data::<Db>()?;
-        let mut rows = domain::read::members::by_ids(db, &[member_id])
-            .await
-            .map_err(|error| domain_error(&error))?;
-        Ok(rows
-            .remove(&member_id)
-            .map(|row| Member::new(0, Siblings::new(vec![row]))))
+        let mut rows = domain::read::members::by_ids(db, &[member_id]).await?;
+        Ok(rows.remove(&member_id).map(Member::single))
     }
 }
