@@ -2,16 +2,14 @@
 //! `declineActivityHosting`.
 
 use crate::error::Result;
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use crate::mutation::payload::{HostingPayload, PayloadName};
+use async_graphql::{Context, ID, InputObject, Object};
 use domain::{
     Actor, Db,
     write::activity_hosts::{self as write, HostingAnswer},
 };
 
-use super::{
-    consultations::database_id,
-    user_error::{UserError, outcome},
-};
+use super::{consultations::database_id, user_error::outcome};
 use crate::{
     generation::Sibling,
     types::{
@@ -20,60 +18,56 @@ use crate::{
     },
 };
 
-/// Declares the input of an answer: the activity and the answering host lounge.
-macro_rules! hosting_input {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Input of `", $what, "`.")]
-        #[derive(InputObject)]
-        pub struct $name {
-            /// The activity's global ID.
-            pub activity_id: ID,
-            /// The global ID of the host lounge that answers; it must be INVITED.
-            pub lounge_id: ID,
-        }
-    };
+/// Input of `confirmActivityHosting`.
+#[derive(InputObject)]
+pub struct ConfirmActivityHostingInput {
+    /// The activity's global ID.
+    pub activity_id: ID,
+    /// The global ID of the host lounge that answers; it must be INVITED.
+    pub lounge_id: ID,
 }
 
-/// Declares the payload of an answer.
-macro_rules! hosting_payload {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Result of `", $what, "`.")]
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The activity; null when the answer was refused.
-            pub activity: Option<LoungeActivity>,
-            /// The answering lounge's host link as it is now; null when refused.
-            pub host: Option<LoungeActivityHost>,
-            /// Why the answer was refused; empty on success.
-            pub user_errors: Vec<UserError>,
-        }
+/// Names the payload of `confirmActivityHosting`.
+pub struct ConfirmActivityHostingField;
 
-        impl $name {
-            fn from(answer: Option<HostingAnswer>, user_errors: Vec<UserError>) -> Self {
-                let (activity, host) = match answer {
-                    Some(answer) => (
-                        Some(LoungeActivity::single(answer.activity)),
-                        Some(LoungeActivityHost {
-                            lounge: Lounge::single(answer.lounge),
-                            status: answer.status.into(),
-                        }),
-                    ),
-                    None => (None, None),
-                };
-                Self {
-                    activity,
-                    host,
-                    user_errors,
-                }
-            }
-        }
-    };
+impl PayloadName for ConfirmActivityHostingField {
+    const NAME: &'static str = "ConfirmActivityHostingPayload";
+    const DESCRIPTION: &'static str = "Result of `confirmActivityHosting`.";
 }
 
-hosting_input!(ConfirmActivityHostingInput, "confirmActivityHosting");
-hosting_payload!(ConfirmActivityHostingPayload, "confirmActivityHosting");
-hosting_input!(DeclineActivityHostingInput, "declineActivityHosting");
-hosting_payload!(DeclineActivityHostingPayload, "declineActivityHosting");
+/// Result of `confirmActivityHosting`.
+pub type ConfirmActivityHostingPayload = HostingPayload<ConfirmActivityHostingField>;
+
+/// Input of `declineActivityHosting`.
+#[derive(InputObject)]
+pub struct DeclineActivityHostingInput {
+    /// The activity's global ID.
+    pub activity_id: ID,
+    /// The global ID of the host lounge that answers; it must be INVITED.
+    pub lounge_id: ID,
+}
+
+/// Names the payload of `declineActivityHosting`.
+pub struct DeclineActivityHostingField;
+
+impl PayloadName for DeclineActivityHostingField {
+    const NAME: &'static str = "DeclineActivityHostingPayload";
+    const DESCRIPTION: &'static str = "Result of `declineActivityHosting`.";
+}
+
+/// Result of `declineActivityHosting`.
+pub type DeclineActivityHostingPayload = HostingPayload<DeclineActivityHostingField>;
+
+/// The activity and the answering lounge's host link.
+fn answered(answer: HostingAnswer) -> (LoungeActivity, LoungeActivityHost) {
+    (
+        LoungeActivity::single(answer.activity),
+        LoungeActivityHost {
+            lounge: Lounge::single(answer.lounge),
+            status: answer.status.into(),
+        },
+    )
+}
 
 /// The answers of invited host lounges.
 #[derive(Default)]
@@ -102,7 +96,10 @@ impl ActivityHostingMutation {
             )
             .await,
         )?;
-        Ok(ConfirmActivityHostingPayload::from(answer, user_errors))
+        Ok(ConfirmActivityHostingPayload::new(
+            answer.map(answered),
+            user_errors,
+        ))
     }
 
     /// Declines to host a joint activity the lounge was INVITED to; the activity never counts
@@ -125,6 +122,9 @@ impl ActivityHostingMutation {
             )
             .await,
         )?;
-        Ok(DeclineActivityHostingPayload::from(answer, user_errors))
+        Ok(DeclineActivityHostingPayload::new(
+            answer.map(answered),
+            user_errors,
+        ))
     }
 }

@@ -1,7 +1,8 @@
 //! Mutations of the consultation lifecycle (请你来协商).
 
 use crate::error::Result;
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use crate::mutation::payload::{ConsultationPayload, PayloadName};
+use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
 use domain::{
     Actor, Db,
@@ -60,69 +61,152 @@ fn wrap(row: write::Consultation) -> Consultation {
     Consultation::single(row)
 }
 
-/// Declares a payload: the changed consultation (null when refused) and the user errors.
-macro_rules! payload {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Result of `", $what, "`.")]
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The consultation as changed; null when the change was refused.
-            pub consultation: Option<Consultation>,
-            /// Why the change was refused; empty on success.
-            pub user_errors: Vec<UserError>,
-        }
+/// Names the payload of `proposeConsultation`.
+pub struct ProposeConsultationField;
 
-        impl $name {
-            fn from(
-                result: Result<Option<write::Consultation>>,
-                errors: Vec<UserError>,
-            ) -> Result<Self> {
-                Ok(Self {
-                    consultation: result?.map(wrap),
-                    user_errors: errors,
-                })
-            }
-        }
-    };
+impl PayloadName for ProposeConsultationField {
+    const NAME: &'static str = "ProposeConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `proposeConsultation`.";
 }
 
-/// Declares the input of a lifecycle step that carries no data besides a note.
-macro_rules! step_input {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Input of `", $what, "`.")]
-        #[derive(InputObject)]
-        pub struct $name {
-            /// The consultation's global ID.
-            pub id: ID,
-            /// The `version` the client last saw; when given and stale, the change is refused
-            /// with `CONFLICT` instead of overwriting someone else's change.
-            pub expected_version: Option<i32>,
-            /// A note recorded in the status history.
-            pub note: Option<String>,
-        }
-    };
+/// Result of `proposeConsultation`.
+pub type ProposeConsultationPayload = ConsultationPayload<ProposeConsultationField>;
+
+/// Names the payload of `approveConsultation`.
+pub struct ApproveConsultationField;
+
+impl PayloadName for ApproveConsultationField {
+    const NAME: &'static str = "ApproveConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `approveConsultation`.";
 }
 
-payload!(ProposeConsultationPayload, "proposeConsultation");
-payload!(ApproveConsultationPayload, "approveConsultation");
-payload!(
-    StartConsultationResearchPayload,
-    "startConsultationResearch"
-);
-payload!(ScheduleConsultationPayload, "scheduleConsultation");
-payload!(RecordConsultationHeldPayload, "recordConsultationHeld");
-payload!(
-    StartConsultationFollowUpPayload,
-    "startConsultationFollowUp"
-);
-payload!(CloseConsultationPayload, "closeConsultation");
-payload!(CancelConsultationPayload, "cancelConsultation");
-payload!(UpdateConsultationPayload, "updateConsultation");
+/// Result of `approveConsultation`.
+pub type ApproveConsultationPayload = ConsultationPayload<ApproveConsultationField>;
 
-step_input!(ApproveConsultationInput, "approveConsultation");
-step_input!(StartConsultationResearchInput, "startConsultationResearch");
-step_input!(StartConsultationFollowUpInput, "startConsultationFollowUp");
-step_input!(CloseConsultationInput, "closeConsultation");
+/// Names the payload of `startConsultationResearch`.
+pub struct StartConsultationResearchField;
+
+impl PayloadName for StartConsultationResearchField {
+    const NAME: &'static str = "StartConsultationResearchPayload";
+    const DESCRIPTION: &'static str = "Result of `startConsultationResearch`.";
+}
+
+/// Result of `startConsultationResearch`.
+pub type StartConsultationResearchPayload = ConsultationPayload<StartConsultationResearchField>;
+
+/// Names the payload of `scheduleConsultation`.
+pub struct ScheduleConsultationField;
+
+impl PayloadName for ScheduleConsultationField {
+    const NAME: &'static str = "ScheduleConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `scheduleConsultation`.";
+}
+
+/// Result of `scheduleConsultation`.
+pub type ScheduleConsultationPayload = ConsultationPayload<ScheduleConsultationField>;
+
+/// Names the payload of `recordConsultationHeld`.
+pub struct RecordConsultationHeldField;
+
+impl PayloadName for RecordConsultationHeldField {
+    const NAME: &'static str = "RecordConsultationHeldPayload";
+    const DESCRIPTION: &'static str = "Result of `recordConsultationHeld`.";
+}
+
+/// Result of `recordConsultationHeld`.
+pub type RecordConsultationHeldPayload = ConsultationPayload<RecordConsultationHeldField>;
+
+/// Names the payload of `startConsultationFollowUp`.
+pub struct StartConsultationFollowUpField;
+
+impl PayloadName for StartConsultationFollowUpField {
+    const NAME: &'static str = "StartConsultationFollowUpPayload";
+    const DESCRIPTION: &'static str = "Result of `startConsultationFollowUp`.";
+}
+
+/// Result of `startConsultationFollowUp`.
+pub type StartConsultationFollowUpPayload = ConsultationPayload<StartConsultationFollowUpField>;
+
+/// Names the payload of `closeConsultation`.
+pub struct CloseConsultationField;
+
+impl PayloadName for CloseConsultationField {
+    const NAME: &'static str = "CloseConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `closeConsultation`.";
+}
+
+/// Result of `closeConsultation`.
+pub type CloseConsultationPayload = ConsultationPayload<CloseConsultationField>;
+
+/// Names the payload of `cancelConsultation`.
+pub struct CancelConsultationField;
+
+impl PayloadName for CancelConsultationField {
+    const NAME: &'static str = "CancelConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `cancelConsultation`.";
+}
+
+/// Result of `cancelConsultation`.
+pub type CancelConsultationPayload = ConsultationPayload<CancelConsultationField>;
+
+/// Names the payload of `updateConsultation`.
+pub struct UpdateConsultationField;
+
+impl PayloadName for UpdateConsultationField {
+    const NAME: &'static str = "UpdateConsultationPayload";
+    const DESCRIPTION: &'static str = "Result of `updateConsultation`.";
+}
+
+/// Result of `updateConsultation`.
+pub type UpdateConsultationPayload = ConsultationPayload<UpdateConsultationField>;
+
+/// Input of `approveConsultation`.
+#[derive(InputObject)]
+pub struct ApproveConsultationInput {
+    /// The consultation's global ID.
+    pub id: ID,
+    /// The `version` the client last saw; when given and stale, the change is refused
+    /// with `CONFLICT` instead of overwriting someone else's change.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history.
+    pub note: Option<String>,
+}
+
+/// Input of `startConsultationResearch`.
+#[derive(InputObject)]
+pub struct StartConsultationResearchInput {
+    /// The consultation's global ID.
+    pub id: ID,
+    /// The `version` the client last saw; when given and stale, the change is refused
+    /// with `CONFLICT` instead of overwriting someone else's change.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history.
+    pub note: Option<String>,
+}
+
+/// Input of `startConsultationFollowUp`.
+#[derive(InputObject)]
+pub struct StartConsultationFollowUpInput {
+    /// The consultation's global ID.
+    pub id: ID,
+    /// The `version` the client last saw; when given and stale, the change is refused
+    /// with `CONFLICT` instead of overwriting someone else's change.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history.
+    pub note: Option<String>,
+}
+
+/// Input of `closeConsultation`.
+#[derive(InputObject)]
+pub struct CloseConsultationInput {
+    /// The consultation's global ID.
+    pub id: ID,
+    /// The `version` the client last saw; when given and stale, the change is refused
+    /// with `CONFLICT` instead of overwriting someone else's change.
+    pub expected_version: Option<i32>,
+    /// A note recorded in the status history.
+    pub note: Option<String>,
+}
 
 /// Input of `proposeConsultation`.
 #[derive(InputObject)]
@@ -255,7 +339,7 @@ impl ConsultationMutation {
             )
             .await,
         )?;
-        ProposeConsultationPayload::from(Ok(row), errors)
+        Ok(ProposeConsultationPayload::new(row.map(wrap), errors))
     }
 
     /// PROPOSED → APPROVED.
@@ -272,7 +356,7 @@ impl ConsultationMutation {
             input.note,
         )
         .await?;
-        ApproveConsultationPayload::from(Ok(row), errors)
+        Ok(ApproveConsultationPayload::new(row.map(wrap), errors))
     }
 
     /// APPROVED → RESEARCHING: research comes before every session.
@@ -289,7 +373,7 @@ impl ConsultationMutation {
             input.note,
         )
         .await?;
-        StartConsultationResearchPayload::from(Ok(row), errors)
+        Ok(StartConsultationResearchPayload::new(row.map(wrap), errors))
     }
 
     /// RESEARCHING → SCHEDULED (or reschedules a SCHEDULED session): time, venue and an
@@ -320,7 +404,7 @@ impl ConsultationMutation {
             )
             .await,
         )?;
-        ScheduleConsultationPayload::from(Ok(row), errors)
+        Ok(ScheduleConsultationPayload::new(row.map(wrap), errors))
     }
 
     /// SCHEDULED → HELD, with the time and the participants.
@@ -361,7 +445,7 @@ impl ConsultationMutation {
             )
             .await,
         )?;
-        RecordConsultationHeldPayload::from(Ok(row), errors)
+        Ok(RecordConsultationHeldPayload::new(row.map(wrap), errors))
     }
 
     /// HELD → FOLLOW_UP: the outcomes are being tracked (成果跟踪督查).
@@ -378,7 +462,7 @@ impl ConsultationMutation {
             input.note,
         )
         .await?;
-        StartConsultationFollowUpPayload::from(Ok(row), errors)
+        Ok(StartConsultationFollowUpPayload::new(row.map(wrap), errors))
     }
 
     /// FOLLOW_UP → CLOSED.
@@ -395,7 +479,7 @@ impl ConsultationMutation {
             input.note,
         )
         .await?;
-        CloseConsultationPayload::from(Ok(row), errors)
+        Ok(CloseConsultationPayload::new(row.map(wrap), errors))
     }
 
     /// Cancels a consultation that has not been held yet, with the reason.
@@ -414,7 +498,7 @@ impl ConsultationMutation {
             input.note,
         )
         .await?;
-        CancelConsultationPayload::from(Ok(row), errors)
+        Ok(CancelConsultationPayload::new(row.map(wrap), errors))
     }
 
     /// Changes details that do not change the state (title, topic, kind, organizer, venue).
@@ -441,6 +525,6 @@ impl ConsultationMutation {
             )
             .await,
         )?;
-        UpdateConsultationPayload::from(Ok(row), errors)
+        Ok(UpdateConsultationPayload::new(row.map(wrap), errors))
     }
 }

@@ -1,6 +1,5 @@
 //! Mutations of members' lounges (委员会客厅): the lounge, its memberships and its activities.
 
-use crate::error::Result;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
@@ -10,9 +9,11 @@ use domain::{
 
 use super::{
     consultations::database_id,
+    payload::{LoungePayload, MembershipPayload, PayloadName},
     user_error::{UserError, outcome},
 };
 use crate::{
+    error::Result,
     generation::Sibling,
     types::{
         activity::{ActivityChannel, ActivityFormat, ActivityKind, LoungeActivity, OnlinePlatform},
@@ -24,66 +25,18 @@ fn wrap(row: write::Lounge) -> Lounge {
     Lounge::single(row)
 }
 
+/// A changed membership with its lounge.
+fn membership((lounge, membership): (write::Lounge, write::Membership)) -> LoungeMembership {
+    LoungeMembership {
+        role: membership.role.into(),
+        since: membership.since,
+        until: membership.until,
+        lounge: wrap(lounge),
+    }
+}
+
 fn ids(ids: &[ID], type_name: &str) -> Result<Vec<i64>> {
     ids.iter().map(|id| database_id(id, type_name)).collect()
-}
-
-/// Declares a payload that carries the changed lounge (null when refused) and the user errors.
-macro_rules! lounge_payload {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Result of `", $what, "`.")]
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The lounge as changed; null when the change was refused.
-            pub lounge: Option<Lounge>,
-            /// Why the change was refused; empty on success.
-            pub user_errors: Vec<UserError>,
-        }
-    };
-}
-
-/// Declares a payload that carries the lounge, the membership and the user errors.
-macro_rules! membership_payload {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Result of `", $what, "`.")]
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The lounge; null when the change was refused.
-            pub lounge: Option<Lounge>,
-            /// The membership as changed; null when the change was refused.
-            pub membership: Option<LoungeMembership>,
-            /// Why the change was refused; empty on success.
-            pub user_errors: Vec<UserError>,
-        }
-
-        impl $name {
-            fn from(
-                row: Option<(write::Lounge, write::Membership)>,
-                user_errors: Vec<UserError>,
-            ) -> Self {
-                let (lounge, membership) = match row {
-                    Some((lounge, membership)) => {
-                        let lounge = wrap(lounge);
-                        (
-                            Some(lounge.clone()),
-                            Some(LoungeMembership {
-                                role: membership.role.into(),
-                                since: membership.since,
-                                until: membership.until,
-                                lounge,
-                            }),
-                        )
-                    }
-                    None => (None, None),
-                };
-                Self {
-                    lounge,
-                    membership,
-                    user_errors,
-                }
-            }
-        }
-    };
 }
 
 /// Input of `createLounge`.
@@ -106,7 +59,16 @@ pub struct CreateLoungeInput {
     pub lead_member_ids: Vec<ID>,
 }
 
-lounge_payload!(CreateLoungePayload, "createLounge");
+/// Names the payload of `createLounge`.
+pub struct CreateLoungeField;
+
+impl PayloadName for CreateLoungeField {
+    const NAME: &'static str = "CreateLoungePayload";
+    const DESCRIPTION: &'static str = "Result of `createLounge`.";
+}
+
+/// Result of `createLounge`.
+pub type CreateLoungePayload = LoungePayload<CreateLoungeField>;
 
 /// Input of `updateLounge`. Fields left out keep their value.
 #[derive(InputObject)]
@@ -126,7 +88,16 @@ pub struct UpdateLoungeInput {
     pub address: Option<String>,
 }
 
-lounge_payload!(UpdateLoungePayload, "updateLounge");
+/// Names the payload of `updateLounge`.
+pub struct UpdateLoungeField;
+
+impl PayloadName for UpdateLoungeField {
+    const NAME: &'static str = "UpdateLoungePayload";
+    const DESCRIPTION: &'static str = "Result of `updateLounge`.";
+}
+
+/// Result of `updateLounge`.
+pub type UpdateLoungePayload = LoungePayload<UpdateLoungeField>;
 
 /// Input of `setLoungeStatus`.
 #[derive(InputObject)]
@@ -142,7 +113,16 @@ pub struct SetLoungeStatusInput {
     pub expected_version: Option<i32>,
 }
 
-lounge_payload!(SetLoungeStatusPayload, "setLoungeStatus");
+/// Names the payload of `setLoungeStatus`.
+pub struct SetLoungeStatusField;
+
+impl PayloadName for SetLoungeStatusField {
+    const NAME: &'static str = "SetLoungeStatusPayload";
+    const DESCRIPTION: &'static str = "Result of `setLoungeStatus`.";
+}
+
+/// Result of `setLoungeStatus`.
+pub type SetLoungeStatusPayload = LoungePayload<SetLoungeStatusField>;
 
 /// Input of `addLoungeMember`.
 #[derive(InputObject)]
@@ -157,7 +137,16 @@ pub struct AddLoungeMemberInput {
     pub since: NaiveDate,
 }
 
-membership_payload!(AddLoungeMemberPayload, "addLoungeMember");
+/// Names the payload of `addLoungeMember`.
+pub struct AddLoungeMemberField;
+
+impl PayloadName for AddLoungeMemberField {
+    const NAME: &'static str = "AddLoungeMemberPayload";
+    const DESCRIPTION: &'static str = "Result of `addLoungeMember`.";
+}
+
+/// Result of `addLoungeMember`.
+pub type AddLoungeMemberPayload = MembershipPayload<AddLoungeMemberField>;
 
 /// Input of `endLoungeMembership`.
 #[derive(InputObject)]
@@ -170,7 +159,16 @@ pub struct EndLoungeMembershipInput {
     pub until: NaiveDate,
 }
 
-membership_payload!(EndLoungeMembershipPayload, "endLoungeMembership");
+/// Names the payload of `endLoungeMembership`.
+pub struct EndLoungeMembershipField;
+
+impl PayloadName for EndLoungeMembershipField {
+    const NAME: &'static str = "EndLoungeMembershipPayload";
+    const DESCRIPTION: &'static str = "Result of `endLoungeMembership`.";
+}
+
+/// Result of `endLoungeMembership`.
+pub type EndLoungeMembershipPayload = MembershipPayload<EndLoungeMembershipField>;
 
 /// Input of `recordLoungeActivity`.
 #[derive(InputObject)]
@@ -240,10 +238,7 @@ impl LoungeMutation {
             )
             .await,
         )?;
-        Ok(CreateLoungePayload {
-            lounge: row.map(wrap),
-            user_errors,
-        })
+        Ok(CreateLoungePayload::new(row.map(wrap), user_errors))
     }
 
     /// Updates a lounge's name, theme, venue or address (staff in scope; not when closed).
@@ -268,10 +263,7 @@ impl LoungeMutation {
             )
             .await,
         )?;
-        Ok(UpdateLoungePayload {
-            lounge: row.map(wrap),
-            user_errors,
-        })
+        Ok(UpdateLoungePayload::new(row.map(wrap), user_errors))
     }
 
     /// Suspends, reactivates or closes a lounge (staff in scope). Closing is final and sets
@@ -293,10 +285,7 @@ impl LoungeMutation {
             )
             .await,
         )?;
-        Ok(SetLoungeStatusPayload {
-            lounge: row.map(wrap),
-            user_errors,
-        })
+        Ok(SetLoungeStatusPayload::new(row.map(wrap), user_errors))
     }
 
     /// Adds a member to a lounge as LEAD or TEAM (staff in scope; an active lead member of the
@@ -321,7 +310,10 @@ impl LoungeMutation {
             )
             .await,
         )?;
-        Ok(AddLoungeMemberPayload::from(row, user_errors))
+        Ok(AddLoungeMemberPayload::new(
+            row.map(membership),
+            user_errors,
+        ))
     }
 
     /// Ends a member's open membership of a lounge on its last day (staff in scope). The last
@@ -344,7 +336,10 @@ impl LoungeMutation {
             )
             .await,
         )?;
-        Ok(EndLoungeMembershipPayload::from(row, user_errors))
+        Ok(EndLoungeMembershipPayload::new(
+            row.map(membership),
+            user_errors,
+        ))
     }
 
     /// Records an activity hosted by one or several lounges. Staff must cover the committee of

@@ -6,6 +6,7 @@ mod consultations;
 mod lounges;
 mod members;
 mod notifications;
+mod payload;
 mod public_topics;
 mod sentiment_reports;
 mod slot_requests;

@@ -1,16 +1,14 @@
 //! Mutations of sentiment reports (社情民意信息): draft, submit, acknowledge.
 
 use crate::error::Result;
-use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
+use crate::mutation::payload::{PayloadName, SentimentReportPayload};
+use async_graphql::{Context, ID, InputObject, Object};
 use domain::{
     Actor, Db,
     write::sentiment_reports::{self as write, Draft},
 };
 
-use super::{
-    consultations::database_id,
-    user_error::{UserError, outcome},
-};
+use super::{consultations::database_id, user_error::outcome};
 use crate::{generation::Sibling, types::sentiment_report::SentimentReport};
 
 fn wrap(row: write::SentimentReport) -> SentimentReport {
@@ -60,26 +58,39 @@ pub struct AcknowledgeSentimentReportInput {
     pub expected_version: Option<i32>,
 }
 
-/// Declares a payload: the changed report (null when refused) and the user errors.
-macro_rules! payload {
-    ($name:ident, $what:literal) => {
-        #[doc = concat!("Result of `", $what, "`.")]
-        #[derive(SimpleObject)]
-        pub struct $name {
-            /// The sentiment report as changed; null when the change was refused.
-            pub sentiment_report: Option<SentimentReport>,
-            /// Why the change was refused; empty on success.
-            pub user_errors: Vec<UserError>,
-        }
-    };
+/// Names the payload of `draftSentimentReport`.
+pub struct DraftSentimentReportField;
+
+impl PayloadName for DraftSentimentReportField {
+    const NAME: &'static str = "DraftSentimentReportPayload";
+    const DESCRIPTION: &'static str = "Result of `draftSentimentReport`.";
 }
 
-payload!(DraftSentimentReportPayload, "draftSentimentReport");
-payload!(SubmitSentimentReportPayload, "submitSentimentReport");
-payload!(
-    AcknowledgeSentimentReportPayload,
-    "acknowledgeSentimentReport"
-);
+/// Result of `draftSentimentReport`.
+pub type DraftSentimentReportPayload = SentimentReportPayload<DraftSentimentReportField>;
+
+/// Names the payload of `submitSentimentReport`.
+pub struct SubmitSentimentReportField;
+
+impl PayloadName for SubmitSentimentReportField {
+    const NAME: &'static str = "SubmitSentimentReportPayload";
+    const DESCRIPTION: &'static str = "Result of `submitSentimentReport`.";
+}
+
+/// Result of `submitSentimentReport`.
+pub type SubmitSentimentReportPayload = SentimentReportPayload<SubmitSentimentReportField>;
+
+/// Names the payload of `acknowledgeSentimentReport`.
+pub struct AcknowledgeSentimentReportField;
+
+impl PayloadName for AcknowledgeSentimentReportField {
+    const NAME: &'static str = "AcknowledgeSentimentReportPayload";
+    const DESCRIPTION: &'static str = "Result of `acknowledgeSentimentReport`.";
+}
+
+/// Result of `acknowledgeSentimentReport`.
+pub type AcknowledgeSentimentReportPayload =
+    SentimentReportPayload<AcknowledgeSentimentReportField>;
 
 /// Sentiment reports (社情民意信息).
 #[derive(Default)]
@@ -120,10 +131,7 @@ impl SentimentReportMutation {
             )
             .await,
         )?;
-        Ok(DraftSentimentReportPayload {
-            sentiment_report: row.map(wrap),
-            user_errors,
-        })
+        Ok(DraftSentimentReportPayload::new(row.map(wrap), user_errors))
     }
 
     /// Submits a drafted report to its recipient, DRAFT → SUBMITTED (staff in scope).
@@ -142,10 +150,10 @@ impl SentimentReportMutation {
             )
             .await,
         )?;
-        Ok(SubmitSentimentReportPayload {
-            sentiment_report: row.map(wrap),
+        Ok(SubmitSentimentReportPayload::new(
+            row.map(wrap),
             user_errors,
-        })
+        ))
     }
 
     /// Records a leader's instruction (批示) on a submitted report, SUBMITTED → ACKNOWLEDGED
@@ -167,9 +175,9 @@ impl SentimentReportMutation {
             )
             .await,
         )?;
-        Ok(AcknowledgeSentimentReportPayload {
-            sentiment_report: row.map(wrap),
+        Ok(AcknowledgeSentimentReportPayload::new(
+            row.map(wrap),
             user_errors,
-        })
+        ))
     }
 }
