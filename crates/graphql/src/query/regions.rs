@@ -19,7 +19,7 @@ impl RegionQuery {
         let rows = domain::regions::provinces(db).await?;
         Ok(RegionNode::from_rows(rows)
             .into_iter()
-            .map(Province)
+            .map(Province::new)
             .collect())
     }
 
@@ -36,7 +36,7 @@ impl RegionQuery {
         Ok(RegionNode::from_rows(row.into_iter().collect())
             .into_iter()
             .next()
-            .map(Province))
+            .map(Province::new))
     }
 
     /// The region of any tier with this code; null when there is none.

@@ -81,9 +81,9 @@ async fn load_of_type(
                     .map(|node| {
                         let id = node.row().id;
                         let node = match level {
-                            RegionLevel::Province => Node::Province(Province(node)),
-                            RegionLevel::City => Node::City(City(node)),
-                            RegionLevel::County => Node::County(County(node)),
+                            RegionLevel::Province => Node::Province(Province::new(node)),
+                            RegionLevel::City => Node::City(City::new(node)),
+                            RegionLevel::County => Node::County(County::new(node)),
                         };
                         (id, node)
                     })
