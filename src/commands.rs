@@ -2,11 +2,8 @@
 
 use std::{io::Write, path::Path, time::Instant};
 
-use domain::{
-    Db,
-    db::DbOptions,
-    seed::{self, DivisionSet, Progress},
-};
+use domain::{Db, db::DbOptions};
+use seed::{DivisionSet, Progress};
 
 use crate::{
     auth::{self, Claims, secret},

@@ -2,7 +2,7 @@
 //! and (checked inside `bench::run`) the router's figures equal `compute`'s. A correctness test
 //! of the benchmark code; it asserts no time values.
 
-use domain::testing::{Template, TestDb};
+use testing::{Template, TestDb};
 use xieshang::bench::{self, BenchOptions};
 
 #[tokio::test]
