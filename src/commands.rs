@@ -100,18 +100,6 @@ pub async fn seed(
     Ok(())
 }
 
-/// `xieshang bench`: measures statistics through the router and directly, prints a table.
-pub async fn bench(
-    config: &DatabaseConfig,
-    options: crate::bench::BenchOptions,
-) -> anyhow::Result<()> {
-    let db = connect(config).await?;
-    let report = crate::bench::run(&db, options).await;
-    db.close().await;
-    std::io::stdout().write_all(crate::bench::render(&report?).as_bytes())?;
-    Ok(())
-}
-
 /// `xieshang export-schema`.
 pub fn export_schema(output: Option<&Path>) -> anyhow::Result<()> {
     let sdl = graphql::sdl();
