@@ -8,7 +8,7 @@ cargo build --locked --quiet
 workdir=$(mktemp -d /tmp/xieshang-audit.XXXXXX)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')
 XIESHANG_SQLITE_PATH="$workdir/audit.db" XIESHANG_DEMO=off XIESHANG_LISTEN="127.0.0.1:$port" \
-  XIESHANG_LOG=warn target/debug/xieshang serve &
+  XIESHANG_LOG=warn "${CARGO_TARGET_DIR:-target}/debug/xieshang" serve &
 server=$!
 trap 'kill $server 2>/dev/null || true; wait $server 2>/dev/null || true; rm -rf "$workdir"' EXIT
 

@@ -6,7 +6,7 @@
 # postgresql-15 when they are missing), starts a private cluster as an unprivileged user in a
 # fresh temporary folder on a free loopback port with trust authentication, and removes it on
 # exit. Tests build their per-test databases from templates migrated once (see
-# crates/domain/src/testing.rs).
+# crates/testing/src/lib.rs).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -10,8 +10,12 @@
 //!
 //! and reports the median and p95 of each, the ratio a/b and the overhead a−b. Before timing,
 //! the figures of (a) are checked against those of (b), so both produce the same numbers.
+//!
+//! A module of the `xieshang` binary (declared in `src/main.rs`), not of the library: the
+//! service never runs it, so it stays out of the library's module tree. `tests/bench_smoke.rs`
+//! runs it through the real command.
 
-use std::{collections::HashMap, fmt::Write as _, time::Instant};
+use std::{collections::HashMap, fmt::Write as _, io::Write as _, time::Instant};
 
 use axum::{
     Router,
@@ -28,9 +32,12 @@ use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
-use crate::{
+use xieshang::{
     app::{AppState, RouterOptions, router},
     auth::Secret,
+    commands::connect,
+    config::DatabaseConfig,
+    http::budget::BudgetOptions,
 };
 
 /// Untimed runs of each engine and view before the timed ones.
@@ -143,6 +150,15 @@ struct View {
     codes: HashMap<i64, String>,
 }
 
+/// `xieshang bench`: measures statistics through the router and directly, prints a table.
+pub async fn command(config: &DatabaseConfig, options: BenchOptions) -> anyhow::Result<()> {
+    let db = connect(config).await?;
+    let report = run(&db, options).await;
+    db.close().await;
+    std::io::stdout().write_all(render(&report?).as_bytes())?;
+    Ok(())
+}
+
 /// Runs the benchmark against `db`, which should hold the national data set (any data set
 /// works; the views are chosen from the regions present).
 pub async fn run(db: &Db, options: BenchOptions) -> anyhow::Result<BenchReport> {
@@ -157,7 +173,7 @@ pub async fn run(db: &Db, options: BenchOptions) -> anyhow::Result<BenchReport> 
     let app = router(
         state,
         &RouterOptions {
-            budgets: crate::http::budget::BudgetOptions::off(),
+            budgets: BudgetOptions::off(),
             ..RouterOptions::default()
         },
     );

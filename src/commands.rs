@@ -2,11 +2,8 @@
 
 use std::{io::Write, path::Path, time::Instant};
 
-use domain::{
-    Db,
-    db::DbOptions,
-    seed::{self, DivisionSet, Progress},
-};
+use domain::{Db, db::DbOptions};
+use seed::{DivisionSet, Progress};
 
 use crate::{
     auth::{self, Claims, secret},
@@ -100,18 +97,6 @@ pub async fn seed(
     }
     eprintln!("seeded in {:.1} s", started.elapsed().as_secs_f64());
     db.close().await;
-    Ok(())
-}
-
-/// `xieshang bench`: measures statistics through the router and directly, prints a table.
-pub async fn bench(
-    config: &DatabaseConfig,
-    options: crate::bench::BenchOptions,
-) -> anyhow::Result<()> {
-    let db = connect(config).await?;
-    let report = crate::bench::run(&db, options).await;
-    db.close().await;
-    std::io::stdout().write_all(crate::bench::render(&report?).as_bytes())?;
     Ok(())
 }
 

@@ -1,5 +1,7 @@
 //! The `xieshang` binary: parses the command line and runs the chosen command.
 
+mod bench;
+
 use clap::Parser;
 use xieshang::{
     cli::{Cli, Command},
@@ -60,7 +62,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             commands::token(&database, &AuthConfig::from_env()?, &request).await
         }
         Command::Bench { runs, year } => {
-            commands::bench(&database, xieshang::bench::BenchOptions { runs, year }).await
+            bench::command(&database, bench::BenchOptions { runs, year }).await
         }
         Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
     }

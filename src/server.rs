@@ -3,11 +3,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use domain::{
-    feed::FeedOptions,
-    seed::{self, DivisionSet, NoProgress},
-};
+use domain::feed::FeedOptions;
 use notify::{AdapterConfig, DispatchOptions, Dispatcher, HttpAdapters};
+use seed::{DivisionSet, NoProgress};
 
 use crate::{
     app::{AppState, RouterOptions, router},

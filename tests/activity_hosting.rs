@@ -7,13 +7,14 @@
 mod common;
 
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::{
     enums::{EventType, LoungeRole},
     event, lounge, lounge_membership,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use testing::Template;
 
 const YINZHOU: &str = "鄞州生态环境政协委员会客厅";
 const JIAOJIANG: &str = "椒江青年创业政协委员会客厅";

@@ -1,15 +1,34 @@
-//! The crate graph points one way: `xieshang → graphql, notify → domain → entity`. `entity` and
-//! `domain` must not learn of async-graphql or axum, and `graphql` must not learn of axum.
+//! The crate graph points one way: `xieshang → graphql, notify → domain → entity`, with `seed`
+//! on `domain` and `entity`. `entity`, `domain` and `seed` must not learn of async-graphql or
+//! axum, and `graphql` must not learn of axum. The test fixtures (`testing`, with `tempfile`)
+//! are a dev-dependency only: no production crate may depend on them normally.
 
 use std::process::Command;
 
+/// The crates that ship in the service (every workspace member but `testing`).
+const PRODUCTION: [&str; 7] = [
+    "xieshang",
+    "graphql",
+    "notify",
+    "domain",
+    "entity",
+    "seed",
+    "migrations",
+];
+
 fn normal_dependencies(package: &str) -> String {
+    dependencies(package, "normal")
+}
+
+/// `cargo tree` of `package` along the given kinds of edge (`normal`, `normal,dev`), one crate
+/// a line.
+fn dependencies(package: &str, edges: &str) -> String {
     let output = Command::new(env!("CARGO"))
         .args([
             "tree",
             "--offline",
             "--edges",
-            "normal",
+            edges,
             "--prefix",
             "none",
             "-p",
@@ -20,7 +39,7 @@ fn normal_dependencies(package: &str) -> String {
         .expect("cargo tree runs");
     assert!(
         output.status.success(),
-        "cargo tree -p {package} failed: {}",
+        "cargo tree -e {edges} -p {package} failed: {}",
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).into_owned()
@@ -32,8 +51,8 @@ fn depends_on(tree: &str, krate: &str) -> bool {
 }
 
 #[test]
-fn entity_and_domain_know_nothing_of_graphql_or_http() {
-    for package in ["entity", "domain"] {
+fn entity_domain_and_seed_know_nothing_of_graphql_or_http() {
+    for package in ["entity", "domain", "seed"] {
         let tree = normal_dependencies(package);
         for forbidden in ["async-graphql", "axum", "graphql", "notify", "xieshang"] {
             assert!(
@@ -64,4 +83,61 @@ fn graphql_knows_nothing_of_http_and_notify_nothing_of_graphql() {
 fn the_check_can_see_a_dependency() {
     // Guards the test itself: the root package does depend on axum.
     assert!(depends_on(&normal_dependencies("xieshang"), "axum"));
+}
+
+#[test]
+fn the_test_fixtures_are_never_a_production_dependency() {
+    for package in PRODUCTION {
+        assert!(
+            !depends_on(&normal_dependencies(package), "testing"),
+            "{package} must not depend on testing, not even through another crate ([dev-dependencies] only)"
+        );
+    }
+}
+
+#[test]
+fn every_workspace_crate_is_classified() {
+    // A new crate must join PRODUCTION (and so the check above) or be the fixtures crate.
+    let output = Command::new(env!("CARGO"))
+        .args([
+            "metadata",
+            "--offline",
+            "--no-deps",
+            "--format-version",
+            "1",
+        ])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("cargo metadata runs");
+    assert!(output.status.success(), "cargo metadata failed");
+    let metadata: serde_json::Value =
+        serde_json::from_slice(&output.stdout).expect("cargo metadata prints JSON");
+    let mut members: Vec<&str> = metadata["packages"]
+        .as_array()
+        .expect("a package list")
+        .iter()
+        .filter_map(|package| package["name"].as_str())
+        .collect();
+    members.sort_unstable();
+    let mut expected: Vec<&str> = PRODUCTION.iter().copied().chain(["testing"]).collect();
+    expected.sort_unstable();
+    assert_eq!(members, expected);
+}
+
+#[test]
+fn domain_leaves_tempfile_to_the_tests() {
+    assert!(
+        !depends_on(&normal_dependencies("domain"), "tempfile"),
+        "domain must not depend on tempfile (test databases belong in the testing crate)"
+    );
+}
+
+#[test]
+fn the_checks_can_see_the_new_crates() {
+    // Guards the checks above: each looks for a name that does occur where it is allowed, so a
+    // misspelt or renamed crate would fail here instead of passing the checks vacuously.
+    let seed = normal_dependencies("seed");
+    assert!(depends_on(&seed, "domain") && depends_on(&seed, "entity"));
+    assert!(depends_on(&dependencies("domain", "normal,dev"), "testing"));
+    assert!(depends_on(&normal_dependencies("testing"), "tempfile"));
 }

@@ -6,10 +6,11 @@ mod common;
 use axum::{body::Body, http::Request};
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{Reply, TEST_SECRET, TestApp};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::member;
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
+use testing::Template;
 use xieshang::auth::{self, Claims};
 
 const VIEWER: &str = "{ viewer { authenticated role region { code name } member { id name } } }";

@@ -8,9 +8,9 @@ use std::{
     time::{Duration, Instant},
 };
 
-use domain::testing::{Template, TestDb};
 use entity::{lounge, region};
 use sea_orm::{EntityTrait, PaginatorTrait};
+use testing::{Template, TestDb};
 
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")

@@ -8,8 +8,9 @@ use std::{net::SocketAddr, time::Duration};
 
 use axum::{body::Body, extract::ConnectInfo, http::Request};
 use common::{Reply, TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use serde_json::{Value, json};
+use testing::Template;
 use xieshang::{app::RouterOptions, http::budget::BudgetOptions};
 
 const JSON: &str = "application/json";

@@ -16,15 +16,12 @@ use std::{
 
 use axum::{Router, body::Bytes, extract::State, http::HeaderMap, routing::post};
 use common::{TEST_SECRET, token_for};
-use domain::{
-    Engine, Role,
-    events::cursor_of,
-    testing::{Template, TestDb},
-};
+use domain::{Engine, Role, events::cursor_of};
 use futures_util::{SinkExt, StreamExt};
 use hmac::{KeyInit, Mac};
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
+use testing::{Template, TestDb};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest, http::HeaderValue};
 
 /// How long the test waits for anything before failing.

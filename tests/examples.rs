@@ -5,8 +5,9 @@
 mod common;
 
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use serde_json::json;
+use testing::Template;
 
 #[tokio::test]
 async fn every_example_runs_against_the_demo_data() {

@@ -10,9 +10,10 @@ use axum::{
     http::{Request, StatusCode},
 };
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use testing::Template;
 use tower::ServiceExt;
 use xieshang::{app::RouterOptions, http::budget::BudgetOptions};
 

@@ -15,10 +15,11 @@ mod generate;
 
 use cases::{Case, case};
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use generate::{Generator, Model};
 use http_body_util::BodyExt;
 use serde_json::{Value as Json, json};
+use testing::Template;
 use tower::ServiceExt;
 use xieshang::{app::RouterOptions, http::budget::BudgetOptions};
 

@@ -4,7 +4,7 @@ mod common;
 
 use axum::{body::Body, http::Request};
 use common::TestApp;
-use domain::testing::Template;
+use testing::Template;
 use xieshang::app::RouterOptions;
 
 #[tokio::test]

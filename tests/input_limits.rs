@@ -6,8 +6,9 @@ mod common;
 
 use base64::{Engine as _, engine::general_purpose::URL_SAFE_NO_PAD};
 use common::{TestApp, token_for};
-use domain::{Role, limits, testing::Template};
+use domain::{Role, limits};
 use serde_json::{Value, json};
+use testing::Template;
 
 fn code(reply: &Value) -> &Value {
     &reply["errors"][0]["extensions"]["code"]

@@ -4,8 +4,9 @@
 mod common;
 
 use common::{Reply, TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use serde_json::json;
+use testing::Template;
 use xieshang::{app::RouterOptions, http::introspection::Introspection};
 
 const SCHEMA: &str = "{ __schema { queryType { name } } }";

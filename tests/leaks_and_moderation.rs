@@ -7,10 +7,11 @@ mod common;
 
 use axum::{body::Body, extract::ConnectInfo, http::Request};
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::{consultation, enums::TopicSource, member, region};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use testing::Template;
 
 async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     app.graphql_as(token, query, variables).await.json()

@@ -11,7 +11,6 @@ use common::{TestApp, token_for};
 use domain::{
     Db, Role,
     outbox::{self, NewEvent},
-    testing::Template,
     write::notification_targets::TargetLimits,
 };
 use entity::{
@@ -21,6 +20,7 @@ use entity::{
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
 use serde_json::{Value, json};
+use testing::Template;
 use xieshang::app::RouterOptions;
 
 const SECRET: &str = "webhook-secret-0123456789";

@@ -9,12 +9,13 @@
 mod common;
 
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::{
     consultation, lounge, lounge_membership, member, region, sentiment_report, suggestion,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use testing::Template;
 
 /// Global IDs of demo records of one committee.
 struct Fixture {

@@ -7,8 +7,9 @@ use std::sync::Arc;
 
 use axum::{body::Body, http::Request};
 use common::{Reply, TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use serde_json::{Value, json};
+use testing::Template;
 use xieshang::{
     app::RouterOptions,
     http::persisted::{PersistedOptions, TrustedDocuments, sha256_hex},

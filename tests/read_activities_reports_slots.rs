@@ -8,13 +8,13 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use common::TestApp;
-use domain::testing::Template;
 use entity::{
     enums::{ActivityKind, SentimentReportStatus, SlotRequestStatus},
     lounge_activity, region, sentiment_report, slot_request,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use testing::Template;
 
 fn data(response: Value) -> Value {
     assert!(response.get("errors").is_none(), "{response:#}");

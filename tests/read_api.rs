@@ -4,8 +4,8 @@
 mod common;
 
 use common::TestApp;
-use domain::testing::Template;
 use serde_json::{Value, json};
+use testing::Template;
 
 fn no_errors(response: &Value) {
     assert!(response.get("errors").is_none(), "{response:#}");

@@ -8,7 +8,6 @@ use std::collections::{BTreeSet, HashSet};
 
 use chrono::{Datelike, FixedOffset};
 use common::TestApp;
-use domain::testing::Template;
 use entity::{
     consultation, consultation_participant,
     enums::{ConsultationKind, ConsultationStatus},
@@ -16,6 +15,7 @@ use entity::{
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
+use testing::Template;
 
 async fn all_consultations(app: &TestApp) -> Vec<consultation::Model> {
     consultation::Entity::find()

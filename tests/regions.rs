@@ -3,8 +3,8 @@
 mod common;
 
 use common::TestApp;
-use domain::testing::Template;
 use serde_json::json;
+use testing::Template;
 
 #[tokio::test]
 async fn zhejiang_has_11_cities_and_90_counties() {

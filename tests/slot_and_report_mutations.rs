@@ -5,8 +5,9 @@
 mod common;
 
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use serde_json::{Value, json};
+use testing::Template;
 
 async fn call(app: &TestApp, token: &str, query: &str, input: Value) -> Value {
     app.graphql_as(token, query, json!({ "input": input }))

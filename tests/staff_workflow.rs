@@ -6,10 +6,11 @@ mod common;
 
 use axum::{body::Body, extract::ConnectInfo, http::Request};
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::{enums::EventType, event};
 use sea_orm::{EntityTrait, QueryOrder};
 use serde_json::{Value, json};
+use testing::Template;
 
 async fn call(app: &TestApp, token: &str, query: &str, variables: Value) -> Value {
     let reply = app.graphql_as(token, query, variables).await;

@@ -4,8 +4,8 @@
 mod common;
 
 use common::TestApp;
-use domain::testing::Template;
 use serde_json::{Value, json};
+use testing::Template;
 
 const FIGURES: &str = "mainConsultationsHeld microConsultationsHeld \
     consultationsByTopicSource { partyGovernment member public } activeLounges leadMembers \

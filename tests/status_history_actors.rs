@@ -6,10 +6,11 @@ mod common;
 
 use chrono::Utc;
 use common::{TestApp, token_for};
-use domain::{Role, testing::Template};
+use domain::Role;
 use entity::{consultation, consultation_status_change, enums::ConsultationStatus};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use testing::Template;
 
 /// The subject of every token `token_for` signs for county staff.
 const SUBJECT: &str = "test-county_staff";

@@ -8,15 +8,12 @@ mod common;
 use std::{net::SocketAddr, time::Duration};
 
 use common::{TEST_SECRET, token_for};
-use domain::{
-    Role,
-    events::cursor_of,
-    testing::{Template, TestDb},
-};
+use domain::{Role, events::cursor_of};
 use entity::event;
 use futures_util::{SinkExt, StreamExt};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
+use testing::{Template, TestDb};
 use tokio::{net::TcpStream, sync::oneshot, task::JoinHandle};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream, connect_async,

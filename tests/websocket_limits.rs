@@ -8,12 +8,10 @@ mod common;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 
 use common::{TEST_SECRET, token_for};
-use domain::{
-    Role,
-    testing::{Template, TestDb},
-};
+use domain::Role;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use testing::{Template, TestDb};
 use tokio::{
     io::{AsyncReadExt, AsyncWriteExt},
     net::TcpStream,

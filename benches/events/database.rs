@@ -8,11 +8,11 @@ use domain::{
     Actor, Db, Role,
     db::{DbOptions, sqlite_url},
     events,
-    seed::{self, DivisionSet, NoProgress},
     write::consultations::{self, Propose},
 };
 use entity::enums::{ConsultationKind, TopicSource};
 use sea_orm::{ConnectionTrait, Database};
+use seed::{DivisionSet, NoProgress};
 
 /// The PostgreSQL database the benchmark owns: dropped and created again on every run.
 pub const BENCH_DATABASE: &str = "xieshang_bench_events";

@@ -8,9 +8,9 @@ use axum::{
     body::Body,
     http::{Request, StatusCode},
 };
-use domain::testing::{StatementLog, Template, TestDb};
 use http_body_util::BodyExt;
 use serde_json::{Value, json};
+use testing::{StatementLog, Template, TestDb};
 use tower::ServiceExt;
 use xieshang::{
     app::{AppState, RouterOptions, router},

@@ -1,6 +1,7 @@
-//! The rules of xieshang: storage handles for both engines, the region tree, seeding of real
-//! divisions and demo data, and (as the API grows) the services per aggregate, lifecycle state
-//! machines, authorization policy, statistics and outbox writes.
+//! The rules of xieshang: storage handles for both engines, the region tree, the services per
+//! aggregate, lifecycle state machines, authorization policy, statistics and outbox writes.
+//! Seed data live in the `seed` crate and test fixtures in the dev-only `testing` crate, both on
+//! top of this one.
 //!
 //! This crate knows nothing of GraphQL or HTTP: the `graphql` crate and the server binary sit on
 //! top of it, and a test keeps the dependency graph pointing that way.
@@ -20,9 +21,7 @@ pub mod page;
 pub mod policy;
 pub mod read;
 pub mod regions;
-pub mod seed;
 pub mod statistics;
-pub mod testing;
 pub mod visibility;
 pub mod write;
 

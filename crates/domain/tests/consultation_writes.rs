@@ -5,7 +5,6 @@
 use chrono::{Duration, Utc};
 use domain::{
     Actor, Db, DomainError, Role,
-    testing::{Template, TestDb, proposal, staff},
     write::consultations::{self as write, Held, NewParticipant, Propose, Schedule, Step},
 };
 use entity::{
@@ -14,6 +13,7 @@ use entity::{
     event,
 };
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use testing::{Template, TestDb, proposal, staff};
 
 async fn events(db: &Db) -> Vec<event::Model> {
     event::Entity::find()

@@ -9,7 +9,6 @@ use domain::{
     Actor, Db, DomainError, Engine, Role,
     events::{self, EventFilter, EventRecord},
     feed::{EventFeed, FeedOptions},
-    testing::{Template, TestDb, proposal, staff},
     write::consultations::{self as write, Step},
 };
 use entity::{
@@ -20,6 +19,7 @@ use entity::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set, Statement,
 };
+use testing::{Template, TestDb, proposal, staff};
 
 /// Proposes a consultation in `code` and approves it: two events.
 async fn propose_and_approve(db: &Db, actor: &Actor, code: &str) -> i64 {

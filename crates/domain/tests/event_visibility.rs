@@ -10,12 +10,12 @@ use domain::{
     Actor, Db, Role,
     events::{self, EventFilter, EventRecord},
     outbox::{self, NewEvent},
-    testing::{Template, TestDb, actor, region_id, staff},
     visibility::{Audience, Viewer},
     write::sentiment_reports::{self, Draft},
 };
 use entity::{enums::EventType, event, member};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
+use testing::{Template, TestDb, actor, region_id, staff};
 
 /// The (entity type, recorded status, who may see it) an event of `event_type` can carry.
 fn cases(event_type: EventType) -> Vec<(&'static str, &'static str, Audience)> {

@@ -6,7 +6,6 @@ use chrono::{Duration, NaiveDate, Utc};
 use domain::{
     Actor, Db, DomainError, Role,
     read::today,
-    testing::{self, Template, TestDb, region_id, staff},
     write::{
         lounges::{self as write, NewActivity, NewLounge, NewMembership, UpdateLounge},
         members::{self as members_write, UpdateMember},
@@ -20,6 +19,7 @@ use entity::{
     event, lounge_activity_host, lounge_activity_participant, lounge_membership, member,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use testing::{Template, TestDb, region_id, staff};
 
 /// Active members of the committee `code`, at least `count`.
 async fn active_members(db: &Db, code: &str, count: u64) -> Vec<i64> {

@@ -3,7 +3,6 @@
 
 use domain::{
     Actor, Db, DomainError, Role,
-    testing::{Template, TestDb, staff},
     write::members::{self as write, NewMember, UpdateMember},
 };
 use entity::{
@@ -11,6 +10,7 @@ use entity::{
     event,
 };
 use sea_orm::{EntityTrait, QueryOrder};
+use testing::{Template, TestDb, staff};
 
 fn new_member(code: &str) -> NewMember {
     NewMember {

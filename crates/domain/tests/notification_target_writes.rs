@@ -11,7 +11,6 @@ use domain::{
         deliveries::{self, DeliveryFilter},
         notification_targets as targets_read,
     },
-    testing::{self, Template, TestDb, region_id, staff},
     write::notification_targets::{self as targets, NewTarget, TargetChange, TargetLimits},
 };
 use entity::{
@@ -20,6 +19,7 @@ use entity::{
     notification_target,
 };
 use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set};
+use testing::{Template, TestDb, region_id, staff};
 
 const SECRET: &str = "s3cret-s3cret-s3cret";
 const HOOK: &str = "http://127.0.0.1:9/hook";

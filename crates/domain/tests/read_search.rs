@@ -3,8 +3,8 @@
 use domain::{
     page::PageRequest,
     read::lounges::{self, LoungeFilter},
-    testing::{Template, TestDb},
 };
+use testing::{Template, TestDb};
 
 async fn names(test: &TestDb, search: &str) -> Vec<String> {
     let filter = LoungeFilter {

@@ -7,7 +7,6 @@ use std::{collections::HashSet, sync::Arc};
 use chrono::NaiveDate;
 use domain::{
     Actor, Db, DomainError, Principal, Role,
-    testing::{Template, TestDb, staff},
     write::{
         sentiment_reports::{self as reports, Draft},
         slot_requests::{self as slots, Accept, RequestSlot},
@@ -22,6 +21,7 @@ use entity::{
     event, lounge, member, region, region_closure, slot_request,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use testing::{Template, TestDb, staff};
 
 async fn region_of(db: &Db, code: &str) -> region::Model {
     region::Entity::find()

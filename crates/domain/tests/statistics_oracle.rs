@@ -7,9 +7,7 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use domain::{
     Db,
-    seed::{DivisionSet, NoProgress, load_divisions},
     statistics::{self, Figures, QuotaCompliance, Quotas},
-    testing::{Template, TestDb},
 };
 use entity::{
     consultation, consultation_participant,
@@ -26,6 +24,8 @@ use proptest::{
     test_runner::{Config, TestCaseError, TestRunner},
 };
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait};
+use seed::{DivisionSet, NoProgress, load_divisions};
+use testing::{Template, TestDb};
 
 /// Where the random facts are placed: the province, two cities, two counties of each.
 const PLACES: [&str; 7] = [

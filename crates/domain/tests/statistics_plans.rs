@@ -13,10 +13,10 @@
 use domain::{
     Engine,
     statistics::{self, Quotas},
-    testing::{Template, TestDb},
 };
 use entity::region;
 use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, Statement};
+use testing::{Template, TestDb};
 
 /// Columns whose equality makes a search a lookup by key rather than a filter over the year.
 const KEYS: [&str; 8] = [

@@ -3,13 +3,10 @@
 
 use std::time::Duration;
 
-use domain::{
-    Db, DomainError, Engine,
-    db::DbOptions,
-    testing::{Template, TestDb},
-};
+use domain::{Db, DomainError, Engine, db::DbOptions};
 use entity::{enums::RegionLevel, region};
 use sea_orm::{ActiveModelTrait, EntityTrait, PaginatorTrait, Set};
+use testing::{Template, TestDb};
 
 async fn insert_region(db: &impl sea_orm::ConnectionTrait, n: usize) -> Result<(), DomainError> {
     region::ActiveModel {

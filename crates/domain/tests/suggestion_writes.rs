@@ -5,7 +5,6 @@ use chrono::Duration;
 use domain::{
     Actor, Db, DomainError, Role,
     read::today,
-    testing::{Template, TestDb, staff},
     write::{
         consultations::{self, Propose},
         suggestions::{self as write, NewFollowUp, NewSuggestion},
@@ -20,6 +19,7 @@ use entity::{
     event,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use testing::{Template, TestDb, staff};
 
 async fn county_staff(db: &Db, code: &str) -> (Actor, i64) {
     let actor = staff(db, Role::CountyStaff, code)

@@ -20,7 +20,6 @@ use domain::{
     db::DbOptions,
     events::global_id,
     outbox::{self, NewEvent},
-    testing::{Template, TestDb, region_id},
 };
 use entity::{
     delivery,
@@ -34,6 +33,7 @@ use notify::{
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, Set,
 };
+use testing::{Template, TestDb, region_id};
 use tokio::sync::watch;
 
 /// An adapter that records what it is given (through [`InMemoryAdapter`]), fails on request,

@@ -203,8 +203,8 @@ mod tests {
         use domain::{
             Role,
             feed::{EventFeed, FeedOptions},
-            testing::{Template, TestDb, proposal, staff},
         };
+        use testing::{Template, TestDb, proposal, staff};
 
         let test_db = TestDb::new(Template::Demo).await.expect("a test database");
         let db = test_db.db.clone();

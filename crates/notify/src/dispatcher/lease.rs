@@ -253,15 +253,13 @@ pub(super) async fn release_all(db: &Db, holder: &str) -> Result<(), DomainError
 
 #[cfg(test)]
 mod tests {
-    use domain::{
-        outbox::{self, NewEvent},
-        testing::{Template, TestDb},
-    };
+    use domain::outbox::{self, NewEvent};
     use entity::{enums::EventType, enums::NotificationAdapter, region};
     use sea_orm::{
         ActiveModelTrait, Set,
         sea_query::{PostgresQueryBuilder, SqliteQueryBuilder},
     };
+    use testing::{Template, TestDb};
 
     use super::*;
 
