@@ -297,3 +297,98 @@ pub fn page_generation<N: Sibling>(page: Page<N::Row>) -> Page<N> {
         has_previous: page.has_previous,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Schema};
+
+    use super::*;
+
+    /// Counts the loads, standing in for the statements a relation issues.
+    #[derive(Default)]
+    struct Loads(AtomicUsize);
+
+    /// A row with one relationship: its multiples.
+    struct Number(i64);
+
+    #[derive(Default)]
+    struct NumberBatches {
+        multiples: Batch<i64, HashMap<i64, i64>>,
+    }
+
+    impl Row for Number {
+        type Batches = NumberBatches;
+    }
+
+    /// `Number.times(factor)`, loaded for every number of a generation at once.
+    struct Times;
+
+    impl Relation for Times {
+        type Parent = Number;
+        type Args = i64;
+        type Output = HashMap<i64, i64>;
+
+        fn batch(batches: &NumberBatches) -> &Batch<i64, HashMap<i64, i64>> {
+            &batches.multiples
+        }
+
+        async fn load(ctx: &Context<'_>, parents: &[Number], factor: &i64) -> Result<Self::Output> {
+            ctx.data::<Arc<Loads>>()?.0.fetch_add(1, Ordering::SeqCst);
+            Ok(parents.iter().map(|n| (n.0, n.0 * factor)).collect())
+        }
+    }
+
+    struct NumberObject {
+        index: usize,
+        generation: Arc<Generation<Number>>,
+    }
+
+    impl Sibling for NumberObject {
+        type Row = Number;
+
+        fn at(index: usize, generation: Arc<Generation<Number>>) -> Self {
+            Self { index, generation }
+        }
+    }
+
+    #[Object]
+    impl NumberObject {
+        async fn times(&self, ctx: &Context<'_>, factor: i64) -> Result<i64> {
+            let multiples = self.generation.load::<Times>(ctx, factor).await?;
+            let number = self.generation.row(self.index).0;
+            multiples
+                .get(&number)
+                .copied()
+                .ok_or_else(ApiError::internal)
+        }
+    }
+
+    struct Query;
+
+    #[Object]
+    impl Query {
+        async fn numbers(&self) -> Vec<NumberObject> {
+            NumberObject::from_rows((1..=50).map(Number).collect())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_generation_loads_each_relationship_once_per_distinct_arguments() {
+        let loads = Arc::new(Loads::default());
+        let schema = Schema::build(Query, EmptyMutation, EmptySubscription)
+            .data(Arc::clone(&loads))
+            .finish();
+        let response = schema
+            .execute("{ numbers { double: times(factor: 2) again: times(factor: 2) triple: times(factor: 3) } }")
+            .await;
+        assert!(response.errors.is_empty(), "{:?}", response.errors);
+        let data = response.data.into_json().expect("json");
+        assert_eq!(data["numbers"][49]["double"], 100);
+        assert_eq!(data["numbers"][49]["again"], 100);
+        assert_eq!(data["numbers"][6]["triple"], 21);
+        // 50 numbers × 3 fields, but two distinct argument keys: two loads.
+        assert_eq!(loads.0.load(Ordering::SeqCst), 2);
+    }
+}

@@ -66,14 +66,8 @@ impl Relation for ConsultationLounge {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[Consultation], _: &()) -> Result<Related<Lounge>> {
-        by_id::<LoungeId, _>(
-            ctx,
-            parents
-                .iter()
-                .filter_map(|row| row.lounge_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents.iter().filter_map(|row| row.lounge_id).collect();
+        by_id::<LoungeId, _>(ctx, ids).await
     }
 }
 
@@ -168,13 +162,7 @@ impl Relation for ParticipantMember {
         parents: &[consultation_participant::Model],
         _: &(),
     ) -> Result<Related<Member>> {
-        by_id::<MemberId, _>(
-            ctx,
-            parents
-                .iter()
-                .filter_map(|row| row.member_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents.iter().filter_map(|row| row.member_id).collect();
+        by_id::<MemberId, _>(ctx, ids).await
     }
 }

@@ -73,7 +73,7 @@ impl Relation for MemberLounges {
             .values()
             .flatten()
             .map(|membership| membership.lounge_id);
-        let lounges = by_id::<LoungeId, _>(ctx, lounge_ids.collect::<Vec<_>>()).await?;
+        let lounges = by_id::<LoungeId, _>(ctx, lounge_ids.collect()).await?;
         Ok(Memberships {
             memberships,
             lounges,

@@ -32,10 +32,7 @@ use crate::{
 };
 
 /// The records with these ids, through the request's DataLoader, as one generation.
-pub async fn by_id<K, V>(
-    ctx: &Context<'_>,
-    ids: impl IntoIterator<Item = i64>,
-) -> Result<Related<V>>
+pub async fn by_id<K, V>(ctx: &Context<'_>, ids: Vec<i64>) -> Result<Related<V>>
 where
     K: RecordId,
     V: Row,
@@ -73,10 +70,7 @@ impl<R: InRegion> Relation for RegionOf<R> {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[R], _: &()) -> Result<Related<RegionRow>> {
-        by_id::<RegionId, _>(
-            ctx,
-            parents.iter().map(InRegion::region_id).collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents.iter().map(InRegion::region_id).collect();
+        by_id::<RegionId, _>(ctx, ids).await
     }
 }

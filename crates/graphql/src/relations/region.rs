@@ -93,14 +93,11 @@ impl Relation for RegionParent {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[Region], _: &()) -> Result<Related<Region>> {
-        by_id::<RegionId, _>(
-            ctx,
-            parents
-                .iter()
-                .filter_map(|region| region.parent_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents
+            .iter()
+            .filter_map(|region| region.parent_id)
+            .collect();
+        by_id::<RegionId, _>(ctx, ids).await
     }
 }
 

@@ -48,13 +48,10 @@ impl Relation for SlotRequestConsultation {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[SlotRequest], _: &()) -> Result<Self::Output> {
-        by_id::<ConsultationId, _>(
-            ctx,
-            parents
-                .iter()
-                .filter_map(|request| request.row.consultation_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents
+            .iter()
+            .filter_map(|request| request.row.consultation_id)
+            .collect();
+        by_id::<ConsultationId, _>(ctx, ids).await
     }
 }

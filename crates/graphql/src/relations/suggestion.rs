@@ -60,14 +60,8 @@ impl Relation for SuggestionConsultation {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[Suggestion], _: &()) -> Result<Self::Output> {
-        by_id::<ConsultationId, _>(
-            ctx,
-            parents
-                .iter()
-                .map(|row| row.consultation_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents.iter().map(|row| row.consultation_id).collect();
+        by_id::<ConsultationId, _>(ctx, ids).await
     }
 }
 
@@ -84,13 +78,10 @@ impl Relation for SuggestionProposerMember {
     }
 
     async fn load(ctx: &Context<'_>, parents: &[Suggestion], _: &()) -> Result<Self::Output> {
-        by_id::<MemberId, _>(
-            ctx,
-            parents
-                .iter()
-                .filter_map(|row| row.proposer_member_id)
-                .collect::<Vec<_>>(),
-        )
-        .await
+        let ids = parents
+            .iter()
+            .filter_map(|row| row.proposer_member_id)
+            .collect();
+        by_id::<MemberId, _>(ctx, ids).await
     }
 }
