@@ -141,3 +141,43 @@ fn the_checks_can_see_the_new_crates() {
     assert!(depends_on(&dependencies("domain", "normal,dev"), "testing"));
     assert!(depends_on(&normal_dependencies("testing"), "tempfile"));
 }
+
+/// Every `.rs` file under `dir`, recursively.
+fn rust_files(dir: &std::path::Path, found: &mut Vec<std::path::PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("readable source folder") {
+        let path = entry.expect("directory entry").path();
+        if path.is_dir() {
+            rust_files(&path, found);
+        } else if path.extension().is_some_and(|ext| ext == "rs") {
+            found.push(path);
+        }
+    }
+}
+
+/// The typed batching layer: relationships are typed `Relation`s, not string keys with values
+/// downcast from `Any`, and errors reach clients only through `ApiError`.
+#[test]
+fn the_graphql_crate_batches_without_any_or_string_keys() {
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/graphql/src"),
+        &mut files,
+    );
+    assert!(files.len() > 30, "the scan must see the crate's files");
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable source file");
+        for forbidden in [
+            "dyn Any",
+            "downcast",
+            "domain_error(",
+            ".load(format!",
+            "Siblings",
+        ] {
+            assert!(
+                !text.contains(forbidden),
+                "{} contains `{forbidden}`",
+                file.display()
+            );
+        }
+    }
+}

@@ -186,7 +186,7 @@ impl From<ApiError> for async_graphql::Error {
 
 impl From<async_graphql::Error> for ApiError {
     /// Keeps the code the error already carries; an error without one is a bug on our side
-    /// (a context value missing, a failed downcast), shown as `INTERNAL` and logged.
+    /// (a context value missing, say), shown as `INTERNAL` and logged.
     fn from(error: async_graphql::Error) -> Self {
         let code = error
             .extensions
@@ -254,7 +254,7 @@ impl From<std::sync::Arc<DomainError>> for ApiError {
 mod tests {
     use super::*;
 
-    fn domain_error(error: DomainError) -> ApiError {
+    fn coded(error: DomainError) -> ApiError {
         ApiError::from(error)
     }
 
@@ -269,7 +269,7 @@ mod tests {
 
     #[test]
     fn invalid_input_is_bad_user_input() {
-        let error = domain_error(DomainError::invalid("code", "not a region code"));
+        let error = coded(DomainError::invalid("code", "not a region code"));
         assert_eq!(code(&error).as_deref(), Some("\"BAD_USER_INPUT\""));
         assert_eq!(error.message(), "code: not a region code");
     }
@@ -277,11 +277,11 @@ mod tests {
     #[test]
     fn authentication_and_permission_have_their_codes() {
         assert_eq!(
-            code(&domain_error(DomainError::Unauthenticated)).as_deref(),
+            code(&coded(DomainError::Unauthenticated)).as_deref(),
             Some("\"UNAUTHENTICATED\"")
         );
         assert_eq!(
-            code(&domain_error(DomainError::Forbidden("x".into()))).as_deref(),
+            code(&coded(DomainError::Forbidden("x".into()))).as_deref(),
             Some("\"FORBIDDEN\"")
         );
     }
@@ -289,21 +289,21 @@ mod tests {
     #[test]
     fn busy_database_is_service_busy_not_internal() {
         assert_eq!(
-            code(&domain_error(DomainError::Busy)).as_deref(),
+            code(&coded(DomainError::Busy)).as_deref(),
             Some("\"SERVICE_BUSY\"")
         );
     }
 
     #[test]
     fn expired_event_cursors_have_their_own_code() {
-        let error = domain_error(DomainError::CursorExpired { oldest: 7 });
+        let error = coded(DomainError::CursorExpired { oldest: 7 });
         assert_eq!(code(&error).as_deref(), Some("\"EVENT_CURSOR_EXPIRED\""));
         assert!(error.message().contains('7'), "{}", error.message());
     }
 
     #[test]
     fn a_reached_limit_outside_a_mutation_is_bad_user_input() {
-        let error = domain_error(DomainError::LimitExceeded {
+        let error = coded(DomainError::LimitExceeded {
             field: "regionCode".into(),
             message: "at most 50".into(),
         });
@@ -313,7 +313,7 @@ mod tests {
 
     #[test]
     fn internal_errors_hide_their_details() {
-        let error = domain_error(DomainError::Config("secret path /etc/x".into()));
+        let error = coded(DomainError::Config("secret path /etc/x".into()));
         assert_eq!(code(&error).as_deref(), Some("\"INTERNAL\""));
         assert_eq!(error.message(), "internal error");
     }

@@ -6,8 +6,6 @@
 //! an unknown region, an expired cursor or an anonymous caller ends the subscription with a
 //! typed error.
 
-use crate::error::ApiError;
-use crate::error::Result;
 use std::sync::Arc;
 
 use async_graphql::{Context, Subscription as SubscriptionObject};
@@ -19,6 +17,8 @@ use domain::{
 use entity::enums::EventType as EventTypeRow;
 use futures_util::{Stream, StreamExt};
 
+use crate::error::ApiError;
+use crate::error::Result;
 use crate::types::event::{ConsultationEvent, Event, EventFilter};
 
 /// The event types of `consultationUpdated`.

@@ -1,7 +1,6 @@
 //! Answers of host lounges to a joint (跨客厅) activity: `confirmActivityHosting` and
 //! `declineActivityHosting`.
 
-use crate::error::Result;
 use crate::mutation::payload::{HostingPayload, PayloadName};
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::{
@@ -11,6 +10,7 @@ use domain::{
 
 use super::{consultations::database_id, user_error::outcome};
 use crate::{
+    error::Result,
     generation::Sibling,
     types::{
         activity::{LoungeActivity, LoungeActivityHost},

@@ -1,6 +1,5 @@
 //! Mutations of the consultation lifecycle (请你来协商).
 
-use crate::error::Result;
 use crate::mutation::payload::{ConsultationPayload, PayloadName};
 use async_graphql::{Context, ID, InputObject, Object};
 use chrono::{DateTime, Utc};
@@ -12,6 +11,7 @@ use domain::{
 use super::user_error::{UserError, outcome};
 use crate::{
     ErrorCode,
+    error::Result,
     generation::Sibling,
     ids,
     types::consultation::{

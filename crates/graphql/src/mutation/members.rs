@@ -1,6 +1,5 @@
 //! Mutations of CPPCC members (政协委员).
 
-use crate::error::Result;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use domain::{
     Actor, Db,
@@ -12,6 +11,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
+    error::Result,
     generation::Sibling,
     types::member::{Gender, Member, MemberStatus},
 };

@@ -2,8 +2,6 @@
 //! change, pause and resume a target, send it a test message, and send dead letters again.
 //! Secrets and robot URLs go in and never come back out.
 
-use crate::error::Result;
-use crate::generation::Sibling;
 use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, SimpleObject};
 use chrono::Utc;
 use domain::{
@@ -19,6 +17,8 @@ use super::{
 };
 use crate::{
     Services,
+    error::Result,
+    generation::Sibling,
     types::{
         delivery::Delivery,
         event::EventType,

@@ -1,7 +1,6 @@
 //! `submitPublicTopic` (社会征题): topics from the public, open to anonymous callers, and the
 //! moderation queue they land in: `acceptPublicTopic` and `rejectPublicTopic` (staff in scope).
 
-use crate::error::Result;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
@@ -15,6 +14,7 @@ use domain::{
 
 use super::consultations::database_id;
 use super::user_error::{UserError, outcome};
+use crate::error::Result;
 use crate::{ErrorCode, generation::Sibling, types::consultation::Consultation};
 
 /// Per-request admission for public submissions: the server knows the client's address and

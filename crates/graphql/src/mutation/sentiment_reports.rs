@@ -1,6 +1,5 @@
 //! Mutations of sentiment reports (社情民意信息): draft, submit, acknowledge.
 
-use crate::error::Result;
 use crate::mutation::payload::{PayloadName, SentimentReportPayload};
 use async_graphql::{Context, ID, InputObject, Object};
 use domain::{
@@ -9,6 +8,7 @@ use domain::{
 };
 
 use super::{consultations::database_id, user_error::outcome};
+use crate::error::Result;
 use crate::{generation::Sibling, types::sentiment_report::SentimentReport};
 
 fn wrap(row: write::SentimentReport) -> SentimentReport {

@@ -1,6 +1,5 @@
 //! Mutations of the department queue (挂号): request a consultation slot, accept or decline it.
 
-use crate::error::Result;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::{
@@ -14,6 +13,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
+    error::Result,
     generation::Sibling,
     types::{
         consultation::{Consultation, ConsultationKind},

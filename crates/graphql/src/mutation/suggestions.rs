@@ -1,6 +1,5 @@
 //! Mutations of suggestions (建议) and their follow-up (督查).
 
-use crate::error::Result;
 use async_graphql::{Context, ID, InputObject, Object, SimpleObject};
 use chrono::NaiveDate;
 use domain::{
@@ -13,6 +12,7 @@ use super::{
     user_error::{UserError, outcome},
 };
 use crate::{
+    error::Result,
     generation::Sibling,
     types::suggestion::{FollowUp, Suggestion, SuggestionGrade, SuggestionStatus},
 };

@@ -2,10 +2,9 @@
 //! its payload, not as a top-level error; only `UNAUTHENTICATED`, `FORBIDDEN`, malformed IDs and
 //! internal failures are top-level errors.
 
+use crate::error::ApiError;
 use async_graphql::{Enum, SimpleObject};
 use domain::DomainError;
-
-use crate::error::ApiError;
 
 /// Why a mutation's input was refused.
 #[derive(Enum, Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,11 +1,11 @@
 //! Root connection over activities.
 
-use crate::error::Result;
 use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
+    error::Result,
     generation::page_generation,
     types::activity::{
         LoungeActivity, LoungeActivityConnection, LoungeActivityFilter, LoungeActivityOrder,

@@ -1,11 +1,11 @@
 //! The root connection over consultations.
 
-use crate::error::Result;
 use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
+    error::Result,
     generation::page_generation,
     types::consultation::{
         Consultation, ConsultationConnection, ConsultationFilter, ConsultationOrder,

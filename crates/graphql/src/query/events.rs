@@ -1,6 +1,5 @@
 //! The root connection over the event log, for integrators that poll.
 
-use crate::error::Result;
 use std::sync::Arc;
 
 use async_graphql::{Context, Object};
@@ -9,6 +8,7 @@ use domain::{
     page::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE},
 };
 
+use crate::error::Result;
 use crate::types::event::{EventConnection, EventFilter, EventGeneration};
 
 /// Reading the event log page by page.

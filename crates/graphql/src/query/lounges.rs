@@ -1,11 +1,11 @@
 //! Root connections over lounges and members.
 
-use crate::error::Result;
 use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
+    error::Result,
     generation::page_generation,
     types::{
         lounge::{Lounge, LoungeConnection, LoungeFilter, LoungeOrder},

@@ -1,10 +1,10 @@
 //! `node(id:)` and `nodes(ids:)` (Relay object identification).
 
-use crate::error::Result;
 use async_graphql::{Context, ID, Object};
 
 use crate::{
     ErrorCode,
+    error::Result,
     types::node::{Node, load_nodes},
 };
 

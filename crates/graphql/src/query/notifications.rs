@@ -1,12 +1,12 @@
 //! Root connections over notification targets and their deliveries, for the staff and
 //! integrators who manage them.
 
-use crate::error::Result;
 use async_graphql::{Context, Object};
 use domain::{Actor, Db};
 
 use crate::{
     connection::page_request,
+    error::Result,
     generation::page_generation,
     types::{
         delivery::{Delivery, DeliveryConnection},

@@ -1,12 +1,12 @@
 //! `publicTopicReceipt`: how a submitter follows their public topic (社会征题) with the receipt
 //! code `submitPublicTopic` gave them, without an account and without seeing personal data.
 
-use crate::error::Result;
-use crate::generation::Sibling;
 use async_graphql::{Context, Object};
 use chrono::{DateTime, Utc};
 use domain::{Db, write::public_topics::TopicReceipt};
 
+use crate::error::Result;
+use crate::generation::Sibling;
 use crate::types::{
     consultation::ConsultationStatus,
     region::{Region, RegionNode},

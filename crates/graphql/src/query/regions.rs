@@ -1,10 +1,10 @@
 //! Root fields for the region tree.
 
-use crate::error::Result;
-use crate::generation::Sibling;
 use async_graphql::{Context, Object};
 use domain::Db;
 
+use crate::error::Result;
+use crate::generation::Sibling;
 use crate::types::region::{Province, Region, RegionNode};
 
 /// Entry points into the three-tier region tree.

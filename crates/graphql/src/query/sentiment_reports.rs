@@ -1,11 +1,11 @@
 //! Root connection over sentiment reports.
 
-use crate::error::Result;
 use async_graphql::{Context, Object};
 use domain::Db;
 
 use crate::{
     connection::page_request,
+    error::Result,
     generation::page_generation,
     types::sentiment_report::{
         SentimentReport, SentimentReportConnection, SentimentReportFilter, SentimentReportOrder,

@@ -1,10 +1,10 @@
 //! Root fields for three-tier statistics.
 
-use crate::error::Result;
-use crate::generation::Sibling;
 use async_graphql::{Context, Object};
 use domain::Db;
 
+use crate::error::Result;
+use crate::generation::Sibling;
 use crate::types::{
     region::RegionNode,
     statistics::{self, RegionStatistics},

@@ -1,7 +1,6 @@
 //! Outbox events as GraphQL exposes them: the `Event` object shared by the `events` query
 //! connection and the subscriptions, its filter, and the consultation-specific wrapper.
 
-use crate::error::Result;
 use std::sync::Arc;
 
 use async_graphql::{Context, Enum, ID, InputObject, Json, Object};
@@ -14,6 +13,7 @@ use tokio::sync::OnceCell;
 
 use crate::{
     connection::PageInfo,
+    error::Result,
     types::{
         consultation::Consultation,
         node::{Node, load_nodes},

@@ -1,6 +1,5 @@
 //! The Relay `Node` interface: every record with a global ID can be fetched again by it.
 
-use crate::error::Result;
 use std::collections::HashMap;
 
 use async_graphql::{Context, ID, Interface};
@@ -8,6 +7,7 @@ use domain::Db;
 use entity::enums::RegionLevel;
 
 use crate::{
+    error::Result,
     generation::{Sibling, page_generation},
     ids,
     types::{

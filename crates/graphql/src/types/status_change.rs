@@ -1,7 +1,6 @@
 //! `StatusChange`: one entry of a consultation's `statusHistory`, with who made it as far as
 //! the caller may know (see `domain::read::status_actors`).
 
-use crate::error::Result;
 use async_graphql::{ComplexObject, Context, SimpleObject};
 use chrono::{DateTime, Utc};
 use domain::{Actor, read::status_actors};
@@ -9,6 +8,7 @@ use entity::consultation_status_change;
 
 use crate::{
     Loaders,
+    error::Result,
     generation::Sibling,
     loaders::RegionId,
     types::{

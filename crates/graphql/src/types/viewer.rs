@@ -1,10 +1,10 @@
 //! `Viewer`: who the API thinks the caller is.
 
-use crate::error::Result;
 use async_graphql::{Context, Enum, Object};
 use domain::{Actor, Db};
 
 use crate::{
+    error::Result,
     generation::Sibling,
     types::{
         member::Member,
