@@ -93,8 +93,9 @@ database_url="postgres://xieshang@127.0.0.1:$pg_port/postgres"
   -c "SELECT 'fsync=' || current_setting('fsync') || ' synchronous_commit=' || current_setting('synchronous_commit') || ' full_page_writes=' || current_setting('full_page_writes') AS durability" -t
 
 step "migrate and seed the demo data; PostGraphile's views"
-DATABASE_URL=$database_url "$xieshang" migrate
-DATABASE_URL=$database_url "$xieshang" seed
+DATABASE_URL=$database_url "$xieshang" migrate >"$work/migrate.log" 2>&1 || { cat "$work/migrate.log" >&2; exit 1; }
+DATABASE_URL=$database_url "$xieshang" seed >"$work/seed.log" 2>&1 || { cat "$work/seed.log" >&2; exit 1; }
+grep '^demo data' "$work/seed.log" >&2 || true
 "$pg_bin/psql" -q -X -v ON_ERROR_STOP=1 "$database_url" -f "$here/postgraphile/schema.sql"
 "$pg_bin/psql" -q -X -v ON_ERROR_STOP=1 "$database_url" -c "VACUUM ANALYZE"
 
