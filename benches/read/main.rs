@@ -10,8 +10,8 @@
 //!   limit and the execution slots stay. With `--target NAME=URL` it drives servers that are
 //!   already running instead (`compare.sh` runs xieshang and PostGraphile side by side so).
 //! * **The queries** (`queries/*.graphql`): `city`, the deep query under every county of
-//!   杭州市 (about 51 KB of answer), and `province`, the headline query of `tests/read_api.rs`
-//!   (about 1.6 MB).
+//!   杭州市 (about 29 KB of answer), and `province`, the headline query of `tests/read_api.rs`
+//!   (about 870 KB).
 //! * **The load**: `--connections` keep-alive HTTP/1.1 connections (16), each sending the same
 //!   request back to back, from a load generator in its own OS process (this binary run as
 //!   `read load …`) so that its CPU is never the server's.
