@@ -36,9 +36,16 @@ pub struct BenchDb {
 
 /// A fresh database: PostgreSQL when `DATABASE_URL` is set, else a temporary SQLite file.
 pub async fn prepare() -> anyhow::Result<BenchDb> {
-    let bench = match std::env::var("DATABASE_URL") {
-        Ok(url) if !url.trim().is_empty() => postgres(url.trim()).await?,
-        _ => sqlite().await?,
+    let url = std::env::var("DATABASE_URL").unwrap_or_default();
+    prepare_with(&url, BENCH_DATABASE, DbOptions::default()).await
+}
+
+/// A fresh database: on the PostgreSQL server of `url` (the database `name`, dropped and created
+/// again), or a temporary SQLite file when `url` is empty; pools sized by `options`.
+pub async fn prepare_with(url: &str, name: &str, options: DbOptions) -> anyhow::Result<BenchDb> {
+    let bench = match url.trim() {
+        "" => sqlite(options).await?,
+        url => postgres(url, name, options).await?,
     };
     let db = &bench.db;
     db.migrate().await?;
@@ -48,10 +55,10 @@ pub async fn prepare() -> anyhow::Result<BenchDb> {
     Ok(bench)
 }
 
-async fn sqlite() -> anyhow::Result<BenchDb> {
+async fn sqlite(options: DbOptions) -> anyhow::Result<BenchDb> {
     let dir = tempfile::tempdir().context("a temporary directory for the SQLite file")?;
     let path = dir.path().join("bench.db");
-    let db = Db::connect(&sqlite_url(&path), DbOptions::default()).await?;
+    let db = Db::connect(&sqlite_url(&path), options).await?;
     Ok(BenchDb {
         db,
         description: format!("SQLite file {}", path.display()),
@@ -59,37 +66,31 @@ async fn sqlite() -> anyhow::Result<BenchDb> {
     })
 }
 
-async fn postgres(server: &str) -> anyhow::Result<BenchDb> {
+async fn postgres(server: &str, name: &str, options: DbOptions) -> anyhow::Result<BenchDb> {
     anyhow::ensure!(
         server.starts_with("postgres://") || server.starts_with("postgresql://"),
         "DATABASE_URL must be a postgres:// URL (unset it for SQLite)"
     );
     // The database named in the URL only hosts the CREATE DATABASE; nothing in it is touched.
     let admin = match database_name(server) {
-        Some(name) if !name.is_empty() && name != BENCH_DATABASE => server.to_owned(),
+        Some(named) if !named.is_empty() && named != name => server.to_owned(),
         _ => with_database(server, "postgres")?,
     };
     let connection = Database::connect(&admin)
         .await
         .context("DATABASE_URL: cannot connect")?;
     connection
-        .execute_unprepared(&format!(
-            "DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)"
-        ))
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .await?;
     connection
-        .execute_unprepared(&format!("CREATE DATABASE {BENCH_DATABASE}"))
+        .execute_unprepared(&format!("CREATE DATABASE {name}"))
         .await?;
     connection.close().await?;
-    let db = Db::connect(
-        &with_database(server, BENCH_DATABASE)?,
-        DbOptions::default(),
-    )
-    .await?;
+    let db = Db::connect(&with_database(server, name)?, options).await?;
     Ok(BenchDb {
         db,
         description: format!(
-            "PostgreSQL database {BENCH_DATABASE} at {}",
+            "PostgreSQL database {name} at {}",
             host_of(server).unwrap_or("?")
         ),
         _dir: None,
