@@ -80,6 +80,13 @@ pub(crate) struct WebSocketSettings {
     pub(crate) documents: Arc<DocumentPolicy>,
 }
 
+/// The socket's read buffer. tungstenite zero-fills the free part of its read buffer, up to
+/// this size, every time the socket is polled for input, and async-graphql polls the input each
+/// time it sends a message: with the default of 128 KiB that zeroing was a quarter of the
+/// server's CPU in the fan-out benchmark (`cargo bench --bench events`). Client messages are
+/// small; a larger frame (up to the message limit) still arrives, the buffer grows for it.
+const READ_BUFFER_BYTES: usize = 4 * 1024;
+
 /// Close code for a connection whose server is going away (shutdown).
 const GOING_AWAY: u16 = 1001;
 /// The code async-graphql closes a refused `connection_init` with.
@@ -120,6 +127,7 @@ pub(crate) async fn subscriptions(
     let limits = limits.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
+        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
