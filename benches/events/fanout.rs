@@ -38,6 +38,9 @@ use crate::{
 /// The server's token secret for this run.
 const SECRET: &[u8] = b"events-benchmark-secret-events-benchmark";
 
+/// One subscriber's arrivals (sequence, arrival on this process's clock), or why it failed.
+type Outcome = Result<Vec<(i64, Instant)>, String>;
+
 /// What the client process has reported so far.
 #[derive(Default)]
 struct Progress {
@@ -46,7 +49,7 @@ struct Progress {
     /// The lowest sequence every live subscriber has received.
     reached: AtomicI64,
     /// Per subscriber: its arrivals, or why it failed (after `finish`).
-    results: Mutex<Vec<Result<Vec<(i64, Instant)>, String>>>,
+    results: Mutex<Vec<Outcome>>,
     /// Set when the client process printed `end` (or its output ended).
     ended: std::sync::atomic::AtomicBool,
 }

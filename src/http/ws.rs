@@ -26,6 +26,7 @@
 mod executor;
 mod guard;
 mod limits;
+mod woken;
 
 pub use limits::{ClientSockets, WebSocketLimits};
 
@@ -80,13 +81,6 @@ pub(crate) struct WebSocketSettings {
     pub(crate) documents: Arc<DocumentPolicy>,
 }
 
-/// The socket's read buffer. tungstenite zero-fills the free part of its read buffer, up to
-/// this size, every time the socket is polled for input, and async-graphql polls the input each
-/// time it sends a message: with the default of 128 KiB that zeroing was a quarter of the
-/// server's CPU in the fan-out benchmark (`cargo bench --bench events`). Client messages are
-/// small; a larger frame (up to the message limit) still arrives, the buffer grows for it.
-const READ_BUFFER_BYTES: usize = 4 * 1024;
-
 /// Close code for a connection whose server is going away (shutdown).
 const GOING_AWAY: u16 = 1001;
 /// The code async-graphql closes a refused `connection_init` with.
@@ -127,7 +121,6 @@ pub(crate) async fn subscriptions(
     let limits = limits.clone();
     upgrade
         .protocols(ALL_WEBSOCKET_PROTOCOLS)
-        .read_buffer_size(READ_BUFFER_BYTES)
         .max_message_size(limits.max_message_bytes)
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
@@ -189,7 +182,12 @@ async fn serve(
     let sink = Arc::new(Mutex::new(sink));
     let watch = SocketWatch::new(protocol_of(&headers), limits.max_operations);
     let refused = Arc::new(AtomicBool::new(false));
-    let incoming = guard::guard(stream, Arc::clone(&watch), Arc::clone(&sink));
+    // Read only when the socket signalled input (see `woken`), not on every outgoing message.
+    let incoming = guard::guard(
+        woken::PollWhenWoken::new(stream),
+        Arc::clone(&watch),
+        Arc::clone(&sink),
+    );
     let outgoing = futures_util::sink::unfold(
         (Arc::clone(&sink), Arc::clone(&refused), Arc::clone(&watch)),
         |(sink, refused, watch), message: Message| async move {
