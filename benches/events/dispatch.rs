@@ -1,5 +1,8 @@
 //! Dispatcher throughput: events committed as fast as the writers go, carried by the outbox
-//! dispatcher over HTTP to a local webhook receiver, as `xieshang serve` runs it.
+//! dispatcher over HTTP to `--targets` webhook targets on a local receiver, as `xieshang serve`
+//! runs it: first a backlog committed before the dispatcher starts (its own throughput), then a
+//! burst and a steady rate while it runs. Per target, every event must arrive once and in
+//! order (a repeat only under the same delivery id).
 
 use std::{
     collections::HashMap,
