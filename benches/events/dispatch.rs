@@ -1,5 +1,8 @@
 //! Dispatcher throughput: events committed as fast as the writers go, carried by the outbox
-//! dispatcher over HTTP to a local webhook receiver, as `xieshang serve` runs it.
+//! dispatcher over HTTP to `--targets` webhook targets on a local receiver, as `xieshang serve`
+//! runs it: first a backlog committed before the dispatcher starts (its own throughput), then a
+//! burst and a steady rate while it runs. Per target, every event must arrive once and in
+//! order (a repeat only under the same delivery id).
 
 use std::{
     collections::HashMap,
@@ -10,6 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
+use anyhow::Context as _;
 use axum::{
     Router,
     body::Bytes,
@@ -23,7 +27,7 @@ use domain::{
     write::notification_targets::{self, NewTarget},
 };
 use entity::enums::NotificationAdapter;
-use notify::{AdapterConfig, DispatchOptions, Dispatcher, HttpAdapters};
+use notify::{AdapterConfig, DispatchOptions, Dispatcher, DispatcherHandle, HttpAdapters};
 use tokio::sync::oneshot;
 
 use crate::{
@@ -80,13 +84,17 @@ async fn hook(
 /// How the events of a measurement are committed.
 #[derive(Clone, Copy)]
 enum Load {
+    /// All committed before the dispatcher starts: its throughput alone, not bounded by how
+    /// fast events commit (the delay is then mostly the wait for the start).
+    Backlog,
     /// As fast as the writers go: the dispatcher's throughput (and the delay under a backlog).
     Burst,
     /// At the steady rate of the fan-out: the delay when the dispatcher keeps up.
     Steady,
 }
 
-/// Both measurements, burst then steady, through one dispatcher and receiver.
+/// The three measurements, backlog, burst and steady, through one dispatcher (started after
+/// the backlog is committed) and receiver.
 pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Vec<Row>> {
     let received = Arc::new(Received::default());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
@@ -131,17 +139,21 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ve
         ..AdapterConfig::default()
     })?);
     let feed = EventFeed::start(db.clone(), FeedOptions::default());
-    let dispatcher = Dispatcher::start(
-        db.clone(),
-        adapters,
-        feed.latest(),
-        DispatchOptions::default(),
-    );
+    let start = || {
+        Dispatcher::start(
+            db.clone(),
+            Arc::clone(&adapters) as Arc<dyn notify::AdapterRegistry>,
+            feed.latest(),
+            DispatchOptions::default(),
+        )
+    };
 
     let mut rows = Vec::new();
-    for load in [Load::Burst, Load::Steady] {
-        rows.push(measure(db, actor, options, &received, load).await?);
+    let mut dispatcher = None;
+    for load in [Load::Backlog, Load::Burst, Load::Steady] {
+        rows.push(measure(db, actor, options, &received, load, &mut dispatcher, &start).await?);
     }
+    let dispatcher = dispatcher.context("the dispatcher was started")?;
     dispatcher.shutdown().await;
     feed.shutdown();
     let _ = stop_receiver.send(());
@@ -149,13 +161,16 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ve
     Ok(rows)
 }
 
-/// Commits events under `load` and waits until every target has all of them.
+/// Commits events under `load` and waits until every target has all of them; starts the
+/// dispatcher (`start`) once the events are committed if it is not running yet.
 async fn measure(
     db: &Db,
     actor: &Actor,
     options: &Options,
     received: &Received,
     load: Load,
+    dispatcher: &mut Option<DispatcherHandle>,
+    start: &dyn Fn() -> DispatcherHandle,
 ) -> anyhow::Result<Row> {
     let take = || -> anyhow::Result<Vec<Arrival>> {
         let mut arrivals = received
@@ -168,9 +183,9 @@ async fn measure(
     take()?;
     let before = events::latest_sequence(db).await?;
     let started = Instant::now();
-    let cpu_before = cpu_seconds();
+    let cpu_before = cpu_seconds(None);
     let (count, commits) = match load {
-        Load::Burst => (
+        Load::Backlog | Load::Burst => (
             options.events,
             database::burst(db, actor, options.events, options.writers).await?,
         ),
@@ -183,12 +198,20 @@ async fn measure(
         }
     };
     let committed = started.elapsed();
+    // The backlog's clock starts with the dispatcher.
+    let started = match dispatcher {
+        Some(_) => started,
+        None => {
+            *dispatcher = Some(start());
+            Instant::now()
+        }
+    };
     let expected = count * options.targets;
     let deadline = Instant::now() + options.wait;
     while received.count.load(Ordering::Acquire) < expected && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
-    let cpu = cpu_note(cpu_before, started.elapsed());
+    let cpu = cpu_note("benchmark", cpu_before, None, started.elapsed());
     // Anything still on its way would be a duplicate: give it a moment to show.
     tokio::time::sleep(Duration::from_millis(200)).await;
     let arrivals = take()?;
@@ -200,15 +223,27 @@ async fn measure(
     let delivered = check.first_arrivals;
     let commit_rate = count as f64 / committed.as_secs_f64();
     let mut notes = vec![match load {
+        Load::Backlog => format!(
+            "{count} events committed by {} concurrent writer(s) before the dispatcher started \
+             ({commit_rate:.1} commits/s); {delivered} deliveries to {} WEBHOOK target(s) on \
+             127.0.0.1 (axum, 204 at once) {:.2} s after it started: {:.0} deliveries/s in \
+             total, production DispatchOptions ({} workers)",
+            options.writers,
+            options.targets,
+            elapsed.as_secs_f64(),
+            delivered as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
+            DispatchOptions::default().concurrency,
+        ),
         Load::Burst => format!(
             "{count} events committed by {} concurrent writer(s) in {:.2} s ({commit_rate:.1} \
              commits/s); the last delivery {:.2} s after the first commit; {delivered} \
-             deliveries to {} WEBHOOK target(s) on 127.0.0.1 (axum, 204 at once), production \
-             DispatchOptions (4 workers, woken by the event feed, 1 s poll)",
+             deliveries to {} WEBHOOK target(s) ({:.0} deliveries/s in total) while they \
+             were committed, the dispatcher woken by the event feed",
             options.writers,
             committed.as_secs_f64(),
             elapsed.as_secs_f64(),
-            options.targets
+            options.targets,
+            delivered as f64 / elapsed.as_secs_f64().max(f64::MIN_POSITIVE),
         ),
         Load::Steady => format!(
             "{count} events committed one at a time at {commit_rate:.1}/s (target {}/s), \
@@ -226,6 +261,7 @@ async fn measure(
     let per_target = delivered as f64 / options.targets as f64;
     Ok(Row {
         scenario: match load {
+            Load::Backlog => "dispatch backlog",
             Load::Burst => "dispatch burst",
             Load::Steady => "dispatch steady",
         },
@@ -233,7 +269,7 @@ async fn measure(
         receivers: format!("{} webhook", options.targets),
         events_per_second: match load {
             _ if elapsed.is_zero() => 0.0,
-            Load::Burst => per_target / elapsed.as_secs_f64(),
+            Load::Backlog | Load::Burst => per_target / elapsed.as_secs_f64(),
             Load::Steady => commit_rate,
         },
         delays: Delays::of(check.delays),

@@ -1,5 +1,6 @@
 //! Subscription fan-out: the production server with many `graphql-transport-ws` subscribers of
-//! `events`, fed at a steady rate.
+//! `events`, fed at a steady rate. The subscribers run in a separate process ([`clients`],
+//! this binary started again), as real clients would.
 //!
 //! Every subscriber resumes after the same cursor (the newest event before it connects), so
 //! however late its subscription is set up it must receive every event after that exactly once
@@ -9,30 +10,27 @@
 
 use std::{
     collections::HashMap,
-    net::SocketAddr,
+    io::{BufReader, Write as _},
+    process::{Child, Command, Stdio},
     sync::{
-        Arc,
+        Arc, Mutex,
         atomic::{AtomicI64, AtomicUsize, Ordering},
     },
-    time::{Duration, Instant},
+    time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
 
 use anyhow::Context as _;
 use domain::{Actor, Db, Role, events, feed::FeedOptions};
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio::sync::{Semaphore, oneshot, watch};
-use tokio_tungstenite::{
-    connect_async,
-    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
-};
+use tokio::sync::oneshot;
 use xieshang::{
     app::{AppState, RouterOptions},
     auth::{Claims, Secret, jwt},
 };
 
 use crate::{
-    Delays, Options, Row, cpu_note, cpu_seconds,
+    Delays, Options, Row,
+    clients::Plan,
+    cpu_note, cpu_seconds,
     database::{self, PROVINCE},
     millis_between,
 };
@@ -40,26 +38,128 @@ use crate::{
 /// The server's token secret for this run.
 const SECRET: &[u8] = b"events-benchmark-secret-events-benchmark";
 
-/// Connections being opened at the same time (the rest wait), so the listen backlog never
-/// overflows.
-const CONNECTS_AT_ONCE: usize = 64;
+/// One subscriber's arrivals (sequence, arrival on this process's clock), or why it failed.
+type Outcome = Result<Vec<(i64, Instant)>, String>;
 
-/// What each subscriber asks for: the stored fields of an event (no `entity`, which would load
-/// the consultation per subscriber and event).
-const SUBSCRIPTION: &str = "subscription($after: String) { events(after: $after) { cursor sequence type occurredAt regionCodes entityId snapshot } }";
-
-/// Progress marker of a subscriber that failed: it counts as done for every wait.
-const FAILED: i64 = i64::MAX;
-
-/// What the driver and the subscribers share.
-struct Shared {
-    address: SocketAddr,
-    token: String,
-    after: String,
-    gate: Semaphore,
+/// What the client process has reported so far.
+#[derive(Default)]
+struct Progress {
     subscribed: AtomicUsize,
-    /// The highest sequence each subscriber has received.
-    progress: Vec<AtomicI64>,
+    failed: AtomicUsize,
+    /// The lowest sequence every live subscriber has received.
+    reached: AtomicI64,
+    /// Per subscriber: its arrivals, or why it failed (after `finish`).
+    results: Mutex<Vec<Outcome>>,
+    /// Set when the client process printed `end` (or its output ended).
+    ended: std::sync::atomic::AtomicBool,
+}
+
+/// The running client process and the thread reading its output.
+struct ClientProcess {
+    child: Child,
+    reader: std::thread::JoinHandle<anyhow::Result<()>>,
+}
+
+impl ClientProcess {
+    /// Runs this benchmark binary again in `clients` mode and hands it the plan.
+    fn start(plan: &Plan, progress: Arc<Progress>) -> anyhow::Result<Self> {
+        let program = std::env::current_exe().context("the benchmark's own path")?;
+        let mut child = Command::new(program)
+            .arg("clients")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting the client process")?;
+        let mut stdin = child.stdin.take().context("the client process's stdin")?;
+        writeln!(stdin, "{}", serde_json::to_string(plan)?)?;
+        stdin.flush()?;
+        // Kept open (in `child.stdin`) until `finish`.
+        child.stdin = Some(stdin);
+        let stdout = child.stdout.take().context("the client process's stdout")?;
+        // Arrival times come as wall-clock nanoseconds; mapped onto this process's `Instant`s
+        // through one reading of both clocks.
+        let anchor = (Instant::now(), SystemTime::now());
+        let reader = std::thread::spawn(move || {
+            let outcome = read_reports(BufReader::new(stdout), &progress, anchor);
+            progress.ended.store(true, Ordering::Release);
+            outcome
+        });
+        Ok(Self { child, reader })
+    }
+
+    /// Tells the clients to stop and collects their results.
+    fn finish(mut self, wait: Duration) -> anyhow::Result<()> {
+        if let Some(mut stdin) = self.child.stdin.take() {
+            writeln!(stdin, "finish")?;
+            stdin.flush()?;
+        }
+        let deadline = Instant::now() + wait;
+        while !self.reader.is_finished() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        if !self.reader.is_finished() {
+            let _ = self.child.kill();
+        }
+        let status = self.child.wait()?;
+        self.reader
+            .join()
+            .map_err(|_| anyhow::anyhow!("the client reader panicked"))??;
+        anyhow::ensure!(status.success(), "the client process ended with {status}");
+        Ok(())
+    }
+}
+
+/// Reads the client process's lines into `progress` until `end`.
+fn read_reports(
+    reader: impl std::io::BufRead,
+    progress: &Progress,
+    (anchor, anchor_wall): (Instant, SystemTime),
+) -> anyhow::Result<()> {
+    let to_instant = |nanos: u64| {
+        let wall = UNIX_EPOCH + Duration::from_nanos(nanos);
+        match wall.duration_since(anchor_wall) {
+            Ok(after) => anchor + after,
+            Err(before) => anchor.checked_sub(before.duration()).unwrap_or(anchor),
+        }
+    };
+    for line in reader.lines() {
+        let line = line?;
+        let mut words = line.split(' ');
+        match words.next() {
+            Some("subscribed") => {
+                let mut number =
+                    || -> anyhow::Result<usize> { Ok(words.next().context("a count")?.parse()?) };
+                progress.subscribed.store(number()?, Ordering::Release);
+                progress.failed.store(number()?, Ordering::Release);
+            }
+            Some("reached") => {
+                let sequence: i64 = words.next().context("a sequence")?.parse()?;
+                progress.reached.store(sequence, Ordering::Release);
+            }
+            Some("ok") => {
+                words.next();
+                let mut arrivals = Vec::new();
+                for word in words {
+                    let (sequence, nanos) = word.split_once('@').context("sequence@nanos")?;
+                    arrivals.push((sequence.parse()?, to_instant(nanos.parse()?)));
+                }
+                lock(&progress.results)?.push(Ok(arrivals));
+            }
+            Some("failed") => {
+                words.next();
+                let error = words.collect::<Vec<_>>().join(" ");
+                lock(&progress.results)?.push(Err(error));
+            }
+            Some("end") => return Ok(()),
+            _ => anyhow::bail!("unexpected line from the client process: {line:?}"),
+        }
+    }
+    anyhow::bail!("the client process ended without `end`")
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> anyhow::Result<std::sync::MutexGuard<'_, T>> {
+    mutex.lock().map_err(|_| anyhow::anyhow!("a poisoned lock"))
 }
 
 pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Row> {
@@ -93,49 +193,61 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ro
         },
         SECRET,
     )?;
-    let shared = Arc::new(Shared {
-        address,
+    let progress = Arc::new(Progress::default());
+    let plan = Plan {
+        address: address.to_string(),
         token,
         after: events::cursor_of(start),
-        gate: Semaphore::new(CONNECTS_AT_ONCE),
-        subscribed: AtomicUsize::new(0),
-        progress: (0..options.subscribers)
-            .map(|_| AtomicI64::new(start))
-            .collect(),
-    });
-    let (finish, finished) = watch::channel(false);
+        subscribers: options.subscribers,
+    };
     let connecting = Instant::now();
-    let clients: Vec<_> = (0..options.subscribers)
-        .map(|index| tokio::spawn(subscriber(index, Arc::clone(&shared), finished.clone())))
-        .collect();
+    let process = ClientProcess::start(&plan, Arc::clone(&progress))?;
+    let client_pid = process.child.id();
     let all_subscribed = wait_until(options.wait, || {
-        shared.subscribed.load(Ordering::Acquire) + failed(&shared) >= options.subscribers
+        progress.ended.load(Ordering::Acquire)
+            || progress.subscribed.load(Ordering::Acquire) + progress.failed.load(Ordering::Acquire)
+                >= options.subscribers
     })
     .await;
     let connected = connecting.elapsed();
 
     // The sentinel: once every subscriber has it, every subscription is live.
+    let reached = |sequence: i64| {
+        progress.ended.load(Ordering::Acquire)
+            || progress.reached.load(Ordering::Acquire) >= sequence
+    };
     let sentinel_commit = database::propose(db, actor, 0).await?;
     let sentinel_sent = Instant::now();
     let sentinel = events::latest_sequence(db).await?;
-    wait_until(options.wait, || reached(&shared, sentinel)).await;
+    wait_until(options.wait, || reached(sentinel)).await;
     let sentinel_wait = sentinel_sent.elapsed();
 
     let count = options.fanout_events();
     let steady = Instant::now();
-    let cpu_before = cpu_seconds();
+    let cpu_before = cpu_seconds(None);
+    let client_cpu_before = cpu_seconds(Some(client_pid));
     let commits = database::steady(db, actor, options.rate, count).await?;
-    let cpu = cpu_note(cpu_before, steady.elapsed());
+    let cpu = cpu_note("server", cpu_before, None, steady.elapsed());
+    let client_cpu = cpu_note(
+        "client",
+        client_cpu_before,
+        Some(client_pid),
+        steady.elapsed(),
+    );
     let committing = steady.elapsed();
     let last = events::latest_sequence(db).await?;
-    wait_until(options.wait, || reached(&shared, last)).await;
-    let _ = finish.send(true);
-    let mut results = Vec::with_capacity(clients.len());
-    for client in clients {
-        results.push(client.await?);
-    }
+    wait_until(options.wait, || reached(last)).await;
+    let wait = options.wait;
+    tokio::task::spawn_blocking(move || process.finish(wait)).await??;
     let _ = stop.send(());
     server.await??;
+    let results = std::mem::take(&mut *lock(&progress.results)?);
+    anyhow::ensure!(
+        results.len() == options.subscribers,
+        "the client process reported {} of {} subscribers",
+        results.len(),
+        options.subscribers
+    );
 
     let mut all_commits = commits.clone();
     all_commits.push(sentinel_commit);
@@ -223,11 +335,10 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ro
                 0.0
             }
         ),
-        "subscribers run in the server's process and runtime (client parsing competes with the \
-         server for the cores)"
-            .to_owned(),
+        "subscribers run in a separate client process on the same machine".to_owned(),
     ];
     notes.extend(cpu);
+    notes.extend(client_cpu);
     Ok(Row {
         scenario: "ws fan-out",
         events: count,
@@ -237,23 +348,6 @@ pub async fn run(db: &Db, actor: &Actor, options: &Options) -> anyhow::Result<Ro
         notes,
         problems,
     })
-}
-
-/// Subscribers that gave up.
-fn failed(shared: &Shared) -> usize {
-    shared
-        .progress
-        .iter()
-        .filter(|progress| progress.load(Ordering::Acquire) == FAILED)
-        .count()
-}
-
-/// Whether every subscriber (that did not fail) has received `sequence`.
-fn reached(shared: &Shared, sequence: i64) -> bool {
-    shared
-        .progress
-        .iter()
-        .all(|progress| progress.load(Ordering::Acquire) >= sequence)
 }
 
 /// Polls `done` every 5 ms for at most `wait`; false when time ran out.
@@ -266,87 +360,4 @@ async fn wait_until(wait: Duration, done: impl Fn() -> bool) -> bool {
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
     true
-}
-
-/// One subscriber: connects, authenticates, subscribes after the shared cursor, then records
-/// the sequence and arrival time of every event until told to finish.
-async fn subscriber(
-    index: usize,
-    shared: Arc<Shared>,
-    finished: watch::Receiver<bool>,
-) -> Result<Vec<(i64, Instant)>, String> {
-    let outcome = subscribe_and_listen(index, &shared, finished)
-        .await
-        .map_err(|error| format!("{error:#}"));
-    if outcome.is_err() {
-        shared.progress[index].store(FAILED, Ordering::Release);
-    }
-    outcome
-}
-
-async fn subscribe_and_listen(
-    index: usize,
-    shared: &Shared,
-    mut finished: watch::Receiver<bool>,
-) -> anyhow::Result<Vec<(i64, Instant)>> {
-    let permit = shared.gate.acquire().await?;
-    let mut request = format!("ws://{}/graphql/ws", shared.address).into_client_request()?;
-    request.headers_mut().insert(
-        "sec-websocket-protocol",
-        HeaderValue::from_static("graphql-transport-ws"),
-    );
-    let (mut socket, _) = connect_async(request).await.context("connecting")?;
-    let init = json!({ "type": "connection_init",
-                       "payload": { "authorization": format!("Bearer {}", shared.token) } });
-    socket.send(Message::Text(init.to_string().into())).await?;
-    let ack = tokio::time::timeout(Duration::from_secs(60), socket.next())
-        .await
-        .context("no connection_ack in time")?
-        .context("closed before connection_ack")??;
-    anyhow::ensure!(
-        matches!(&ack, Message::Text(text) if text.contains("connection_ack")),
-        "expected connection_ack, got {ack:?}"
-    );
-    let subscribe = json!({ "id": "events", "type": "subscribe",
-                            "payload": { "query": SUBSCRIPTION, "variables": { "after": shared.after } } });
-    socket
-        .send(Message::Text(subscribe.to_string().into()))
-        .await?;
-    drop(permit);
-    shared.subscribed.fetch_add(1, Ordering::Release);
-
-    let mut received = Vec::new();
-    loop {
-        let frame = tokio::select! {
-            biased;
-            frame = socket.next() => frame,
-            _ = finished.wait_for(|finished| *finished) => break,
-        };
-        let at = Instant::now();
-        match frame.context("the server closed the connection")?? {
-            Message::Text(text) => {
-                let message: Value = serde_json::from_str(&text)?;
-                match message["type"].as_str() {
-                    Some("next") => {
-                        let payload = &message["payload"];
-                        anyhow::ensure!(payload.get("errors").is_none(), "error: {payload}");
-                        let sequence = payload["data"]["events"]["sequence"]
-                            .as_i64()
-                            .context("an event without a sequence")?;
-                        received.push((sequence, at));
-                        shared.progress[index].fetch_max(sequence, Ordering::AcqRel);
-                    }
-                    Some("ping") => {
-                        let pong = json!({ "type": "pong" }).to_string();
-                        socket.send(Message::Text(pong.into())).await?;
-                    }
-                    _ => anyhow::bail!("unexpected message {message}"),
-                }
-            }
-            Message::Close(frame) => anyhow::bail!("closed by the server: {frame:?}"),
-            _ => {}
-        }
-    }
-    let _ = socket.close(None).await;
-    Ok(received)
 }

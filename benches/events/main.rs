@@ -1,19 +1,25 @@
 //! `cargo bench --bench events`: how fast committed outbox events reach integrators, measured on
 //! the production code paths. A benchmark, not a timed test: it reports figures and checks
-//! completeness (every event delivered, in order, once), but never fails on a time.
+//! completeness (every event delivered, in order, once, per target and per subscriber), but
+//! never fails on a time.
 //!
 //! * **dispatch** ([`dispatch`]): N consultations proposed through `domain::write` as fast as
 //!   the writers can, delivered by the outbox dispatcher (`notify::Dispatcher` with the real
-//!   `HttpAdapters`) to a WEBHOOK target created through `domain::write::notification_targets`,
-//!   which points at a local axum receiver answering 204 at once. Events/s runs from the first
-//!   commit to the last arrival; the delay is arrival minus the driver's clock right after the
-//!   event's `db.commit` returned (in a burst it is mostly time spent queued behind earlier
-//!   events). Then the same dispatcher at the fan-out's steady rate: the delay when it keeps
-//!   up.
-//! * **fan-out** ([`fanout`]): the real server (`xieshang::server::run`) with S concurrent
-//!   `graphql-transport-ws` subscribers of `events` (province staff, so every event is in
-//!   scope), fed at a steady rate; the delay is, for every (subscriber, event) pair, arrival
-//!   minus the commit clock, and every subscriber must see every event exactly once in order.
+//!   `HttpAdapters` and the production `DispatchOptions`) to `--targets` WEBHOOK targets created
+//!   through `domain::write::notification_targets`, which point at a local axum receiver
+//!   answering 204 at once. Three measurements: a **backlog** committed before the dispatcher
+//!   starts (its throughput alone: deliveries/s from its start to the last arrival), a
+//!   **burst** committed while it runs (events/s from the first commit to the last arrival; the
+//!   delay is arrival minus the driver's clock right after the event's `db.commit` returned,
+//!   in a burst mostly time queued behind earlier events), and a **steady** rate (the delay
+//!   when it keeps up). Every target must receive every event once and in order.
+//! * **fan-out** ([`fanout`]): the real server (`xieshang::server::run`, production limits)
+//!   with S concurrent `graphql-transport-ws` subscribers of `events` (province staff, so every
+//!   event is in scope) running in a **separate client process** ([`clients`]: this binary
+//!   started again with the argument `clients`), fed at a steady rate; the delay is, for every
+//!   (subscriber, event) pair, arrival minus the commit clock (wall clock in the client,
+//!   mapped onto the driver's), and every subscriber must see every event exactly once in
+//!   order. p50/p99/max over all pairs.
 //!
 //! The database is fresh and demo-seeded each run: a temporary SQLite file, or with
 //! `DATABASE_URL=postgres://…` the database `xieshang_bench_events` on that server, dropped
@@ -25,6 +31,7 @@
     reason = "the benchmark's report goes to standard output"
 )]
 
+mod clients;
 mod database;
 mod dispatch;
 mod fanout;
@@ -91,8 +98,9 @@ Logs: XIESHANG_LOG (default warn), on standard error.
   --seconds S              dispatch steady and fan-out: how long to commit (default 10)
   --wait S                 longest wait for the last delivery (default 120)
 
-The fan-out needs two file descriptors per subscriber (client and server end) plus some
-spare: with the default 1000 subscribers run `ulimit -n 4096` first if `ulimit -n` is lower.";
+The fan-out runs its subscribers in a second process (this binary, started again with the
+argument `clients`). Each process needs a file descriptor per subscriber plus some spare: with
+the default 1000 subscribers run `ulimit -n 4096` first if `ulimit -n` is lower.";
 
 impl Options {
     /// Parses the arguments; `None` after printing the usage for `--help`.
@@ -191,10 +199,14 @@ pub fn millis_between(from: Instant, to: Instant) -> f64 {
     to.saturating_duration_since(from).as_secs_f64() * 1_000.0
 }
 
-/// CPU time this process has used so far (user + system), in seconds, if it can be read
-/// (Linux; `/proc` counts in USER_HZ = 100 ticks a second).
-pub fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+/// CPU time this process (or process `pid`) has used so far (user + system), in seconds, if it
+/// can be read (Linux; `/proc` counts in USER_HZ = 100 ticks a second).
+pub fn cpu_seconds(pid: Option<u32>) -> Option<f64> {
+    let path = match pid {
+        Some(pid) => format!("/proc/{pid}/stat"),
+        None => "/proc/self/stat".to_owned(),
+    };
+    let stat = std::fs::read_to_string(path).ok()?;
     // The command name may hold spaces; the fields after it are fixed.
     let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
     let user: f64 = fields.get(11)?.parse().ok()?;
@@ -202,13 +214,18 @@ pub fn cpu_seconds() -> Option<f64> {
     Some((user + system) / 100.0)
 }
 
-/// Cores this process kept busy between `cpu_before` (from [`cpu_seconds`]) and now, over
-/// `wall`, as a note.
-pub fn cpu_note(cpu_before: Option<f64>, wall: Duration) -> Option<String> {
-    let used = cpu_seconds()? - cpu_before?;
+/// Cores this process (or process `pid`, named `what`) kept busy between `cpu_before` (from
+/// [`cpu_seconds`]) and now, over `wall`, as a note.
+pub fn cpu_note(
+    what: &str,
+    cpu_before: Option<f64>,
+    pid: Option<u32>,
+    wall: Duration,
+) -> Option<String> {
+    let used = cpu_seconds(pid)? - cpu_before?;
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     Some(format!(
-        "the benchmark process used {:.2} of {cores} cores meanwhile",
+        "the {what} process used {:.2} of {cores} cores meanwhile",
         used / wall.as_secs_f64()
     ))
 }
@@ -299,14 +316,15 @@ fn check_open_files(options: &Options) -> anyhow::Result<()> {
     if !options.fanout {
         return Ok(());
     }
-    let needed = options.subscribers as u64 * 2 + 256;
+    // The server's end of each socket here, the client's end in the client process.
+    let needed = options.subscribers as u64 + 256;
     if let Some(limit) = open_file_limit()
         && limit < needed
     {
         anyhow::bail!(
-            "{} subscribers need about {needed} open files (client and server end of each \
-             socket) but the limit is {limit}: run `ulimit -n 4096` (or more) first, or pass \
-             fewer --subscribers",
+            "{} subscribers need about {needed} open files (in the server process and in the \
+             client process each) but the limit is {limit}: run `ulimit -n 4096` (or more) \
+             first, or pass fewer --subscribers",
             options.subscribers
         );
     }
@@ -322,6 +340,10 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
+    // The fan-out's subscribers: this binary started again by `fanout::run`.
+    if std::env::args().nth(1).as_deref() == Some("clients") {
+        return clients::run().await;
+    }
     let Some(options) = Options::parse(std::env::args().skip(1))? else {
         return Ok(());
     };

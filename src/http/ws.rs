@@ -26,6 +26,7 @@
 mod executor;
 mod guard;
 mod limits;
+mod woken;
 
 pub use limits::{ClientSockets, WebSocketLimits};
 
@@ -181,7 +182,12 @@ async fn serve(
     let sink = Arc::new(Mutex::new(sink));
     let watch = SocketWatch::new(protocol_of(&headers), limits.max_operations);
     let refused = Arc::new(AtomicBool::new(false));
-    let incoming = guard::guard(stream, Arc::clone(&watch), Arc::clone(&sink));
+    // Read only when the socket signalled input (see `woken`), not on every outgoing message.
+    let incoming = guard::guard(
+        woken::PollWhenWoken::new(stream),
+        Arc::clone(&watch),
+        Arc::clone(&sink),
+    );
     let outgoing = futures_util::sink::unfold(
         (Arc::clone(&sink), Arc::clone(&refused), Arc::clone(&watch)),
         |(sink, refused, watch), message: Message| async move {

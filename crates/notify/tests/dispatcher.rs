@@ -977,3 +977,130 @@ async fn a_tarpit_gets_one_send_per_turn_even_with_one_worker() {
     assert!(before_all <= HEALTHY + 1, "{before_all} tarpit sends");
     handle.shutdown().await;
 }
+
+/// Ten webhook targets and a backlog of events: every target receives every event exactly once
+/// and in order, while the targets are sent side by side (several at once), never one target
+/// twice at once. The in-order stream is sent in windows of many deliveries recorded together;
+/// every row ends delivered after one attempt.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_targets_are_sent_side_by_side_each_in_order() {
+    const TARGETS: usize = 10;
+    let test = test_db().await;
+    let db = &test.db;
+    let mut targets = Vec::new();
+    for index in 0..TARGETS {
+        let url = format!("memory://parallel-{index}");
+        let id = add_target(db, NotificationAdapter::Webhook, &url, &[], "330000").await;
+        targets.push((url, id));
+    }
+    // A backlog first (several transactions), then the dispatcher.
+    let mut sequences = Vec::new();
+    for _ in 0..6 {
+        sequences.extend(append(db, &[(CREATED, &["330106"][..]); 20]).await);
+    }
+    let probe = Probe::with_delay(Duration::from_millis(2));
+    // The most targets seen with a send in flight at the same moment.
+    let most = Arc::new(AtomicUsize::new(0));
+    let watcher = {
+        let (probe, most) = (probe.clone(), Arc::clone(&most));
+        tokio::spawn(async move {
+            loop {
+                let busy = probe
+                    .in_flight
+                    .lock()
+                    .expect("probe lock")
+                    .values()
+                    .filter(|count| **count > 0)
+                    .count();
+                most.fetch_max(busy, Ordering::SeqCst);
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        })
+    };
+    let options = DispatchOptions {
+        concurrency: TARGETS,
+        ..options("replica-a")
+    };
+    let (handle, wake) = start(db, &probe, options);
+    // And more while it works.
+    sequences.extend(append(db, &[(CREATED, &["330106"][..]); 30]).await);
+    wake.send_replace(*sequences.last().expect("appended"));
+    for (_, id) in &targets {
+        settled(db, *id).await;
+    }
+    watcher.abort();
+    for (url, id) in &targets {
+        assert_eq!(
+            probe.sequences(url),
+            sequences,
+            "{url}: every event once, in order"
+        );
+        let rows = deliveries(db, *id).await;
+        assert_eq!(rows.len(), sequences.len(), "{url}");
+        assert!(
+            rows.iter()
+                .all(|row| row.status == DeliveryStatus::Succeeded
+                    && row.attempts == 1
+                    && row.delivered_at.is_some()
+                    && row.response_code == Some(200)),
+            "{url}: every delivery recorded once as delivered"
+        );
+    }
+    assert_eq!(
+        probe.overlaps.load(Ordering::SeqCst),
+        0,
+        "one send per target at a time"
+    );
+    assert!(
+        most.load(Ordering::SeqCst) >= 2,
+        "targets are sent side by side, not one after another"
+    );
+    handle.shutdown().await;
+}
+
+/// A failure in the middle of a window of deliveries: those before it are recorded delivered
+/// (and never sent again), it and everything after it wait, and once it gets through the rest
+/// follows in order.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_inside_a_window_keeps_what_went_before_and_holds_what_follows() {
+    let test = test_db().await;
+    let db = &test.db;
+    let url = "memory://window";
+    let id = add_target(db, NotificationAdapter::Webhook, url, &[], "330000").await;
+    let sequences = append(db, &[(CREATED, &["330106"][..]); 30]).await;
+    let failing = sequences[12];
+    let probe = Probe::default();
+    probe.fail_sequence(failing, true);
+    let mut opts = options("replica-a");
+    opts.max_attempts = 1000;
+    let (handle, _wake) = start(db, &probe, opts);
+    eventually("a few failed attempts", || async {
+        deliveries(db, id)
+            .await
+            .iter()
+            .any(|row| row.event_sequence == failing && row.attempts >= 3)
+    })
+    .await;
+    assert_eq!(
+        probe.sequences(url),
+        sequences[..12],
+        "what went before, once each"
+    );
+    let rows = deliveries(db, id).await;
+    assert!(
+        rows[..12]
+            .iter()
+            .all(|row| row.status == DeliveryStatus::Succeeded && row.attempts == 1)
+    );
+    assert_eq!(rows[12].status, DeliveryStatus::Retrying);
+    assert!(
+        rows[13..]
+            .iter()
+            .all(|row| row.status == DeliveryStatus::Pending && row.attempts == 0),
+        "nothing behind the retry is attempted"
+    );
+    probe.fail_sequence(failing, false);
+    settled(db, id).await;
+    assert_eq!(probe.sequences(url), sequences);
+    handle.shutdown().await;
+}

@@ -1,5 +1,7 @@
 //! Writing down what an attempt achieved: delivered, retry later, or dead-lettered.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, Utc};
 use entity::{delivery, enums::DeliveryStatus, notification_target};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, sea_query::Expr};
@@ -104,6 +106,59 @@ pub(super) async fn record(
             .await?;
     }
     // Bookkeeping only: no event appended, so no need to wake the event feed (`Db::commit`).
+    transaction.commit().await?;
+    Ok(())
+}
+
+/// Records the successful sends `delivered` (rows of one target, with the receiver's answer)
+/// in one transaction: one `UPDATE … WHERE id IN (…)` per (attempts, response code) pair,
+/// usually one for all. Guarded like [`record`]: only rows still open with the attempts they
+/// had when picked change. A success keeps the error of the last failed attempt.
+pub(super) async fn delivered(
+    db: &Db,
+    delivered: &[(&delivery::Model, Receipt)],
+) -> Result<(), DomainError> {
+    if delivered.is_empty() {
+        return Ok(());
+    }
+    let mut groups: BTreeMap<(i32, Option<u16>), Vec<i64>> = BTreeMap::new();
+    for (row, receipt) in delivered {
+        groups
+            .entry((row.attempts, receipt.status))
+            .or_default()
+            .push(row.id);
+    }
+    let now = Utc::now();
+    let transaction = db.begin_write().await?;
+    for ((attempts, code), ids) in groups {
+        delivery::Entity::update_many()
+            .col_expr(
+                delivery::Column::Status,
+                Expr::val(DeliveryStatus::Succeeded.as_str()),
+            )
+            .col_expr(
+                delivery::Column::Attempts,
+                Expr::val(attempts.saturating_add(1)),
+            )
+            .col_expr(
+                delivery::Column::ResponseCode,
+                Expr::val(code.map(i32::from)),
+            )
+            .col_expr(
+                delivery::Column::NextAttemptAt,
+                Expr::val(Option::<DateTime<Utc>>::None),
+            )
+            .col_expr(delivery::Column::DeliveredAt, Expr::val(Some(now)))
+            .col_expr(delivery::Column::UpdatedAt, Expr::val(now))
+            .filter(delivery::Column::Id.is_in(ids))
+            .filter(delivery::Column::Attempts.eq(attempts))
+            .filter(
+                delivery::Column::Status.is_in([DeliveryStatus::Pending, DeliveryStatus::Retrying]),
+            )
+            .exec(&transaction)
+            .await?;
+    }
+    // Bookkeeping only, as in `record`.
     transaction.commit().await?;
     Ok(())
 }

@@ -19,7 +19,7 @@ use tokio::sync::watch;
 use domain::DomainError;
 
 use super::{Shared, lease, message, outcome, stopping, stream};
-use crate::{Destination, ErrorClass, NotifyError};
+use crate::{Adapter, Destination, ErrorClass, Message, NotifyError, Receipt};
 
 /// Sends per round before the target goes back, so that busy targets take turns when there are
 /// more of them than workers.
@@ -103,7 +103,14 @@ async fn round(
         if stream::blocked(db.reader(), target.id, now).await? {
             return Ok(End::Done);
         }
-        let mut rows = stream::open(db.reader(), target.id, fold).await?;
+        // A robot's digest takes `fold` rows; a webhook takes a window of them and sends them
+        // one after the other, recording the outcomes together.
+        let window = if robot {
+            fold
+        } else {
+            u64::try_from(ROUND_SENDS - sends).unwrap_or(1).max(1)
+        };
+        let mut rows = stream::open(db.reader(), target.id, window).await?;
         // A webhook scans only when its stream is empty; a robot also scans to fill its digest.
         if (rows.len() as u64) < fold {
             match stream::scan(db, &target, &options.holder_id, options.batch).await? {
@@ -115,7 +122,7 @@ async fn round(
                 } => {
                     target.last_sequence = last_sequence;
                     if created > 0 {
-                        rows = stream::open(db.reader(), target.id, fold).await?;
+                        rows = stream::open(db.reader(), target.id, window).await?;
                     } else if rows.is_empty() {
                         // Nothing matched in this batch; look at the next one.
                         continue;
@@ -125,6 +132,15 @@ async fn round(
         }
         if rows.is_empty() {
             return Ok(End::Done);
+        }
+        if !robot {
+            let renew_at = renewed + renew_after;
+            let run = send_in_order(shared, &target, &rows, stop, renew_at).await?;
+            sends += run.sent;
+            if run.failed {
+                return Ok(End::Done);
+            }
+            continue;
         }
         if let Some(until) = throttled(shared, &target) {
             return Ok(End::Throttled(until));
@@ -148,6 +164,117 @@ fn throttled(shared: &Shared, target: &notification_target::Model) -> Option<Dat
     Some(Utc::now() + wait)
 }
 
+/// What [`send_in_order`] did.
+struct InOrder {
+    /// Messages sent (delivered or not).
+    sent: usize,
+    /// A send failed (and ended the run).
+    failed: bool,
+}
+
+/// Sends the webhook deliveries `rows` (the head of the in-order stream, oldest first) one
+/// message each, strictly one after the other, and stops at the first failure. The events are
+/// read in one statement and the successes recorded in one transaction (`outcome::delivered`),
+/// instead of a round of statements per delivery; a failure is recorded as [`send`] records it,
+/// after the successes before it. Stops before a send once the lease is due for renewal
+/// (`renew_at`) or the dispatcher stops, so a run never outlives its lease.
+///
+/// A crash between a send and its recording resends the delivery later under the same id,
+/// exactly as with one delivery at a time (at-least-once).
+async fn send_in_order(
+    shared: &Shared,
+    target: &notification_target::Model,
+    rows: &[delivery::Model],
+    stop: &watch::Receiver<bool>,
+    renew_at: Instant,
+) -> Result<InOrder, DomainError> {
+    let events = message::events_of(shared.db.reader(), rows).await?;
+    let adapter = shared.registry.adapter(target.adapter);
+    let destination = Destination {
+        url: target.url.clone(),
+        secret: target.secret.clone(),
+    };
+    let mut delivered: Vec<(&delivery::Model, Receipt)> = Vec::with_capacity(rows.len());
+    let mut failed = None;
+    for row in rows {
+        if stopping(stop) || Instant::now() >= renew_at {
+            break;
+        }
+        let result = match message::build(std::slice::from_ref(row), &events, false) {
+            Some(message) => deliver(shared, adapter.as_ref(), &destination, &message).await,
+            None => Err(gone()),
+        };
+        match result {
+            Ok(receipt) => delivered.push((row, receipt)),
+            Err(error) => {
+                failed = Some((row, error));
+                break;
+            }
+        }
+    }
+    let run = InOrder {
+        sent: delivered.len() + usize::from(failed.is_some()),
+        failed: failed.is_some(),
+    };
+    outcome::delivered(&shared.db, &delivered).await?;
+    if let Some((row, error)) = failed {
+        let result = Err(error);
+        log_failure(target, std::slice::from_ref(row), &result);
+        outcome::record(
+            &shared.db,
+            target,
+            std::slice::from_ref(row),
+            &result,
+            &shared.options,
+        )
+        .await?;
+    }
+    Ok(run)
+}
+
+/// One send within the send timeout; running out of time is a retryable failure.
+async fn deliver(
+    shared: &Shared,
+    adapter: &dyn Adapter,
+    destination: &Destination,
+    message: &Message,
+) -> Result<Receipt, NotifyError> {
+    tokio::time::timeout(
+        shared.options.send_timeout,
+        adapter.deliver(destination, message),
+    )
+    .await
+    .unwrap_or_else(|_| {
+        Err(NotifyError::Retryable {
+            message: "the receiver did not answer in time".into(),
+            status: None,
+            retry_after: None,
+            class: Some(ErrorClass::Timeout),
+        })
+    })
+}
+
+/// The failure of a delivery whose event was pruned from the outbox.
+fn gone() -> NotifyError {
+    NotifyError::Permanent {
+        message: "the event is no longer in the outbox".into(),
+        status: None,
+    }
+}
+
+/// Logs a failed attempt (its error redacted as `last_error` is).
+fn log_failure(
+    target: &notification_target::Model,
+    rows: &[delivery::Model],
+    result: &Result<Receipt, NotifyError>,
+) {
+    if let Err(error) = result {
+        let error = outcome::redact(&error.to_string(), target);
+        let delivery = rows.first().map(|row| row.id);
+        tracing::info!(target_id = target.id, delivery, %error, "delivery attempt failed");
+    }
+}
+
 /// Sends `rows` as one message and records the outcome on every row; true when it was
 /// delivered.
 async fn send(
@@ -167,30 +294,11 @@ async fn send(
             if is_robot(target) {
                 shared.throttle.record(target.id, Instant::now());
             }
-            tokio::time::timeout(
-                shared.options.send_timeout,
-                adapter.deliver(&destination, &message),
-            )
-            .await
-            .unwrap_or_else(|_| {
-                Err(NotifyError::Retryable {
-                    message: "the receiver did not answer in time".into(),
-                    status: None,
-                    retry_after: None,
-                    class: Some(ErrorClass::Timeout),
-                })
-            })
+            deliver(shared, adapter.as_ref(), &destination, &message).await
         }
-        None => Err(NotifyError::Permanent {
-            message: "the event is no longer in the outbox".into(),
-            status: None,
-        }),
+        None => Err(gone()),
     };
-    if let Err(error) = &result {
-        let error = outcome::redact(&error.to_string(), target);
-        let delivery = rows.first().map(|row| row.id);
-        tracing::info!(target_id = target.id, delivery, %error, "delivery attempt failed");
-    }
+    log_failure(target, rows, &result);
     outcome::record(&shared.db, target, rows, &result, &shared.options).await?;
     Ok(result.is_ok())
 }
