@@ -1,10 +1,11 @@
 //! Cursor pagination (Relay) over windowed queries.
 //!
 //! Every page — a root connection or a connection nested under many parents — is read with one
-//! statement: the filtered rows get `ROW_NUMBER()` (forwards and backwards) and `COUNT(*)`
-//! windows partitioned by their parent, and only the rows inside the requested window (plus
-//! each parent's first row, which carries the total) come back. Cursors are row positions in
-//! a stable order that always ends with the primary key, so both engines order identically.
+//! statement: the filtered rows get `ROW_NUMBER()` (forwards, and backwards for `last`) and
+//! `COUNT(*)` windows partitioned by their parent, and only the rows inside the requested
+//! window (plus each parent's first row, which carries the total) come back. Cursors are row
+//! positions in a stable order that always ends with the primary key, so both engines order
+//! identically.
 
 use std::collections::HashMap;
 
@@ -157,9 +158,15 @@ pub async fn fetch(
     }
     let parent = window.partition.clone().unwrap_or(Expr::val(0_i64));
     rows.expr_as(parent, Alias::new("page_parent"))
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), forward, Alias::new("page_rn"))
-        .expr_window_as(Expr::cust("ROW_NUMBER()"), backward, Alias::new("page_rrn"))
-        .expr_window_as(Expr::cust("COUNT(*)"), counting, Alias::new("page_total"));
+        .expr_window_as(Expr::cust("ROW_NUMBER()"), forward, Alias::new("page_rn"));
+    // Positions counted from the end are only needed for `last` without `before`; computing
+    // them costs the database a second sort of every row, so other pages skip it.
+    if page.last.is_some() && page.before.is_none() {
+        rows.expr_window_as(Expr::cust("ROW_NUMBER()"), backward, Alias::new("page_rrn"));
+    } else {
+        rows.expr_as(Expr::val(0_i64), Alias::new("page_rrn"));
+    }
+    rows.expr_window_as(Expr::cust("COUNT(*)"), counting, Alias::new("page_total"));
 
     let rn = || Expr::col(Alias::new("page_rn"));
     let mut in_page = Expr::val(true);
