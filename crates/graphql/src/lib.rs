@@ -1,5 +1,8 @@
-//! xieshang's GraphQL schema: the types frontend teams query, the DataLoaders that batch every
-//! relationship, the root objects, and the mapping of domain errors to stable error codes.
+//! xieshang's GraphQL schema: the types frontend teams query (`types/`), the relationships
+//! they follow, each loaded for a whole generation of objects at once (`relations/`, over the
+//! mechanism in `generation.rs`; lookups by id through the DataLoaders in `loaders/`), the root
+//! objects (`query/`, `mutation/`, `subscription.rs`), and `ApiError`, which gives every error
+//! its stable code (`error.rs`).
 //!
 //! [`schema`] returns a builder with no data attached; the server (and every test) adds the
 //! database handle with `.data(db)` and, per request, the caller's [`domain::Actor`] and a fresh
