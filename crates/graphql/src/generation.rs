@@ -93,11 +93,18 @@ impl<A, T> Default for Batch<A, T> {
     }
 }
 
-impl<A: Hash + Eq, T> Batch<A, T> {
-    /// The cell holding the load for `args`, created empty on first use.
-    fn cell(&self, args: A) -> Result<Arc<OnceCell<Loaded<T>>>> {
+impl<A: Hash + Eq + Clone, T> Batch<A, T> {
+    /// The cell holding the load for `args`, created empty on first use. Every object of the
+    /// generation asks, so the arguments (filters may hold strings and lists) are copied only
+    /// by the first.
+    fn cell(&self, args: &A) -> Result<Arc<OnceCell<Loaded<T>>>> {
         let mut loads = self.loads.lock().map_err(|_| ApiError::internal())?;
-        Ok(Arc::clone(loads.entry(args).or_default()))
+        if let Some(cell) = loads.get(args) {
+            return Ok(Arc::clone(cell));
+        }
+        let cell = Arc::new(OnceCell::new());
+        loads.insert(args.clone(), Arc::clone(&cell));
+        Ok(cell)
     }
 }
 
@@ -133,7 +140,7 @@ impl<R: Row> Generation<R> {
         ctx: &Context<'_>,
         args: L::Args,
     ) -> Result<Loaded<L::Output>> {
-        let cell = L::batch(&self.batches).cell(args.clone())?;
+        let cell = L::batch(&self.batches).cell(&args)?;
         let loaded = cell
             .get_or_try_init(|| async {
                 let output = L::load(ctx, &self.rows, &args).await?;
