@@ -69,6 +69,30 @@ fn answered(answer: HostingAnswer) -> (LoungeActivity, LoungeActivityHost) {
     )
 }
 
+/// How an invited host lounge answers.
+enum Answer {
+    Confirm,
+    Decline,
+}
+
+/// Records a lounge's answer to a hosting invitation and builds the mutation's payload.
+async fn answer<M>(
+    ctx: &Context<'_>,
+    activity_id: &ID,
+    lounge_id: &ID,
+    answer: Answer,
+) -> Result<HostingPayload<M>> {
+    let activity_id = database_id(activity_id, "LoungeActivity")?;
+    let lounge_id = database_id(lounge_id, "Lounge")?;
+    let (db, actor) = (ctx.data::<Db>()?, ctx.data::<Actor>()?);
+    let result = match answer {
+        Answer::Confirm => write::confirm(db, actor, activity_id, lounge_id).await,
+        Answer::Decline => write::decline(db, actor, activity_id, lounge_id).await,
+    };
+    let (answered_now, user_errors) = outcome(result)?;
+    Ok(HostingPayload::new(answered_now.map(answered), user_errors))
+}
+
 /// The answers of invited host lounges.
 #[derive(Default)]
 pub struct ActivityHostingMutation;
@@ -85,21 +109,7 @@ impl ActivityHostingMutation {
         #[graphql(desc = "The activity and the confirming lounge.")]
         input: ConfirmActivityHostingInput,
     ) -> Result<ConfirmActivityHostingPayload> {
-        let activity_id = database_id(&input.activity_id, "LoungeActivity")?;
-        let lounge_id = database_id(&input.lounge_id, "Lounge")?;
-        let (answer, user_errors) = outcome(
-            write::confirm(
-                ctx.data::<Db>()?,
-                ctx.data::<Actor>()?,
-                activity_id,
-                lounge_id,
-            )
-            .await,
-        )?;
-        Ok(ConfirmActivityHostingPayload::new(
-            answer.map(answered),
-            user_errors,
-        ))
+        answer(ctx, &input.activity_id, &input.lounge_id, Answer::Confirm).await
     }
 
     /// Declines to host a joint activity the lounge was INVITED to; the activity never counts
@@ -111,20 +121,6 @@ impl ActivityHostingMutation {
         #[graphql(desc = "The activity and the declining lounge.")]
         input: DeclineActivityHostingInput,
     ) -> Result<DeclineActivityHostingPayload> {
-        let activity_id = database_id(&input.activity_id, "LoungeActivity")?;
-        let lounge_id = database_id(&input.lounge_id, "Lounge")?;
-        let (answer, user_errors) = outcome(
-            write::decline(
-                ctx.data::<Db>()?,
-                ctx.data::<Actor>()?,
-                activity_id,
-                lounge_id,
-            )
-            .await,
-        )?;
-        Ok(DeclineActivityHostingPayload::new(
-            answer.map(answered),
-            user_errors,
-        ))
+        answer(ctx, &input.activity_id, &input.lounge_id, Answer::Decline).await
     }
 }
