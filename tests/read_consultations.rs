@@ -466,3 +466,98 @@ async fn consultations_and_suggestions_are_nodes() {
     assert_eq!(nodes[1]["grade"], suggestion["grade"]);
     assert_eq!(nodes[1]["consultation"]["id"], consultation["id"]);
 }
+
+const NESTED_PAGE: &str = r#"query($descendants: Boolean!, $first: Int, $after: String, $last: Int, $before: String) {
+    region(code: "330000") { ... on Province { cities { code
+        consultations(includeDescendants: $descendants,
+                      first: $first, after: $after, last: $last, before: $before) {
+            totalCount
+            pageInfo { hasNextPage hasPreviousPage }
+            edges { cursor node { id
+                suggestions(first: $first, after: $after, last: $last, before: $before) {
+                    totalCount
+                    pageInfo { hasNextPage hasPreviousPage }
+                    edges { cursor node { id } }
+                } } }
+        } } } } }"#;
+
+/// The same window of every parent's list read forwards (`first`/`after`) and backwards
+/// (`last`/`before`). On PostgreSQL the two are different statements — a `LATERAL … LIMIT` per
+/// parent forwards, windows over every row backwards — so they check each other; on SQLite
+/// both are windowed and the test checks that the two argument forms agree.
+#[tokio::test]
+async fn nested_pages_read_forwards_equal_the_same_window_read_backwards() {
+    let app = TestApp::new(Template::Demo).await;
+    for descendants in [false, true] {
+        // Windows at the front, in the middle, at the end of the longer lists and past every
+        // list's end (only totals come back); `first: 0` reads totals alone.
+        for (size, start) in [(4_u64, 0_u64), (3, 2), (5, 9), (4, 158), (3, 5_000), (0, 3)] {
+            let forwards = ok(app
+                .graphql(
+                    NESTED_PAGE,
+                    json!({
+                        "descendants": descendants,
+                        "first": size,
+                        "after": (start > 0).then(|| graphql::connection::encode_cursor(start)),
+                    }),
+                )
+                .await);
+            let backwards = ok(app
+                .graphql(
+                    NESTED_PAGE,
+                    json!({
+                        "descendants": descendants,
+                        "last": size,
+                        "before": graphql::connection::encode_cursor(start + size + 1),
+                    }),
+                )
+                .await);
+            let cities = |response: &Value| response["data"]["region"]["cities"].clone();
+            let (forwards, backwards) = (cities(&forwards), cities(&backwards));
+            let total_items: usize = forwards
+                .as_array()
+                .expect("cities")
+                .iter()
+                .map(|city| {
+                    city["consultations"]["edges"]
+                        .as_array()
+                        .map_or(0, Vec::len)
+                })
+                .sum();
+            if size > 0 && start < 100 {
+                assert!(total_items > 0, "window {start}+{size} reads something");
+            }
+            for (forward, backward) in forwards
+                .as_array()
+                .expect("cities")
+                .iter()
+                .zip(backwards.as_array().expect("cities"))
+            {
+                let (forward, backward) = (&forward["consultations"], &backward["consultations"]);
+                assert!(forward["totalCount"].as_u64().expect("total") > 0);
+                // Backwards, `hasNextPage` is only promised when items follow `before` (Relay),
+                // so the totals, edges and `hasPreviousPage` are compared, plus the edges of
+                // every consultation's suggestions.
+                assert_eq!(
+                    forward["totalCount"], backward["totalCount"],
+                    "{descendants} {start}+{size}"
+                );
+                assert_eq!(
+                    forward["edges"], backward["edges"],
+                    "{descendants} {start}+{size}"
+                );
+                assert_eq!(
+                    forward["pageInfo"]["hasPreviousPage"], backward["pageInfo"]["hasPreviousPage"],
+                    "{descendants} {start}+{size}"
+                );
+                let expected_next =
+                    forward["totalCount"].as_u64().expect("total") > start + size && size > 0;
+                assert_eq!(
+                    forward["pageInfo"]["hasNextPage"],
+                    json!(expected_next),
+                    "{descendants} {start}+{size}"
+                );
+            }
+        }
+    }
+}

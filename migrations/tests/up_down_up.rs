@@ -301,6 +301,11 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ),
     (
         "suggestions",
+        "idx_suggestions_consultation_id_created_at_id",
+        false,
+    ),
+    (
+        "suggestions",
         "idx_suggestions_created_at_consultation_id_status",
         false,
     ),

@@ -1,18 +1,22 @@
-//! Cursor pagination (Relay) over windowed queries.
+//! Cursor pagination (Relay), one statement per page however many parents share it.
 //!
-//! Every page — a root connection or a connection nested under many parents — is read with one
-//! statement: the filtered rows get `ROW_NUMBER()` (forwards, and backwards for `last`) and
-//! `COUNT(*)` windows partitioned by their parent, and only the rows inside the requested
-//! window (plus each parent's first row, which carries the total) come back. Cursors are row
-//! positions in a stable order that always ends with the primary key, so both engines order
-//! identically.
+//! Cursors are row positions in a stable order that always ends with the primary key, so both
+//! engines order identically. Two statement shapes read the same pages:
+//! * **limited** (PostgreSQL, forward pages — `first`/`after`, the common case): for each
+//!   parent, a `LATERAL` subquery orders that parent's rows and stops after the page
+//!   (`OFFSET … LIMIT …`, served by an index where one matches the order), and a second
+//!   `LATERAL` counts them. The database reads a page's rows, not every parent's whole list.
+//! * **windowed** (SQLite, which has no `LATERAL`, and every backward page): the filtered rows
+//!   get `ROW_NUMBER()` (forwards, and backwards for `last`) and `COUNT(*)` windows partitioned
+//!   by their parent, and only the rows inside the requested window (plus each parent's first
+//!   row, which carries the total) come back.
 
 use std::collections::HashMap;
 
 use sea_orm::{
-    ConnectionTrait, QueryResult,
+    ConnectionTrait, DbBackend, QueryResult,
     sea_query::{
-        Alias, Asterisk, Expr, ExprTrait, Order, OverStatement, Query, SelectStatement,
+        Alias, Asterisk, Expr, ExprTrait, JoinType, Order, OverStatement, Query, SelectStatement,
         WindowStatement,
     },
 };
@@ -82,6 +86,12 @@ impl PageRequest {
         })
     }
 
+    /// Whether the page is read from the front (`first`, optionally `after`): the only kind the
+    /// limited statement serves, since positions from the end need every row.
+    fn is_forward(&self) -> bool {
+        self.last.is_none() && self.before.is_none()
+    }
+
     /// The first `n` items.
     pub fn first(n: u64) -> Self {
         Self {
@@ -134,11 +144,21 @@ impl<T> Page<T> {
 
 /// How rows are grouped and ordered for paging.
 pub struct Window {
-    /// The parent each row belongs to (`None` for a root list: one group).
-    pub partition: Option<Expr>,
+    /// The parents whose pages are read (`None` for a root list: one group, parent 0).
+    pub partition: Option<Partition>,
     /// The order; must end with the primary key so that it is total and identical on both
     /// engines.
     pub order: Vec<(Expr, Order)>,
+}
+
+/// The parents of a nested connection, and the expression that names each row's parent.
+/// [`fetch`] adds the matching condition itself (`IN` the parents, or equal to one of them),
+/// so the caller's statement must not filter on the parents.
+pub struct Partition {
+    /// Each row's parent id (a column of the paged table or of a joined one).
+    pub column: Expr,
+    /// The parents asked for; duplicates are ignored.
+    pub parents: Vec<i64>,
 }
 
 /// Reads the requested page of `rows` for every parent in one statement, returning the raw rows
@@ -146,17 +166,140 @@ pub struct Window {
 /// them as empty pages.
 pub async fn fetch(
     connection: &impl ConnectionTrait,
-    mut rows: SelectStatement,
-    window: Window,
+    rows: SelectStatement,
+    mut window: Window,
     page: PageRequest,
 ) -> Result<HashMap<i64, Page<QueryResult>>, DomainError> {
-    let forward = window_statement(&window, false);
-    let backward = window_statement(&window, true);
-    let mut counting = WindowStatement::new();
-    if let Some(partition) = &window.partition {
-        counting.add_partition_by(partition.clone());
+    if let Some(partition) = &mut window.partition {
+        partition.parents.sort_unstable();
+        partition.parents.dedup();
+        if partition.parents.is_empty() {
+            return Ok(HashMap::new());
+        }
     }
-    let parent = window.partition.clone().unwrap_or(Expr::val(0_i64));
+    let statement = if connection.get_database_backend() == DbBackend::Postgres && page.is_forward()
+    {
+        limited(rows, &window, page)
+    } else {
+        windowed(rows, &window, page)
+    };
+    let found = connection.query_all(&statement).await?;
+
+    let mut pages: HashMap<i64, Page<QueryResult>> = HashMap::new();
+    for row in found {
+        let parent: i64 = row.try_get("", "page_parent")?;
+        let total: i64 = row.try_get("", "page_total")?;
+        let entry = pages.entry(parent).or_insert_with(Page::empty);
+        entry.total = total as u64;
+        // The limited statement returns a row without a position for a parent whose page is
+        // empty but whose list is not: it carries the total.
+        let Some(position) = row.try_get::<Option<i64>>("", "page_rn")? else {
+            continue;
+        };
+        let backwards: i64 = row.try_get("", "page_rrn")?;
+        if within(page, position as u64, backwards as u64) {
+            entry.items.push((position as u64, row));
+        }
+    }
+    for page in pages.values_mut() {
+        page.has_previous = page
+            .items
+            .first()
+            .is_some_and(|(position, _)| *position > 1);
+        page.has_next = page
+            .items
+            .last()
+            .is_some_and(|(position, _)| *position < page.total);
+    }
+    Ok(pages)
+}
+
+/// The PostgreSQL statement for a forward page:
+///
+/// ```sql
+/// SELECT page_parents.column1 AS page_parent, counted.page_total, paged.*
+/// FROM (VALUES (…), …) AS page_parents
+/// JOIN LATERAL (SELECT COUNT(*) AS page_total FROM … WHERE … AND parent = page_parents.column1) counted ON TRUE
+/// LEFT JOIN LATERAL (SELECT * FROM (SELECT …, ROW_NUMBER() OVER (ORDER BY …) AS page_rn, 0 AS page_rrn
+///                                   FROM … WHERE … AND parent = page_parents.column1) numbered
+///                    WHERE page_rn > after AND page_rn <= after + first) paged ON TRUE
+/// WHERE counted.page_total > 0
+/// ORDER BY page_parent, page_rn
+/// ```
+///
+/// The order is written once, in the window: PostgreSQL stops numbering at the page's last row
+/// (a window run condition, PostgreSQL 15), and reads the rows in order from an index when one
+/// matches. Writing it again as the subquery's `ORDER BY` would, with the order's constants
+/// bound as separate parameters, look like a second order to the planner and sort twice.
+fn limited(mut rows: SelectStatement, window: &Window, page: PageRequest) -> SelectStatement {
+    let parents = || Alias::new("page_parents");
+    let counted = || Alias::new("counted");
+    let paged = || Alias::new("paged");
+    let rn = || Expr::col(Alias::new("page_rn"));
+    // A VALUES list's only column is `column1` on PostgreSQL.
+    let parent = Expr::col((parents(), Alias::new("column1")));
+    let parent_ids = match &window.partition {
+        Some(partition) => {
+            rows.and_where(partition.column.clone().eq(parent.clone()));
+            partition.parents.clone()
+        }
+        None => vec![0],
+    };
+
+    let mut counting = rows.clone();
+    counting
+        .clear_selects()
+        .clear_order_by()
+        .expr_as(Expr::cust("COUNT(*)"), Alias::new("page_total"));
+
+    let mut ordered = WindowStatement::new();
+    for (expr, order) in &window.order {
+        ordered.order_by_expr(expr.clone(), order.clone());
+    }
+    rows.expr_window_as(Expr::cust("ROW_NUMBER()"), ordered, Alias::new("page_rn"))
+        .expr_as(Expr::val(0_i64), Alias::new("page_rrn"));
+    let after = page.after.unwrap_or(0);
+    let first = page.first.unwrap_or(DEFAULT_PAGE_SIZE);
+    let mut in_page = Query::select();
+    in_page
+        .column(Asterisk)
+        .from_subquery(rows, Alias::new("numbered"))
+        .and_where(rn().gt(sql(after)))
+        .and_where(rn().lte(sql(after.saturating_add(first))));
+
+    let mut outer = Query::select();
+    outer
+        .expr_as(parent, Alias::new("page_parent"))
+        .column((counted(), Alias::new("page_total")))
+        .column((paged(), Asterisk))
+        .from_values(parent_ids, parents())
+        .join_lateral(JoinType::InnerJoin, counting, counted(), Expr::cust("TRUE"))
+        .join_lateral(JoinType::LeftJoin, in_page, paged(), Expr::cust("TRUE"))
+        .and_where(Expr::col((counted(), Alias::new("page_total"))).gt(0))
+        .order_by(Alias::new("page_parent"), Order::Asc)
+        .order_by((paged(), Alias::new("page_rn")), Order::Asc);
+    outer
+}
+
+/// The statement for any page on either engine: windows over every row of the asked-for
+/// parents, keeping the page's rows and each parent's first row (which carries the total).
+fn windowed(mut rows: SelectStatement, window: &Window, page: PageRequest) -> SelectStatement {
+    let forward = window_statement(window, false);
+    let backward = window_statement(window, true);
+    let mut counting = WindowStatement::new();
+    let parent = match &window.partition {
+        Some(partition) => {
+            rows.and_where(
+                partition
+                    .column
+                    .clone()
+                    .is_in(partition.parents.iter().copied()),
+            );
+            counting.add_partition_by(partition.column.clone());
+            partition.column.clone()
+        }
+        None => Expr::val(0_i64),
+    };
     rows.expr_as(parent, Alias::new("page_parent"))
         .expr_window_as(Expr::cust("ROW_NUMBER()"), forward, Alias::new("page_rn"));
     // Positions counted from the end are only needed for `last` without `before`; computing
@@ -189,36 +332,10 @@ pub async fn fetch(
     outer
         .column(Asterisk)
         .from_subquery(rows, Alias::new("paged"))
-        // Each parent's first row always comes back: it carries the total even when the
-        // requested window is empty.
-        .cond_where(in_page.clone().or(rn().eq(1)))
+        .cond_where(in_page.or(rn().eq(1)))
         .order_by(Alias::new("page_parent"), Order::Asc)
         .order_by(Alias::new("page_rn"), Order::Asc);
-    let found = connection.query_all(&outer).await?;
-
-    let mut pages: HashMap<i64, Page<QueryResult>> = HashMap::new();
-    for row in found {
-        let parent: i64 = row.try_get("", "page_parent")?;
-        let position: i64 = row.try_get("", "page_rn")?;
-        let total: i64 = row.try_get("", "page_total")?;
-        let backwards: i64 = row.try_get("", "page_rrn")?;
-        let entry = pages.entry(parent).or_insert_with(Page::empty);
-        entry.total = total as u64;
-        if within(page, position as u64, backwards as u64) {
-            entry.items.push((position as u64, row));
-        }
-    }
-    for page in pages.values_mut() {
-        page.has_previous = page
-            .items
-            .first()
-            .is_some_and(|(position, _)| *position > 1);
-        page.has_next = page
-            .items
-            .last()
-            .is_some_and(|(position, _)| *position < page.total);
-    }
-    Ok(pages)
+    outer
 }
 
 /// A position or size as an SQL integer, saturating (positions beyond `i64::MAX` are refused
@@ -244,7 +361,7 @@ fn within(page: PageRequest, position: u64, backwards: u64) -> bool {
 fn window_statement(window: &Window, reversed: bool) -> WindowStatement {
     let mut statement = WindowStatement::new();
     if let Some(partition) = &window.partition {
-        statement.add_partition_by(partition.clone());
+        statement.add_partition_by(partition.column.clone());
     }
     for (expr, order) in &window.order {
         let order = match (order, reversed) {

@@ -16,7 +16,7 @@ use sea_orm::{
 use super::{Direction, RegionScope, calendar::year_instants, contains_text, parse_pages};
 use crate::{
     Db, DomainError,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
 };
 
 /// An activity as stored.
@@ -156,7 +156,7 @@ fn filtered(filter: &ActivityFilter) -> Result<SelectStatement, DomainError> {
     Ok(select.into_query())
 }
 
-fn window(partition: Option<Expr>, sort: ActivityOrder) -> Window {
+fn window(partition: Option<Partition>, sort: ActivityOrder) -> Window {
     let direction: Order = sort.direction.into();
     let column = |column: lounge_activity::Column| Expr::col((lounge_activity::Entity, column));
     let id = (column(lounge_activity::Column::Id), direction.clone());
@@ -202,9 +202,11 @@ pub async fn pages_by_lounge(
             host(lounge_activity_host::Column::ActivityId)
                 .equals((lounge_activity::Entity, lounge_activity::Column::Id)),
         )
-        .and_where(host(lounge_activity_host::Column::LoungeId).is_in(lounge_ids.iter().copied()))
         .and_where(host(lounge_activity_host::Column::Status).eq(filter.host_status()));
-    let partition = host(lounge_activity_host::Column::LoungeId);
+    let partition = Partition {
+        column: host(lounge_activity_host::Column::LoungeId),
+        parents: lounge_ids.to_vec(),
+    };
     parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
 }
 

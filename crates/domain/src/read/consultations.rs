@@ -16,7 +16,7 @@ use sea_orm::{
 use super::{Direction, RegionScope, contains_text, parse_pages, per_region};
 use crate::{
     Actor, Db, DomainError,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
     visibility,
 };
 
@@ -132,7 +132,7 @@ fn filtered(filter: &ConsultationFilter) -> Result<SelectStatement, DomainError>
     Ok(select.into_query())
 }
 
-fn window(partition: Option<Expr>, sort: ConsultationOrder) -> Window {
+fn window(partition: Option<Partition>, sort: ConsultationOrder) -> Window {
     let direction: Order = sort.direction.into();
     let id = (col(consultation::Column::Id), direction.clone());
     let nullable = |column: consultation::Column| {
@@ -221,7 +221,11 @@ pub async fn pages_by_member(
         Expr::col((taking_part.clone(), consultation_id()))
             .equals((consultation::Entity, consultation::Column::Id)),
     );
-    let partition = Expr::col((taking_part, member_id()));
+    // The subquery keeps its own `IN`: it deduplicates only the asked-for members' rows.
+    let partition = Partition {
+        column: Expr::col((taking_part, member_id())),
+        parents: member_ids.to_vec(),
+    };
     parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
 }
 

@@ -18,7 +18,7 @@ use super::{
 };
 use crate::{
     Actor, Db, DomainError, Principal,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
 };
 
 /// A delivery as stored (it holds no credentials).
@@ -55,7 +55,7 @@ fn filtered(filter: &DeliveryFilter) -> Result<sea_orm::Select<delivery::Entity>
     Ok(select)
 }
 
-fn window(partition: Option<Expr>) -> Window {
+fn window(partition: Option<Partition>) -> Window {
     let column = |column| Expr::col((delivery::Entity, column));
     Window {
         partition,
@@ -91,10 +91,11 @@ pub async fn pages_by_target(
     if target_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let select = filtered(filter)?
-        .filter(delivery::Column::TargetId.is_in(target_ids.iter().copied()))
-        .into_query();
-    let partition = Expr::col((delivery::Entity, delivery::Column::TargetId));
+    let select = filtered(filter)?.into_query();
+    let partition = Partition {
+        column: Expr::col((delivery::Entity, delivery::Column::TargetId)),
+        parents: target_ids.to_vec(),
+    };
     parse_pages(page::fetch(db.reader(), select, window(Some(partition)), request).await?)
 }
 

@@ -15,7 +15,7 @@ use sea_orm::{
 use super::{Direction, RegionScope, contains_text, parse_pages, per_region};
 use crate::{
     Db, DomainError,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
 };
 
 /// Which lounges to list.
@@ -212,14 +212,16 @@ pub async fn member_pages(
 ) -> Result<HashMap<i64, Page<MemberOfLounge>>, DomainError> {
     let mut select = lounge_membership::Entity::find()
         .find_also_related(member::Entity)
-        .filter(lounge_membership::Column::LoungeId.is_in(lounge_ids.iter().copied()))
         .filter(active_on(on));
     if let Some(role) = role {
         select = select.filter(lounge_membership::Column::Role.eq(role));
     }
     let column = |column: lounge_membership::Column| Expr::col((lounge_membership::Entity, column));
     let window = Window {
-        partition: Some(column(lounge_membership::Column::LoungeId)),
+        partition: Some(Partition {
+            column: column(lounge_membership::Column::LoungeId),
+            parents: lounge_ids.to_vec(),
+        }),
         order: vec![
             (
                 Expr::case(

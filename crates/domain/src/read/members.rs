@@ -11,7 +11,7 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QueryTrait, sea
 use super::{Direction, RegionScope, contains_text, parse_pages, per_region};
 use crate::{
     Db, DomainError,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
 };
 
 /// A member as stored.
@@ -94,7 +94,7 @@ fn filtered(filter: &MemberFilter) -> sea_orm::sea_query::SelectStatement {
     select.into_query()
 }
 
-fn window(partition: Option<Expr>, sort: MemberOrder) -> Window {
+fn window(partition: Option<Partition>, sort: MemberOrder) -> Window {
     let direction: sea_orm::Order = sort.direction.into();
     let id = (
         Expr::col((member::Entity, member::Column::Id)),

@@ -2,6 +2,8 @@
 //! search, order direction.
 
 use chrono::{FixedOffset, NaiveDate, Utc};
+
+use crate::page::Partition;
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, IntoColumnRef, LikeExpr, Order, Query, SelectStatement,
 };
@@ -69,27 +71,32 @@ pub fn today() -> NaiveDate {
     )
 }
 
-/// Joins `region_closure` to a select over a table with a region column, so that its rows can be
-/// paged per asked-for region: returns the partition expression (the asked-for region id).
+/// Pages a select over a table with a region column per asked-for region: returns the partition
+/// (the asked-for region ids, and what names each row's asked-for region). Only
+/// `include_descendants` needs `region_closure`, joined so that a row counts for each of its
+/// region's ancestors; otherwise the row's own region is its parent.
 pub fn per_region(
     select: &mut SelectStatement,
     region_column: impl IntoColumnRef,
     region_ids: &[i64],
     include_descendants: bool,
-) -> Expr {
-    let closure = || Alias::new("region_closure");
-    select
-        .inner_join(
-            closure(),
-            Expr::col((closure(), Alias::new("descendant_id"))).equals(region_column),
-        )
-        .and_where(
-            Expr::col((closure(), Alias::new("ancestor_id"))).is_in(region_ids.iter().copied()),
-        );
+) -> Partition {
+    let parents = region_ids.to_vec();
     if !include_descendants {
-        select.and_where(Expr::col((closure(), Alias::new("depth"))).eq(0));
+        return Partition {
+            column: Expr::col(region_column),
+            parents,
+        };
     }
-    Expr::col((closure(), Alias::new("ancestor_id")))
+    let closure = || Alias::new("region_closure");
+    select.inner_join(
+        closure(),
+        Expr::col((closure(), Alias::new("descendant_id"))).equals(region_column),
+    );
+    Partition {
+        column: Expr::col((closure(), Alias::new("ancestor_id"))),
+        parents,
+    }
 }
 
 /// Turns paged raw rows into paged models.

@@ -11,7 +11,7 @@ use sea_orm::{
 use super::parse_pages;
 use crate::{
     Db, DomainError,
-    page::{self, Page, PageRequest, Window},
+    page::{self, Page, PageRequest, Partition, Window},
 };
 
 /// A suggestion as stored.
@@ -35,14 +35,16 @@ pub async fn pages_by_consultation(
     if consultation_ids.is_empty() {
         return Ok(HashMap::new());
     }
-    let mut select = suggestion::Entity::find()
-        .filter(suggestion::Column::ConsultationId.is_in(consultation_ids.iter().copied()));
+    let mut select = suggestion::Entity::find();
     if !filter.statuses.is_empty() {
         select = select.filter(suggestion::Column::Status.is_in(filter.statuses.iter().copied()));
     }
     let col = |column: suggestion::Column| Expr::col((suggestion::Entity, column));
     let window = Window {
-        partition: Some(col(suggestion::Column::ConsultationId)),
+        partition: Some(Partition {
+            column: col(suggestion::Column::ConsultationId),
+            parents: consultation_ids.to_vec(),
+        }),
         order: vec![
             (col(suggestion::Column::CreatedAt), Order::Asc),
             (col(suggestion::Column::Id), Order::Asc),
