@@ -28,7 +28,7 @@ use tower_http::{
 };
 
 use crate::{
-    auth::{self, Secret},
+    auth::{self, Secret, Verifier},
     client::{RateLimiter, client_address},
     export,
     http::{
@@ -50,7 +50,7 @@ struct Inner {
     db: Db,
     schema: AppSchema,
     sdl: String,
-    secret: Secret,
+    verifier: Verifier,
     quotas: domain::statistics::Quotas,
     /// Started on first use (see [`AppState::start_feed`]), so that in-process tests that
     /// never subscribe do not run its loop.
@@ -117,7 +117,7 @@ impl AppState {
     /// refuses internal targets).
     pub fn with_services(
         db: Db,
-        secret: Secret,
+        verifier: impl Into<Verifier>,
         quotas: domain::statistics::Quotas,
         services: graphql::Services,
     ) -> Self {
@@ -131,7 +131,7 @@ impl AppState {
                 db,
                 schema,
                 sdl: graphql::sdl(),
-                secret,
+                verifier: verifier.into(),
                 quotas,
                 feed: OnceLock::new(),
                 shutdown: watch::Sender::new(false),
@@ -145,9 +145,9 @@ impl AppState {
         &self.inner.db
     }
 
-    /// The secret bearer tokens are verified with.
-    pub(crate) fn secret(&self) -> &Secret {
-        &self.inner.secret
+    /// How bearer tokens are verified.
+    pub(crate) fn verifier(&self) -> &Verifier {
+        &self.inner.verifier
     }
 
     /// The quotas statistics measure compliance against.
@@ -293,7 +293,7 @@ async fn graphql_endpoint(
     Extension(documents): Extension<Arc<DocumentPolicy>>,
     request: Request,
 ) -> Response {
-    let actor = auth::actor(state.db(), &state.inner.secret, request.headers()).await;
+    let actor = auth::actor(state.db(), state.verifier(), request.headers()).await;
     let authenticated = actor
         .as_ref()
         .is_ok_and(|actor| actor.principal().is_some());
@@ -355,7 +355,7 @@ async fn schema_sdl(
         Introspection::On => {}
         Introspection::Off => return StatusCode::NOT_FOUND.into_response(),
         Introspection::Authenticated => {
-            let actor = auth::actor(state.db(), &state.inner.secret, &headers).await;
+            let actor = auth::actor(state.db(), state.verifier(), &headers).await;
             if !actor.is_ok_and(|actor| actor.principal().is_some()) {
                 return (
                     StatusCode::UNAUTHORIZED,

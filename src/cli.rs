@@ -1,4 +1,5 @@
-//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`, `bench`.
+//! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`, `grant`,
+//! `bench`.
 
 use std::path::PathBuf;
 
@@ -56,6 +57,26 @@ pub enum Command {
         /// The subject (user or system name) recorded as the actor of changes.
         #[arg(long, default_value = "xieshang-cli")]
         subject: String,
+    },
+    /// Give a person of the identity provider a role (a row of `role_assignments`). The first
+    /// PROVINCE_STAFF is granted this way; later grants can also go through `grantRole`. On the
+    /// embedded SQLite database only while no server holds the file.
+    Grant {
+        /// The provider's issuer identifier, exactly as in its tokens' `iss`.
+        #[arg(long)]
+        issuer: String,
+        /// The person's subject at that provider (the tokens' `sub`).
+        #[arg(long)]
+        subject: String,
+        /// Role: province-staff, city-staff, county-staff, member or integrator (or PROVINCE_STAFF, …).
+        #[arg(long)]
+        role: String,
+        /// GB/T 2260 code of the committee the role is held in, e.g. 330000.
+        #[arg(long)]
+        region: String,
+        /// For the member role: the id of the member the person is.
+        #[arg(long)]
+        member: Option<i64>,
     },
     /// Benchmark statistics: each view through the production router in-process against the
     /// same grouped SQL statements run directly (see README, Benchmarks).

@@ -175,6 +175,78 @@ pub async fn token(
     Ok(())
 }
 
+/// What `xieshang grant` records.
+#[derive(Clone, Debug)]
+pub struct GrantRequest {
+    /// `--issuer`.
+    pub issuer: String,
+    /// `--subject`.
+    pub subject: String,
+    /// `--role`, in either spelling.
+    pub role: String,
+    /// `--region`: a region code that exists in the database.
+    pub region: String,
+    /// `--member`: required for the member role, refused for the others.
+    pub member: Option<i64>,
+}
+
+/// `xieshang grant`: records a role assignment directly in the database. On SQLite it first
+/// takes the single-process lock, so it refuses while a server holds the file instead of
+/// writing behind that server's back.
+pub async fn grant(database: &DatabaseConfig, request: &GrantRequest) -> anyhow::Result<()> {
+    let role = domain::Role::parse(&request.role).ok_or_else(|| {
+        anyhow::anyhow!(
+            "--role {:?}: expected province-staff, city-staff, county-staff, member or integrator",
+            request.role
+        )
+    })?;
+    if !domain::regions::is_region_code(&request.region) {
+        anyhow::bail!(
+            "--region {:?}: expected a six-digit GB/T 2260 code, e.g. 330000",
+            request.region
+        );
+    }
+    let db = connect(database).await?;
+    let _process_lock = if database.is_embedded() {
+        Some(
+            crate::single_process::lock_sqlite_file(&database.sqlite_path).map_err(|error| {
+                anyhow::anyhow!(
+                    "{error}\n`xieshang grant` writes to the database: stop the server first, \
+                     or grant through the `grantRole` mutation"
+                )
+            })?,
+        )
+    } else {
+        None
+    };
+    db.migrate().await?;
+    let grant = domain::roles::Grant {
+        issuer: request.issuer.trim().to_owned(),
+        subject: request.subject.trim().to_owned(),
+        role,
+        region_code: request.region.clone(),
+        member_id: request.member,
+    };
+    let recorded = domain::roles::record(&db, &grant, "xieshang grant (command line)").await;
+    db.close().await;
+    let row = recorded.map_err(|error| match error {
+        domain::DomainError::Invalid { field, message } => {
+            anyhow::anyhow!("--{field}: {message}")
+        }
+        other => anyhow::anyhow!(other),
+    })?;
+    let line = format!(
+        "granted {} in {} to subject {:?} of {:?} (assignment {})\n",
+        role.as_str(),
+        request.region,
+        row.subject,
+        row.issuer,
+        row.id
+    );
+    std::io::stdout().write_all(line.as_bytes())?;
+    Ok(())
+}
+
 /// Seconds in a lifetime such as `90`, `90s`, `15m`, `24h` or `7d`.
 pub fn parse_ttl(text: &str) -> anyhow::Result<i64> {
     let text = text.trim();

@@ -341,13 +341,17 @@ pub struct AuthConfig {
     /// a random secret kept beside the embedded SQLite database, and an error with
     /// `DATABASE_URL` (see [`crate::auth::secret::resolve`]).
     pub secret: Option<crate::auth::Secret>,
+    /// The OpenID Connect provider whose tokens are accepted (`XIESHANG_OIDC_*`); none unless
+    /// `XIESHANG_OIDC_ISSUER` is set.
+    pub oidc: Option<crate::auth::oidc::OidcConfig>,
 }
 
 impl AuthConfig {
     /// Reads the authentication settings.
     pub fn from_env() -> Result<Self, ConfigError> {
+        let oidc = oidc_config()?;
         let Some(secret) = var(JWT_SECRET_VARIABLE).filter(|secret| !secret.is_empty()) else {
-            return Ok(Self::default());
+            return Ok(Self { secret: None, oidc });
         };
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError {
@@ -361,8 +365,53 @@ impl AuthConfig {
         }
         Ok(Self {
             secret: Some(crate::auth::Secret::new(secret.into_bytes())),
+            oidc,
         })
     }
+}
+
+/// `XIESHANG_OIDC_ISSUER` (required to accept provider tokens), `XIESHANG_OIDC_AUDIENCE`
+/// (required with it), `XIESHANG_JWKS_URL` (optional: skips discovery),
+/// `XIESHANG_OIDC_LEEWAY_SECS` (default 30, at most 300) and `XIESHANG_OIDC_JWKS_REFRESH_SECS`
+/// (default 30, 1..=3600).
+fn oidc_config() -> Result<Option<crate::auth::oidc::OidcConfig>, ConfigError> {
+    let present = |name: &str| var(name).filter(|value| !value.trim().is_empty());
+    // Checked even without an issuer, so that a typo is reported before it matters.
+    let leeway = Duration::from_secs(within("XIESHANG_OIDC_LEEWAY_SECS", 30, 0..=300)?);
+    let refresh_interval =
+        Duration::from_secs(within("XIESHANG_OIDC_JWKS_REFRESH_SECS", 30, 1..=3600)?);
+    let Some(issuer) = present("XIESHANG_OIDC_ISSUER") else {
+        for dependent in ["XIESHANG_OIDC_AUDIENCE", "XIESHANG_JWKS_URL"] {
+            if present(dependent).is_some() {
+                return Err(ConfigError {
+                    variable: "XIESHANG_OIDC_ISSUER",
+                    message: format!("must be set when {dependent} is"),
+                });
+            }
+        }
+        return Ok(None);
+    };
+    let audience = present("XIESHANG_OIDC_AUDIENCE").ok_or_else(|| ConfigError {
+        variable: "XIESHANG_OIDC_AUDIENCE",
+        message: "must be set with XIESHANG_OIDC_ISSUER (the audience your provider puts in \
+                  `aud` for xieshang)"
+            .to_owned(),
+    })?;
+    let jwks_url = present("XIESHANG_JWKS_URL")
+        .map(|text| {
+            url::Url::parse(text.trim()).map_err(|error| ConfigError {
+                variable: "XIESHANG_JWKS_URL",
+                message: format!("{text:?}: {error}"),
+            })
+        })
+        .transpose()?;
+    Ok(Some(crate::auth::oidc::OidcConfig {
+        issuer: issuer.trim().to_owned(),
+        audience: audience.trim().to_owned(),
+        jwks_url,
+        leeway,
+        refresh_interval,
+    }))
 }
 
 /// A configuration variable with an unusable value.

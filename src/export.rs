@@ -319,7 +319,7 @@ async fn load(
     headers: &axum::http::HeaderMap,
     params: &HashMap<String, String>,
 ) -> Result<(Region, RegionStatistics), Response> {
-    let actor = auth::actor(state.db(), state.secret(), headers).await;
+    let actor = auth::actor(state.db(), state.verifier(), headers).await;
     let actor = match actor {
         Ok(actor) => actor,
         Err(error) => return Err(refused_actor(error)),

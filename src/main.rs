@@ -6,7 +6,7 @@ use clap::Parser;
 use xieshang::{
     cli::{Cli, Command},
     commands,
-    commands::TokenRequest,
+    commands::{GrantRequest, TokenRequest},
     config::{AuthConfig, DatabaseConfig, LogConfig, NotifyConfig, ServerConfig},
     server, telemetry,
 };
@@ -60,6 +60,22 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
                 subject,
             };
             commands::token(&database, &AuthConfig::from_env()?, &request).await
+        }
+        Command::Grant {
+            issuer,
+            subject,
+            role,
+            region,
+            member,
+        } => {
+            let request = GrantRequest {
+                issuer,
+                subject,
+                role,
+                region,
+                member,
+            };
+            commands::grant(&database, &request).await
         }
         Command::Bench { runs, year } => {
             bench::command(&database, bench::BenchOptions { runs, year }).await

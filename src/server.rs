@@ -9,7 +9,7 @@ use seed::{DivisionSet, NoProgress};
 
 use crate::{
     app::{AppState, RouterOptions, router},
-    auth::secret,
+    auth::{Verifier, oidc, secret},
     commands::connect,
     config::{AuthConfig, DatabaseConfig, NotifyConfig, ServerConfig},
     single_process,
@@ -49,7 +49,19 @@ pub async fn serve(
         allow_private_targets: notifications.allow_private_targets,
         target_limits: notifications.target_limits,
     };
-    let state = AppState::with_services(db.clone(), secret, server.quotas, services);
+    let provider = match auth.oidc.clone() {
+        Some(oidc) => {
+            let issuer = oidc.issuer.clone();
+            let provider = oidc::Provider::connect(oidc)
+                .await
+                .map_err(|error| anyhow::anyhow!("XIESHANG_OIDC_ISSUER={issuer}: {error}"))?;
+            tracing::info!(%issuer, "accepting tokens of the OpenID Connect provider");
+            Some(Arc::new(provider))
+        }
+        None => None,
+    };
+    let verifier = Verifier::new(secret, provider);
+    let state = AppState::with_services(db.clone(), verifier, server.quotas, services);
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,

@@ -420,6 +420,8 @@ fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
         ("XIESHANG_NOTIFY_TIMEOUT_SECS", "0"),
         ("XIESHANG_DELIVERY_MAX_ATTEMPTS", "0"),
         ("XIESHANG_ALLOW_PRIVATE_TARGETS", "maybe"),
+        ("XIESHANG_OIDC_ISSUER", "https://idp.example/realms/zj"),
+        ("XIESHANG_OIDC_LEEWAY_SECS", "3600"),
     ] {
         let output = xieshang_embedded(&dir.path().join("x.db"))
             .args(["serve"])
@@ -431,4 +433,98 @@ fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
         let message = String::from_utf8_lossy(&output.stderr);
         assert!(message.contains(variable), "{message}");
     }
+}
+
+#[tokio::test]
+async fn grant_records_a_role_assignment_but_not_while_a_server_holds_the_sqlite_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let seeded = xieshang_embedded(&db_path)
+        .args(["seed", "--no-demo"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+    let grant = [
+        "grant",
+        "--issuer",
+        "https://idp.example/realms/zj",
+        "--subject",
+        "f3b1c2d4",
+        "--role",
+        "province-staff",
+        "--region",
+        "330000",
+    ];
+    let first = token_output(xieshang_embedded(&db_path).args(grant));
+    assert!(
+        first.starts_with("granted PROVINCE_STAFF in 330000"),
+        "{first}"
+    );
+    // Granting again changes nothing: the same assignment is reported.
+    let again = token_output(xieshang_embedded(&db_path).args(grant));
+    assert_eq!(again, first);
+
+    for (args, expected) in [
+        (
+            &[
+                "grant",
+                "--issuer",
+                "i",
+                "--subject",
+                "s",
+                "--role",
+                "admin",
+                "--region",
+                "330000",
+            ][..],
+            "--role",
+        ),
+        (
+            &[
+                "grant",
+                "--issuer",
+                "i",
+                "--subject",
+                "s",
+                "--role",
+                "member",
+                "--region",
+                "330000",
+            ][..],
+            "--member",
+        ),
+        (
+            &[
+                "grant",
+                "--issuer",
+                "i",
+                "--subject",
+                "s",
+                "--role",
+                "city-staff",
+                "--region",
+                "339900",
+            ][..],
+            "339900",
+        ),
+    ] {
+        let output = xieshang_embedded(&db_path).args(args).output().unwrap();
+        assert!(!output.status.success(), "{args:?}");
+        let message = String::from_utf8_lossy(&output.stderr);
+        assert!(message.contains(expected), "{args:?}: {message}");
+    }
+
+    let port = free_port();
+    let mut server = xieshang_embedded(&db_path)
+        .args(["serve"])
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&mut server, port).await;
+    let refused = xieshang_embedded(&db_path).args(grant).output().unwrap();
+    assert!(!refused.status.success());
+    let message = String::from_utf8_lossy(&refused.stderr);
+    assert!(message.contains("stop the server first"), "{message}");
+    assert!(terminate(&mut server).success());
 }

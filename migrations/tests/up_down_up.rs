@@ -205,6 +205,8 @@ const EXPECTED_FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
         "regions",
         "id",
     ),
+    ("role_assignments", "region_id", "regions", "id"),
+    ("role_assignments", "member_id", "members", "id"),
 ];
 
 /// Every named index: (table, index, unique). Primary keys come on top.
@@ -394,6 +396,13 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
         "idx_consultation_status_changes_actor_region_id",
         false,
     ),
+    (
+        "role_assignments",
+        "idx_role_assignments_issuer_subject_role_region_id",
+        true,
+    ),
+    ("role_assignments", "idx_role_assignments_region_id", false),
+    ("role_assignments", "idx_role_assignments_member_id", false),
 ];
 
 /// Tables whose primary key is `id BIGINT` auto-increment.

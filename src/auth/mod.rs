@@ -1,8 +1,12 @@
-//! Authentication: HS256 bearer tokens ([`jwt`]), the signing secret ([`secret`]), and turning a
-//! request's `Authorization` header into a [`domain::Actor`].
+//! Authentication: this instance's HS256 service tokens ([`jwt`], signed with [`secret`]),
+//! tokens of an OpenID Connect provider ([`oidc`]), and turning a request's `Authorization`
+//! header into a [`domain::Actor`].
 
 pub mod jwt;
+pub mod oidc;
 pub mod secret;
+
+use std::sync::Arc;
 
 use async_graphql::{ErrorExtensions, ServerError};
 use axum::http::{HeaderMap, header::AUTHORIZATION};
@@ -16,11 +20,42 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// How bearer tokens are checked: this instance's service tokens always, and the tokens of one
+/// OpenID Connect provider when one is configured.
+#[derive(Clone, Debug)]
+pub struct Verifier {
+    secret: Secret,
+    provider: Option<Arc<oidc::Provider>>,
+}
+
+impl Verifier {
+    /// Service tokens signed with `secret`, and provider tokens when `provider` is given.
+    pub fn new(secret: Secret, provider: Option<Arc<oidc::Provider>>) -> Self {
+        Self { secret, provider }
+    }
+
+    /// The service-token secret.
+    pub fn secret(&self) -> &Secret {
+        &self.secret
+    }
+}
+
+impl From<Secret> for Verifier {
+    fn from(secret: Secret) -> Self {
+        Self::new(secret, None)
+    }
+}
+
 /// The caller of a request: [`Actor::Anonymous`] without an `Authorization` header, the token's
 /// principal with a valid one, and an `UNAUTHENTICATED` error (never anonymity) for a header
-/// that is not a valid bearer token of this instance or whose claims do not resolve.
-pub async fn actor(db: &Db, secret: &Secret, headers: &HeaderMap) -> Result<Actor, ServerError> {
-    actor_until(db, secret, headers)
+/// that is not a valid bearer token of this instance or its provider, or whose claims do not
+/// resolve.
+pub async fn actor(
+    db: &Db,
+    verifier: &Verifier,
+    headers: &HeaderMap,
+) -> Result<Actor, ServerError> {
+    actor_until(db, verifier, headers)
         .await
         .map(|(actor, _expires)| actor)
 }
@@ -30,7 +65,7 @@ pub async fn actor(db: &Db, secret: &Secret, headers: &HeaderMap) -> Result<Acto
 /// token does.
 pub async fn actor_until(
     db: &Db,
-    secret: &Secret,
+    verifier: &Verifier,
     headers: &HeaderMap,
 ) -> Result<(Actor, Option<i64>), ServerError> {
     let Some(value) = headers.get(AUTHORIZATION) else {
@@ -44,7 +79,14 @@ pub async fn actor_until(
             scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
         })
         .ok_or_else(|| unauthenticated("the Authorization header is not `Bearer <token>`"))?;
-    let claims = jwt::verify(token, secret.bytes(), now())
+    // Only a token whose header names an asymmetric algorithm goes to the provider; every other
+    // one (HS256 included, whatever its `iss`) must be this instance's own.
+    if let Some(provider) = &verifier.provider
+        && names_asymmetric_algorithm(token)
+    {
+        return provider_actor(db, provider, token).await;
+    }
+    let claims = jwt::verify(token, verifier.secret.bytes(), now())
         .map_err(|error| unauthenticated(&format!("invalid token: {error}")))?;
     let principal =
         domain::auth::principal(db, &claims.sub, claims.role, &claims.region, claims.member)
@@ -56,6 +98,41 @@ pub async fn actor_until(
                 other => request_error(graphql::ApiError::from(other).into()),
             })?;
     Ok((Actor::Authenticated(principal), Some(claims.exp)))
+}
+
+/// A provider token's caller: the principal of the subject's role assignments (its highest
+/// role, over the union of that role's regions; see [`domain::roles`]), or public access only
+/// ([`Actor::Anonymous`]) for a subject nobody has granted a role.
+async fn provider_actor(
+    db: &Db,
+    provider: &oidc::Provider,
+    token: &str,
+) -> Result<(Actor, Option<i64>), ServerError> {
+    let claims = provider.verify(token).await.map_err(|error| match error {
+        oidc::OidcError::Provider(_) => {
+            tracing::warn!(%error, "identity provider unavailable");
+            unauthenticated("the identity provider's keys are unavailable; try again later")
+        }
+        other => unauthenticated(&format!("invalid token: {other}")),
+    })?;
+    let principal = domain::roles::principal_for(db, &claims.iss, &claims.sub)
+        .await
+        .map_err(|error| request_error(graphql::ApiError::from(error).into()))?;
+    let actor = principal.map_or(Actor::Anonymous, Actor::Authenticated);
+    Ok((actor, Some(claims.exp)))
+}
+
+/// Whether the token's header names RS256, ES256 or EdDSA (or another non-HMAC algorithm the
+/// provider path will refuse with a clear message).
+fn names_asymmetric_algorithm(token: &str) -> bool {
+    jsonwebtoken::decode_header(token).is_ok_and(|header| {
+        !matches!(
+            header.alg,
+            jsonwebtoken::Algorithm::HS256
+                | jsonwebtoken::Algorithm::HS384
+                | jsonwebtoken::Algorithm::HS512
+        )
+    })
 }
 
 /// A request error with `extensions.code = "UNAUTHENTICATED"`.

@@ -358,7 +358,7 @@ async fn connection_data(
             }
         }
     }
-    let (actor, expires) = auth::actor_until(state.db(), state.secret(), &headers)
+    let (actor, expires) = auth::actor_until(state.db(), state.verifier(), &headers)
         .await
         .map_err(|error| async_graphql::Error::new(error.message))?;
     let mut data = Data::default();

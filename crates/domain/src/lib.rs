@@ -21,6 +21,7 @@ pub mod page;
 pub mod policy;
 pub mod read;
 pub mod regions;
+pub mod roles;
 pub mod statistics;
 pub mod visibility;
 pub mod write;

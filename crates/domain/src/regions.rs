@@ -5,8 +5,8 @@
 
 use std::collections::HashMap;
 
-use entity::{enums::RegionLevel, region};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use entity::{enums::RegionLevel, region, region_closure};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use crate::{Db, DomainError};
 
@@ -52,6 +52,21 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Region>, Domain
         .all(db.reader())
         .await?;
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
+}
+
+/// The ids of these regions and of every region below them (`region_closure`).
+pub async fn subtrees(db: &Db, ids: &[i64]) -> Result<Vec<i64>, DomainError> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    Ok(region_closure::Entity::find()
+        .select_only()
+        .column(region_closure::Column::DescendantId)
+        .distinct()
+        .filter(region_closure::Column::AncestorId.is_in(ids.iter().copied()))
+        .into_tuple()
+        .all(db.reader())
+        .await?)
 }
 
 /// The direct children of each parent that have the given level, in code order, keyed by
