@@ -33,7 +33,7 @@ use crate::{
     export,
     http::{
         budget::{BudgetOptions, Budgets, ClientKey},
-        graphiql, graphql_over_http,
+        graphiql, graphql_over_http, health,
         introspection::Introspection,
         persisted::{DocumentPolicy, PersistedOptions},
         ws,
@@ -59,7 +59,14 @@ struct Inner {
     shutdown: watch::Sender<bool>,
     /// How many WebSockets are open.
     sockets: watch::Sender<usize>,
+    /// Ticked by the event pump and the dispatcher; read by `/readyz`.
+    heartbeats: domain::health::Heartbeats,
 }
+
+/// How old the event pump's and the dispatcher's heartbeats may be before `/readyz` fails,
+/// unless `XIESHANG_READY_HEARTBEAT_SECS` says otherwise. Both loops tick at least every
+/// second or so when idle.
+pub const DEFAULT_READY_HEARTBEAT_MAX_AGE: Duration = Duration::from_secs(30);
 
 /// Router-level settings.
 #[derive(Clone, Debug)]
@@ -83,6 +90,9 @@ pub struct RouterOptions {
     pub persisted: PersistedOptions,
     /// `max-age` of anonymous GET responses that shared caches may store; 0 for none.
     pub public_cache_max_age: u32,
+    /// How old the event pump's and the dispatcher's heartbeats may be before `/readyz`
+    /// fails (`XIESHANG_READY_HEARTBEAT_SECS`).
+    pub ready_heartbeat_max_age: Duration,
 }
 
 impl Default for RouterOptions {
@@ -97,6 +107,7 @@ impl Default for RouterOptions {
             introspection: Introspection::On,
             persisted: PersistedOptions::default(),
             public_cache_max_age: 60,
+            ready_heartbeat_max_age: DEFAULT_READY_HEARTBEAT_MAX_AGE,
         }
     }
 }
@@ -136,6 +147,7 @@ impl AppState {
                 feed: OnceLock::new(),
                 shutdown: watch::Sender::new(false),
                 sockets: watch::Sender::new(0),
+                heartbeats: domain::health::Heartbeats::default(),
             }),
         }
     }
@@ -161,12 +173,22 @@ impl AppState {
     }
 
     /// Starts the process's event feed with `options`, unless it is already running; returns
-    /// it either way. `serve` calls this at start-up with the configured retention.
+    /// it either way. `serve` calls this at start-up with the configured retention. The feed
+    /// ticks this state's pump heartbeat (whatever `options.heartbeat` says).
     pub fn start_feed(&self, options: FeedOptions) -> EventFeed {
+        let options = FeedOptions {
+            heartbeat: self.inner.heartbeats.pump.clone(),
+            ..options
+        };
         self.inner
             .feed
             .get_or_init(|| EventFeed::start(self.inner.db.clone(), options))
             .clone()
+    }
+
+    /// The background loops' heartbeats: pass `dispatcher` to the dispatcher's options.
+    pub fn heartbeats(&self) -> &domain::health::Heartbeats {
+        &self.inner.heartbeats
     }
 
     /// The event feed (subscriptions, dispatcher), started with default options on first use.
@@ -236,6 +258,8 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .route("/graphql/ws", get(ws::subscriptions))
         .route("/schema.graphql", get(schema_sdl))
         .route("/healthz", get(healthz))
+        .route("/livez", get(health::livez))
+        .route("/readyz", get(health::readyz))
         .route("/export/statistics.csv", get(export::statistics_csv))
         .route("/export/statistics.xlsx", get(export::statistics_xlsx));
     // GraphiQL needs introspection: without it for anyone, the page is not served (404).
@@ -264,6 +288,9 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
             documents,
         })))
         .layer(Extension(budgets))
+        .layer(Extension(health::Readiness {
+            heartbeat_max_age: options.ready_heartbeat_max_age,
+        }))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,

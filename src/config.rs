@@ -92,6 +92,12 @@ pub struct ServerConfig {
     /// `XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS`: `max-age` of anonymous GET responses shared caches
     /// may store (default 60; 0 for none).
     pub public_cache_max_age: u32,
+    /// `XIESHANG_READY_HEARTBEAT_SECS`: `/readyz` fails when the event pump's or the
+    /// dispatcher's loop has not ticked for this long (default 30).
+    pub ready_heartbeat_max_age: Duration,
+    /// `XIESHANG_METRICS_LISTEN`: where Prometheus metrics are served (`GET /metrics`), on a
+    /// listener of their own so that they are never public by accident (default: off).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl ServerConfig {
@@ -126,8 +132,25 @@ impl ServerConfig {
             introspection: introspection()?,
             persisted: persisted()?,
             public_cache_max_age: parse("XIESHANG_PUBLIC_CACHE_MAX_AGE_SECS", 60)?,
+            ready_heartbeat_max_age: Duration::from_secs(within(
+                "XIESHANG_READY_HEARTBEAT_SECS",
+                crate::app::DEFAULT_READY_HEARTBEAT_MAX_AGE.as_secs(),
+                1..=86_400,
+            )?),
+            metrics_listen: metrics_listen()?,
         })
     }
+}
+
+/// `XIESHANG_METRICS_LISTEN`: an address, or unset/empty for no metrics listener.
+fn metrics_listen() -> Result<Option<SocketAddr>, ConfigError> {
+    let Some(text) = var("XIESHANG_METRICS_LISTEN").filter(|text| !text.trim().is_empty()) else {
+        return Ok(None);
+    };
+    text.trim().parse().map(Some).map_err(|_| ConfigError {
+        variable: "XIESHANG_METRICS_LISTEN",
+        message: format!("{text:?} is not an address like 127.0.0.1:9100"),
+    })
 }
 
 /// The WebSocket limits; each must be at least 1 (a zero would refuse every socket).

@@ -72,6 +72,7 @@ pub async fn serve(
         introspection: server.introspection,
         persisted: server.persisted.clone(),
         public_cache_max_age: server.public_cache_max_age,
+        ready_heartbeat_max_age: server.ready_heartbeat_max_age,
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),
@@ -82,7 +83,10 @@ pub async fn serve(
         db.clone(),
         adapters,
         feed.latest(),
-        dispatch_options(&notifications),
+        DispatchOptions {
+            heartbeat: state.heartbeats().dispatcher.clone(),
+            ..dispatch_options(&notifications)
+        },
     );
     let listener = tokio::net::TcpListener::bind(server.listen)
         .await

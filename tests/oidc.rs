@@ -101,7 +101,8 @@ impl Idp {
     }
 
     fn publish(&self, keys: &[&Key]) {
-        *self.keys.lock().expect("the key set lock") = keys.iter().map(|key| key.public.clone()).collect();
+        *self.keys.lock().expect("the key set lock") =
+            keys.iter().map(|key| key.public.clone()).collect();
     }
 
     fn fetches(&self) -> usize {

@@ -1,6 +1,7 @@
 pub mod budget;
 pub mod graphiql;
 pub mod graphql_over_http;
+pub mod health;
 pub mod introspection;
 pub mod persisted;
 pub mod public_cache;

@@ -47,6 +47,8 @@ pub struct FeedOptions {
     /// Events one subscription replays per second at most while it catches up from a cursor
     /// (`None`: as fast as the client reads).
     pub replay_per_second: Option<u32>,
+    /// Ticked at every iteration of the loop, for the readiness probe.
+    pub heartbeat: crate::health::Heartbeat,
 }
 
 impl Default for FeedOptions {
@@ -58,6 +60,7 @@ impl Default for FeedOptions {
             retention: Some(Duration::from_secs(90 * 24 * 3600)),
             prune_interval: Duration::from_secs(3600),
             replay_per_second: Some(500),
+            heartbeat: crate::health::Heartbeat::new(),
         }
     }
 }
@@ -284,6 +287,7 @@ async fn pump(
         match events::latest_sequence(&db).await {
             Ok(sequence) => break sequence,
             Err(error) => {
+                options.heartbeat.beat();
                 tracing::warn!(%error, "event feed: cannot read the outbox yet");
                 tokio::select! {
                     _ = stop.wait_for(|stopped| *stopped) => return,
@@ -295,6 +299,7 @@ async fn pump(
     latest.send_replace(last);
     let batch = options.batch.clamp(1, 1_000);
     loop {
+        options.heartbeat.beat();
         loop {
             match events::read_after(&db, last, batch).await {
                 Ok(found) => {

@@ -13,6 +13,7 @@ mod error;
 pub mod events;
 pub mod expiry;
 pub mod feed;
+pub mod health;
 pub mod lifecycle;
 pub mod limits;
 pub mod net;

@@ -69,6 +69,8 @@ pub struct DispatchOptions {
     /// How long [`DispatcherHandle::shutdown`] waits for sends in flight before abandoning them
     /// (an abandoned send is resent later, under the same delivery id).
     pub shutdown_grace: Duration,
+    /// Ticked at every iteration of the main loop, for the readiness probe.
+    pub heartbeat: domain::health::Heartbeat,
 }
 
 impl Default for DispatchOptions {
@@ -87,6 +89,7 @@ impl Default for DispatchOptions {
             concurrency: 4,
             send_timeout: Duration::from_secs(8),
             shutdown_grace: Duration::from_secs(5),
+            heartbeat: domain::health::Heartbeat::new(),
         }
     }
 }
@@ -191,6 +194,7 @@ async fn run(shared: Arc<Shared>, mut wake: watch::Receiver<i64>, mut stop: watc
         if stopping(&stop) {
             break;
         }
+        options.heartbeat.beat();
         while workers.len() < concurrency {
             match lease::claim(&shared.db, &options.holder_id, options.lease).await {
                 Ok(Some(target)) => {
