@@ -231,7 +231,12 @@ pub async fn grant(database: &DatabaseConfig, request: &GrantRequest) -> anyhow:
     db.close().await;
     let row = recorded.map_err(|error| match error {
         domain::DomainError::Invalid { field, message } => {
-            anyhow::anyhow!("--{field}: {message}")
+            let option = match field.as_str() {
+                "regionCode" => "region",
+                "memberId" => "member",
+                other => other,
+            };
+            anyhow::anyhow!("--{option}: {message}")
         }
         other => anyhow::anyhow!(other),
     })?;

@@ -489,3 +489,68 @@ async fn a_configured_jwks_url_skips_discovery_and_discovery_must_name_the_issue
     let error = Provider::connect(mismatched).await.unwrap_err().to_string();
     assert!(error.contains("names the issuer"), "{error}");
 }
+
+#[tokio::test]
+async fn granted_roles_take_effect_and_revoked_ones_stop_on_the_next_request() {
+    let rsa = key("rsa-1");
+    let idp = Idp::start(&[&rsa]).await;
+    let app = app_trusting(&idp, Duration::from_secs(30)).await;
+    let city_staff = common::token_for(Role::CityStaff, "330200", None);
+    let person = sign(&rsa, &idp.claims("dora"));
+    let grant = "mutation($input: GrantRoleInput!) { grantRole(input: $input) { roleAssignment { id } userErrors { message } } }";
+    let mut granted = Vec::new();
+    for region in ["330212", "330203"] {
+        let input = json!({ "issuer": idp.issuer, "subject": "dora", "role": "COUNTY_STAFF", "regionCode": region });
+        let body = app
+            .graphql_as(&city_staff, grant, json!({ "input": input }))
+            .await
+            .json();
+        let id = body["data"]["grantRole"]["roleAssignment"]["id"].clone();
+        assert!(id.is_string(), "{body}");
+        granted.push(id);
+    }
+
+    let roles = "{ viewer { authenticated role roles { role region { code } grantedBy } } }";
+    let viewer = app.graphql_as(&person, roles, json!({})).await.json();
+    assert_eq!(
+        viewer["data"]["viewer"],
+        json!({
+            "authenticated": true,
+            "role": "COUNTY_STAFF",
+            "roles": [
+                { "role": "COUNTY_STAFF", "region": { "code": "330212" }, "grantedBy": "test-city_staff" },
+                { "role": "COUNTY_STAFF", "region": { "code": "330203" }, "grantedBy": "test-city_staff" },
+            ],
+        }),
+        "{viewer}"
+    );
+    assert_eq!(propose(&app, &person, "330203").await, Ok(()));
+
+    let revoke = "mutation($input: RevokeRoleInput!) { revokeRole(input: $input) { revokedRoleAssignmentId } }";
+    app.graphql_as(
+        &city_staff,
+        revoke,
+        json!({ "input": { "id": granted[1] } }),
+    )
+    .await;
+    assert_eq!(
+        propose(&app, &person, "330203").await,
+        Err("FORBIDDEN".to_owned())
+    );
+    assert_eq!(propose(&app, &person, "330212").await, Ok(()));
+    app.graphql_as(
+        &city_staff,
+        revoke,
+        json!({ "input": { "id": granted[0] } }),
+    )
+    .await;
+    let viewer = app.graphql_as(&person, roles, json!({})).await.json();
+    assert_eq!(
+        viewer["data"]["viewer"],
+        json!({ "authenticated": false, "role": null, "roles": [] })
+    );
+
+    // A service token's one role is in the token: it lists no assignments.
+    let service = app.graphql_as(&city_staff, roles, json!({})).await.json();
+    assert_eq!(service["data"]["viewer"]["roles"], json!([]));
+}

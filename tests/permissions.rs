@@ -254,6 +254,11 @@ fn cases() -> Vec<Case> {
             input: |f| json!({ "loungeIds": [f.lounge], "title": "委员讲堂", "kind": "FLEXIBLE", "format": "LECTURE", "channel": "OFFLINE", "startsAt": "2026-11-02T09:00:00+08:00", "endsAt": "2026-11-02T11:00:00+08:00", "participantMemberIds": [], "publicAttendance": 20 }),
         },
         Case {
+            name: "grantRole",
+            input_type: "GrantRoleInput",
+            input: |f| json!({ "issuer": "https://idp.test/realms/zj", "subject": "matrix", "role": "INTEGRATOR", "regionCode": f.code }),
+        },
+        Case {
             name: "createMember",
             input_type: "CreateMemberInput",
             input: |f| json!({ "regionCode": f.code, "name": "新委员", "gender": "FEMALE", "sector": "经济界", "occupation": "企业家", "term": 12 }),

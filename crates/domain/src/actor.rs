@@ -55,6 +55,9 @@ impl Role {
 /// An authenticated caller, with its region's subtree resolved once per request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Principal {
+    /// The identity provider that signed the caller in (its `iss`); `None` for this
+    /// instance's own service tokens.
+    pub issuer: Option<String>,
     /// The token's subject (a user or system name), recorded as the actor of changes.
     pub subject: String,
     /// The role.
@@ -150,6 +153,7 @@ mod tests {
 
     fn staff(role: Role, scope: &[i64]) -> Actor {
         Actor::Authenticated(Principal {
+            issuer: None,
             subject: "s".into(),
             role,
             region_id: scope[0],

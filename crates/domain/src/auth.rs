@@ -46,6 +46,7 @@ pub async fn principal(
     let mut scope: HashSet<i64> = scope.into_iter().collect();
     scope.insert(region.id);
     Ok(Principal {
+        issuer: None,
         subject: subject.to_owned(),
         role,
         region_id: region.id,

@@ -6,16 +6,29 @@
 //! mixing them would lend the higher role's rights to the lower role's regions.
 //! Order: PROVINCE_STAFF > CITY_STAFF > COUNTY_STAFF > INTEGRATOR > MEMBER.
 
-use std::{collections::HashSet, sync::Arc};
-
-use chrono::Utc;
-use entity::{member, role_assignment};
-use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+use std::{
+    collections::{HashMap, HashSet},
+    sync::Arc,
 };
 
-use crate::{Db, DomainError, Principal, Role, auth, regions};
+use chrono::Utc;
+use entity::{enums::RegionLevel, member, role_assignment};
+use sea_orm::{
+    ActiveModelTrait,
+    ActiveValue::Set,
+    ColumnTrait, EntityTrait, ModelTrait, PaginatorTrait, QueryFilter, QueryOrder, QueryTrait,
+    sea_query::{Expr, Order},
+};
+
+use crate::{
+    Actor, Db, DomainError, Principal, Role, auth,
+    page::{self, Page, PageRequest, Window},
+    read::parse_pages,
+    regions,
+};
+
+/// A stored assignment.
+pub type Assignment = role_assignment::Model;
 
 /// A role's rank among assignments: higher wins.
 pub fn rank(role: Role) -> u8 {
@@ -60,6 +73,7 @@ pub async fn principal_for(
         .get(&first.region_id)
         .ok_or_else(|| DomainError::NotFound(format!("region {}", first.region_id)))?;
     let mut principal = auth::principal(db, subject, role, &region.code, first.member_id).await?;
+    principal.issuer = Some(issuer.to_owned());
     if held.len() > 1 {
         let held_regions: Vec<i64> = held.iter().map(|(_, row)| row.region_id).collect();
         let mut scope: HashSet<i64> = principal.scope.iter().copied().collect();
@@ -100,12 +114,29 @@ pub async fn record(
     let region = regions::by_code(db, &grant.region_code)
         .await?
         .ok_or_else(|| {
-            DomainError::invalid("region", format!("unknown region {}", grant.region_code))
+            DomainError::invalid(
+                "regionCode",
+                format!("unknown region {}", grant.region_code),
+            )
         })?;
+    if let Some(level) = staff_level(grant.role)
+        && region.level != level
+    {
+        return Err(DomainError::invalid(
+            "regionCode",
+            format!(
+                "{} is held in a {} committee; {} is a {}",
+                grant.role.as_str(),
+                level.as_str().to_lowercase(),
+                region.code,
+                region.level.as_str().to_lowercase()
+            ),
+        ));
+    }
     let member_id = match (grant.role, grant.member_id) {
         (Role::Member, None) => {
             return Err(DomainError::invalid(
-                "member",
+                "memberId",
                 "a MEMBER assignment needs a member",
             ));
         }
@@ -116,7 +147,7 @@ pub async fn record(
                 .await?;
             if in_region == 0 {
                 return Err(DomainError::invalid(
-                    "member",
+                    "memberId",
                     format!(
                         "member {id} does not serve on the committee of {}",
                         region.code
@@ -127,7 +158,7 @@ pub async fn record(
         }
         (_, Some(_)) => {
             return Err(DomainError::invalid(
-                "member",
+                "memberId",
                 "only a MEMBER assignment names a member",
             ));
         }
@@ -160,4 +191,176 @@ pub async fn record(
     .await?;
     db.commit(transaction).await?;
     Ok(row)
+}
+
+/// The committee tier a staff role is held in; `None` for MEMBER and INTEGRATOR, which may be
+/// held at any tier. A COUNTY_STAFF assignment on the province would otherwise act on every
+/// county.
+fn staff_level(role: Role) -> Option<RegionLevel> {
+    match role {
+        Role::ProvinceStaff => Some(RegionLevel::Province),
+        Role::CityStaff => Some(RegionLevel::City),
+        Role::CountyStaff => Some(RegionLevel::County),
+        Role::Member | Role::Integrator => None,
+    }
+}
+
+/// Whether `principal` may grant (or revoke) `role` in the region `region_id`: staff only,
+/// within their scope, and staff roles no higher than their own (so only PROVINCE_STAFF grant
+/// PROVINCE_STAFF). MEMBER and INTEGRATOR may be granted by any staff within their scope.
+pub fn authorize(principal: &Principal, role: Role, region_id: i64) -> Result<(), DomainError> {
+    if !principal.role.is_staff() {
+        return Err(DomainError::Forbidden(format!(
+            "{} may not grant or revoke roles",
+            principal.role.as_str()
+        )));
+    }
+    if !principal.covers(region_id) {
+        return Err(DomainError::Forbidden(
+            "the region lies outside your scope".to_owned(),
+        ));
+    }
+    if role.is_staff() && rank(role) > rank(principal.role) {
+        return Err(DomainError::Forbidden(format!(
+            "{} may grant staff roles up to their own, not {}",
+            principal.role.as_str(),
+            role.as_str()
+        )));
+    }
+    Ok(())
+}
+
+/// `grantRole`: records `grant` when the caller may grant it ([`authorize`]); granting an
+/// existing assignment again returns it unchanged.
+pub async fn grant(db: &Db, actor: &Actor, grant: &Grant) -> Result<Assignment, DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    let region = regions::by_code(db, &grant.region_code)
+        .await?
+        .ok_or_else(|| {
+            DomainError::invalid(
+                "regionCode",
+                format!("unknown region {}", grant.region_code),
+            )
+        })?;
+    authorize(principal, grant.role, region.id)?;
+    record(db, grant, &principal.subject).await
+}
+
+/// `revokeRole`: removes the assignment `id` when the caller could have granted it
+/// ([`authorize`]: `Forbidden` otherwise, as for every other record outside one's scope).
+pub async fn revoke(db: &Db, actor: &Actor, id: i64) -> Result<Assignment, DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    let transaction = db.begin_write().await?;
+    let row = role_assignment::Entity::find_by_id(id)
+        .one(&transaction)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("role assignment {id}")))?;
+    // A role this version does not know is revocable like the highest staff role.
+    let role = Role::parse(&row.role).unwrap_or(Role::ProvinceStaff);
+    authorize(principal, role, row.region_id)?;
+    row.clone().delete(&transaction).await?;
+    db.commit(transaction).await?;
+    Ok(row)
+}
+
+/// The assignments of one person, oldest first (`viewer.roles`).
+pub async fn of_subject(
+    db: &Db,
+    issuer: &str,
+    subject: &str,
+) -> Result<Vec<Assignment>, DomainError> {
+    Ok(role_assignment::Entity::find()
+        .filter(role_assignment::Column::Issuer.eq(issuer))
+        .filter(role_assignment::Column::Subject.eq(subject))
+        .order_by_asc(role_assignment::Column::Id)
+        .all(db.reader())
+        .await?)
+}
+
+/// Which assignments `roleAssignments` lists; every condition given must hold.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct AssignmentFilter {
+    /// Exactly this issuer.
+    pub issuer: Option<String>,
+    /// Exactly this subject.
+    pub subject: Option<String>,
+    /// This role.
+    pub role: Option<Role>,
+    /// Held in this committee (its GB/T 2260 code); not its subtree.
+    pub region_code: Option<String>,
+}
+
+/// One page of the assignments in the caller's scope, oldest first. Staff only: anonymous
+/// callers are `Unauthenticated`, members and integrators `Forbidden`.
+pub async fn page(
+    db: &Db,
+    actor: &Actor,
+    filter: &AssignmentFilter,
+    request: PageRequest,
+) -> Result<Page<Assignment>, DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    if !principal.role.is_staff() {
+        return Err(DomainError::Forbidden(format!(
+            "{} may not list role assignments",
+            principal.role.as_str()
+        )));
+    }
+    let mut scope: Vec<i64> = principal.scope.iter().copied().collect();
+    scope.sort_unstable();
+    let mut select =
+        role_assignment::Entity::find().filter(role_assignment::Column::RegionId.is_in(scope));
+    if let Some(issuer) = &filter.issuer {
+        select = select.filter(role_assignment::Column::Issuer.eq(issuer.as_str()));
+    }
+    if let Some(subject) = &filter.subject {
+        select = select.filter(role_assignment::Column::Subject.eq(subject.as_str()));
+    }
+    if let Some(role) = filter.role {
+        select = select.filter(role_assignment::Column::Role.eq(role.as_str()));
+    }
+    if let Some(code) = &filter.region_code {
+        match regions::by_code(db, code).await? {
+            Some(region) => {
+                select = select.filter(role_assignment::Column::RegionId.eq(region.id));
+            }
+            None => return Ok(Page::empty()),
+        }
+    }
+    let window = Window {
+        partition: None,
+        order: vec![(
+            Expr::col((role_assignment::Entity, role_assignment::Column::Id)),
+            Order::Asc,
+        )],
+    };
+    let mut pages = parse_pages::<Assignment>(
+        page::fetch(db.reader(), select.into_query(), window, request).await?,
+    )?;
+    Ok(pages.remove(&0).unwrap_or_else(Page::empty))
+}
+
+/// The assignments with these ids in the caller's scope (staff only); others are absent.
+pub async fn by_ids(
+    db: &Db,
+    actor: &Actor,
+    ids: &[i64],
+) -> Result<HashMap<i64, Assignment>, DomainError> {
+    let Some(principal) = actor
+        .principal()
+        .filter(|principal| principal.role.is_staff())
+    else {
+        return Ok(HashMap::new());
+    };
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = role_assignment::Entity::find()
+        .filter(role_assignment::Column::Id.is_in(ids.iter().copied()))
+        .all(db.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter(|row| principal.covers(row.region_id))
+        .map(|row| (row.id, row))
+        .collect())
 }

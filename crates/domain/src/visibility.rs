@@ -169,6 +169,7 @@ mod tests {
 
     fn principal(role: Role, scope: &[i64]) -> Principal {
         Principal {
+            issuer: None,
             subject: "t".into(),
             role,
             region_id: scope[0],

@@ -485,6 +485,7 @@ async fn members_draft_reports_they_author_for_their_own_committee() {
         .unwrap();
     let code = code_of(db, author.region_id).await;
     let actor = Actor::Authenticated(Principal {
+        issuer: None,
         subject: "member".into(),
         role: Role::Member,
         region_id: author.region_id,

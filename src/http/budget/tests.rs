@@ -70,6 +70,7 @@ async fn the_global_limit_counts_executions() {
 fn tokens_are_keyed_by_role_region_and_subject() {
     let principal = |role: domain::Role, region: &str| {
         Actor::Authenticated(domain::Principal {
+            issuer: None,
             subject: "xieshang-cli".into(),
             role,
             region_id: 1,

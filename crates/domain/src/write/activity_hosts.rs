@@ -207,6 +207,7 @@ mod tests {
 
     fn actor(role: Role) -> Actor {
         Actor::Authenticated(Principal {
+            issuer: None,
             subject: "t".into(),
             role,
             region_id: 1,

@@ -8,6 +8,7 @@ mod members;
 mod notifications;
 mod payload;
 mod public_topics;
+mod roles;
 mod sentiment_reports;
 mod slot_requests;
 mod suggestions;
@@ -31,4 +32,5 @@ pub struct Mutation(
     slot_requests::SlotRequestMutation,
     suggestions::SuggestionMutation,
     activity_hosts::ActivityHostingMutation,
+    roles::RoleMutation,
 );

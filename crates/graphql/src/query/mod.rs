@@ -8,6 +8,7 @@ mod node;
 mod notifications;
 mod public_topics;
 mod regions;
+mod role_assignments;
 mod sentiment_reports;
 mod slot_requests;
 mod statistics;
@@ -30,4 +31,5 @@ pub struct Query(
     statistics::StatisticsQuery,
     viewer::ViewerQuery,
     public_topics::PublicTopicQuery,
+    role_assignments::RoleAssignmentQuery,
 );

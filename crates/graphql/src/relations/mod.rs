@@ -15,6 +15,7 @@ pub mod lounge;
 pub mod member;
 pub mod notification_target;
 pub mod region;
+pub mod role_assignment;
 pub mod sentiment_report;
 pub mod slot_request;
 pub mod suggestion;

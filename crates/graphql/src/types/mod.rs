@@ -11,6 +11,7 @@ pub mod node;
 pub mod notification;
 pub mod region;
 pub mod region_lists;
+pub mod role_assignment;
 pub mod sentiment_report;
 pub mod slot_request;
 pub mod statistics;

@@ -18,6 +18,7 @@ use crate::{
         member::Member,
         notification::NotificationTarget,
         region::{City, County, Province, RegionNode},
+        role_assignment::RoleAssignment,
         sentiment_report::SentimentReport,
         slot_request::SlotRequest,
         suggestion::Suggestion,
@@ -52,6 +53,8 @@ pub enum Node {
     NotificationTarget(NotificationTarget),
     /// A delivery of an event to a notification target (visible to those who manage it).
     Delivery(Delivery),
+    /// A role held by a person of the identity provider (visible to staff in scope).
+    RoleAssignment(RoleAssignment),
 }
 
 /// Loads the nodes of one type by database id, as one generation (one statement). Unknown ids
@@ -131,6 +134,11 @@ async fn load_of_type(
             let actor = ctx.data::<domain::Actor>()?;
             let rows = domain::read::deliveries::by_ids(db, actor, &ids).await?;
             generation(rows, |row| row.id, Node::Delivery)
+        }
+        "RoleAssignment" => {
+            let actor = ctx.data::<domain::Actor>()?;
+            let rows = domain::roles::by_ids(db, actor, &ids).await?;
+            generation(rows, |row| row.id, Node::RoleAssignment)
         }
         other => {
             return Err(crate::ErrorCode::BadUserInput

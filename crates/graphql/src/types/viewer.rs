@@ -9,6 +9,7 @@ use crate::{
     types::{
         member::Member,
         region::{Region, RegionNode},
+        role_assignment::RoleAssignment,
     },
 };
 
@@ -40,7 +41,11 @@ impl Viewer {
         self.0.principal().is_some()
     }
 
-    /// The caller's role; null for anonymous callers.
+    /// The caller's role; null for anonymous callers. A person signed in through the identity
+    /// provider may hold several assignments: this is the highest.
+    #[graphql(
+        deprecation = "A signed-in person may hold several role assignments: use `roles`. This shows the highest."
+    )]
     async fn role(&self) -> Option<Role> {
         self.0.principal().map(|principal| principal.role.into())
     }
@@ -56,6 +61,23 @@ impl Viewer {
         Ok(RegionNode::from_rows(rows.into_values().collect())
             .pop()
             .map(Region::from_node))
+    }
+
+    /// The role assignments of a person signed in through the identity provider, oldest
+    /// first; the caller acts with the highest role over the union of that role's committees.
+    /// Empty for anonymous callers and for service tokens (`xieshang token`), whose one role is
+    /// in the token.
+    async fn roles(&self, ctx: &Context<'_>) -> Result<Vec<RoleAssignment>> {
+        let Some((issuer, principal)) = self
+            .0
+            .principal()
+            .and_then(|principal| Some((principal.issuer.as_deref()?, principal)))
+        else {
+            return Ok(Vec::new());
+        };
+        let db = ctx.data::<Db>()?;
+        let rows = domain::roles::of_subject(db, issuer, &principal.subject).await?;
+        Ok(RoleAssignment::from_rows(rows))
     }
 
     /// The member the caller is; null unless the role is `MEMBER`.
