@@ -16,6 +16,7 @@ use axum::{
 use domain::{
     Db,
     feed::{EventFeed, FeedOptions},
+    service_tokens::DenyList,
 };
 use graphql::AppSchema;
 use sea_orm::ConnectionTrait;
@@ -67,6 +68,10 @@ struct Inner {
 /// unless `XIESHANG_READY_HEARTBEAT_SECS` says otherwise. Both loops tick at least every
 /// second or so when idle.
 pub const DEFAULT_READY_HEARTBEAT_MAX_AGE: Duration = Duration::from_secs(30);
+
+/// How often every process reloads the revoked service tokens even without a notification
+/// (a lost PostgreSQL `NOTIFY`, a revocation written by another tool).
+const DENY_LIST_REFRESH: Duration = Duration::from_secs(30);
 
 /// Router-level settings.
 #[derive(Clone, Debug)]
@@ -132,17 +137,21 @@ impl AppState {
         quotas: domain::statistics::Quotas,
         services: graphql::Services,
     ) -> Self {
+        // Shared with the schema, so that `revokeServiceToken` takes effect in this process at
+        // once; other processes reload theirs when notified.
+        let revoked = DenyList::new(db.clone(), DENY_LIST_REFRESH);
         let schema = graphql::schema()
             .data(db.clone())
             .data(quotas)
             .data(services)
+            .data(revoked.clone())
             .finish();
         Self {
             inner: Arc::new(Inner {
                 db,
                 schema,
                 sdl: graphql::sdl(),
-                verifier: verifier.into(),
+                verifier: verifier.into().with_deny_list(revoked),
                 quotas,
                 feed: OnceLock::new(),
                 shutdown: watch::Sender::new(false),

@@ -148,6 +148,13 @@ pub async fn token(
         );
     }
     let ttl = parse_ttl(&request.ttl)?;
+    let max_ttl = i64::try_from(auth_config.token_max_ttl.as_secs()).unwrap_or(i64::MAX);
+    if ttl > max_ttl {
+        anyhow::bail!(
+            "--ttl {}: longer than XIESHANG_TOKEN_MAX_TTL ({max_ttl} s, 90 days unless set)",
+            request.ttl
+        );
+    }
     let secret = secret::resolve(auth_config, database)?;
     let db = connect(database).await?;
     db.migrate().await?;
@@ -168,10 +175,13 @@ pub async fn token(
         member: request.member,
         exp: auth::now().saturating_add(ttl),
     };
-    let token = auth::jwt::sign(&claims, secret.bytes())?;
+    let (token, jti) = auth::jwt::sign_at(&claims, secret.bytes(), auth::now())?;
     let mut stdout = std::io::stdout();
     stdout.write_all(token.as_bytes())?;
     stdout.write_all(b"\n")?;
+    // On standard error, so that `$(xieshang token …)` captures the token alone.
+    let note = format!("token id (jti): {jti}; revoke it with revokeServiceToken\n");
+    std::io::stderr().write_all(note.as_bytes())?;
     Ok(())
 }
 
@@ -255,23 +265,9 @@ pub async fn grant(database: &DatabaseConfig, request: &GrantRequest) -> anyhow:
 /// Seconds in a lifetime such as `90`, `90s`, `15m`, `24h` or `7d`.
 pub fn parse_ttl(text: &str) -> anyhow::Result<i64> {
     let text = text.trim();
-    let (number, unit) = match text.char_indices().last() {
-        Some((index, 's')) => (&text[..index], 1),
-        Some((index, 'm')) => (&text[..index], 60),
-        Some((index, 'h')) => (&text[..index], 3600),
-        Some((index, 'd')) => (&text[..index], 86_400),
-        _ => (text, 1),
-    };
-    number
-        .parse::<i64>()
-        .ok()
-        .filter(|number| *number > 0)
-        .and_then(|number| number.checked_mul(unit))
-        .ok_or_else(|| {
-            anyhow::anyhow!(
-                "--ttl {text:?}: expected a positive number with s, m, h or d, e.g. 24h"
-            )
-        })
+    crate::config::duration_secs(text).ok_or_else(|| {
+        anyhow::anyhow!("--ttl {text:?}: expected a positive number with s, m, h or d, e.g. 24h")
+    })
 }
 
 /// Progress on standard error: one line per phase, rewritten in place as rows are written.

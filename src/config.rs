@@ -358,7 +358,7 @@ pub const JWT_SECRET_VARIABLE: &str = "XIESHANG_JWT_SECRET";
 pub const MIN_SECRET_BYTES: usize = 32;
 
 /// How callers authenticate.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub struct AuthConfig {
     /// `XIESHANG_JWT_SECRET`: the HS256 key tokens are signed with (at least 32 bytes). Unset:
     /// a random secret kept beside the embedded SQLite database, and an error with
@@ -367,14 +367,63 @@ pub struct AuthConfig {
     /// The OpenID Connect provider whose tokens are accepted (`XIESHANG_OIDC_*`); none unless
     /// `XIESHANG_OIDC_ISSUER` is set.
     pub oidc: Option<crate::auth::oidc::OidcConfig>,
+    /// `XIESHANG_TOKEN_MAX_TTL`: the longest lifetime `xieshang token` issues and `serve`
+    /// accepts for a service token, e.g. `90d` (the default), `24h`, `3600`.
+    pub token_max_ttl: Duration,
+}
+
+impl Default for AuthConfig {
+    fn default() -> Self {
+        Self {
+            secret: None,
+            oidc: None,
+            token_max_ttl: crate::auth::DEFAULT_TOKEN_MAX_TTL,
+        }
+    }
+}
+
+/// Seconds in a duration such as `90`, `90s`, `15m`, `24h` or `7d`; `None` for anything else
+/// (zero and negative numbers included).
+pub fn duration_secs(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let (number, unit) = match text.char_indices().last() {
+        Some((index, 's')) => (&text[..index], 1),
+        Some((index, 'm')) => (&text[..index], 60),
+        Some((index, 'h')) => (&text[..index], 3600),
+        Some((index, 'd')) => (&text[..index], 86_400),
+        _ => (text, 1),
+    };
+    number
+        .parse::<i64>()
+        .ok()
+        .filter(|number| *number > 0)
+        .and_then(|number| number.checked_mul(unit))
+}
+
+fn token_max_ttl() -> Result<Duration, ConfigError> {
+    let Some(text) = var("XIESHANG_TOKEN_MAX_TTL").filter(|text| !text.trim().is_empty()) else {
+        return Ok(crate::auth::DEFAULT_TOKEN_MAX_TTL);
+    };
+    duration_secs(&text)
+        .and_then(|secs| u64::try_from(secs).ok())
+        .map(Duration::from_secs)
+        .ok_or_else(|| ConfigError {
+            variable: "XIESHANG_TOKEN_MAX_TTL",
+            message: format!("{text:?} is not a lifetime such as 90d, 24h or 3600"),
+        })
 }
 
 impl AuthConfig {
     /// Reads the authentication settings.
     pub fn from_env() -> Result<Self, ConfigError> {
         let oidc = oidc_config()?;
+        let token_max_ttl = token_max_ttl()?;
         let Some(secret) = var(JWT_SECRET_VARIABLE).filter(|secret| !secret.is_empty()) else {
-            return Ok(Self { secret: None, oidc });
+            return Ok(Self {
+                secret: None,
+                oidc,
+                token_max_ttl,
+            });
         };
         if secret.len() < MIN_SECRET_BYTES {
             return Err(ConfigError {
@@ -389,6 +438,7 @@ impl AuthConfig {
         Ok(Self {
             secret: Some(crate::auth::Secret::new(secret.into_bytes())),
             oidc,
+            token_max_ttl,
         })
     }
 }

@@ -60,7 +60,7 @@ pub async fn serve(
         }
         None => None,
     };
-    let verifier = Verifier::new(secret, provider);
+    let verifier = Verifier::new(secret, provider).with_max_ttl(auth.token_max_ttl);
     let state = AppState::with_services(db.clone(), verifier, server.quotas, services);
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),

@@ -365,6 +365,18 @@ fn embedded_tokens_share_a_secret_file_created_once() {
             ][..],
             "--ttl",
         ),
+        (
+            &[
+                "token",
+                "--role",
+                "city-staff",
+                "--region",
+                "330200",
+                "--ttl",
+                "91d",
+            ][..],
+            "XIESHANG_TOKEN_MAX_TTL",
+        ),
     ] {
         let output = xieshang_embedded(&db_path).args(args).output().unwrap();
         assert!(!output.status.success(), "{args:?}");
@@ -422,6 +434,7 @@ fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
         ("XIESHANG_ALLOW_PRIVATE_TARGETS", "maybe"),
         ("XIESHANG_OIDC_ISSUER", "https://idp.example/realms/zj"),
         ("XIESHANG_OIDC_LEEWAY_SECS", "3600"),
+        ("XIESHANG_TOKEN_MAX_TTL", "forever"),
     ] {
         let output = xieshang_embedded(&dir.path().join("x.db"))
             .args(["serve"])

@@ -22,6 +22,7 @@ mod m20261204_000013_record_status_change_committee;
 mod m20261204_000014_expire_deliveries;
 mod m20261205_000015_page_order_indexes;
 mod m20261205_000016_create_role_assignments;
+mod m20261205_000017_create_revoked_service_tokens;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000014_expire_deliveries::Migration),
             Box::new(m20261205_000015_page_order_indexes::Migration),
             Box::new(m20261205_000016_create_role_assignments::Migration),
+            Box::new(m20261205_000017_create_revoked_service_tokens::Migration),
         ]
     }
 }

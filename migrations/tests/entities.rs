@@ -12,9 +12,9 @@ use common::{EXPECTED_TABLES, on_postgres, on_sqlite, query, string};
 use entity::{
     consultation, consultation_participant, consultation_status_change, delivery, enums::*, event,
     event_region, lounge, lounge_activity, lounge_activity_host, lounge_activity_participant,
-    lounge_membership, member, notification_target, region, region_closure, role_assignment,
-    sentiment_report, sentiment_report_author, sentiment_report_source_lounge, slot_request,
-    suggestion, suggestion_follow_up, suggestion_status_change,
+    lounge_membership, member, notification_target, region, region_closure, revoked_service_token,
+    role_assignment, sentiment_report, sentiment_report_author, sentiment_report_source_lounge,
+    slot_request, suggestion, suggestion_follow_up, suggestion_status_change,
 };
 use migrations::Migrator;
 use sea_orm_migration::{
@@ -80,6 +80,7 @@ async fn assert_columns(db: &DatabaseConnection) {
         notification_target,
         delivery,
         role_assignment,
+        revoked_service_token,
     );
     let data_tables: BTreeSet<String> = EXPECTED_TABLES
         .iter()

@@ -403,6 +403,11 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ),
     ("role_assignments", "idx_role_assignments_region_id", false),
     ("role_assignments", "idx_role_assignments_member_id", false),
+    (
+        "revoked_service_tokens",
+        "idx_revoked_service_tokens_jti",
+        true,
+    ),
 ];
 
 /// Tables whose primary key is `id BIGINT` auto-increment.

@@ -1,18 +1,24 @@
-//! HS256 JSON Web Tokens (RFC 7519), just what xieshang needs: compact serialization, the header
-//! `{"alg":"HS256","typ":"JWT"}`, and the claims `sub`, `role`, `region`, `member`, `exp`.
+//! This instance's service tokens (`xieshang token`): HS256 JSON Web Tokens (RFC 7519) signed
+//! and checked with the `jsonwebtoken` crate. The claims are `sub`, `role`, `region`, `member`
+//! and `exp`, plus `iss` and `aud` ([`ISSUER`], [`AUDIENCE`]), `iat` and a random `jti` that
+//! `revokeServiceToken` names.
 //!
-//! Verification checks, in order: three base64url (unpadded) parts; a header naming `HS256`
-//! (anything else, `none` included, is refused); the HMAC-SHA256 signature, compared in constant
-//! time; then the claims and their expiry.
+//! Verification checks, in order: a header naming `HS256` (anything else, `none` included, is
+//! refused, so the secret is never used with another algorithm); the signature; then the
+//! claims and their expiry. Tokens issued before `iss`, `aud`, `iat` and `jti` existed are
+//! still accepted until they expire ([`Verified::legacy`]); when present, `iss` and `aud` must
+//! be this instance's.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use domain::Role;
-use hmac::{Hmac, KeyInit, Mac};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
 use serde::{Deserialize, Serialize};
-use sha2::Sha256;
 
-/// The only header xieshang writes.
-const HEADER: &str = r#"{"alg":"HS256","typ":"JWT"}"#;
+/// `iss` of every service token.
+pub const ISSUER: &str = "xieshang";
+
+/// `aud` of every service token.
+pub const AUDIENCE: &str = "xieshang";
 
 /// What a token says about its bearer.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -29,15 +35,42 @@ pub struct Claims {
     pub exp: i64,
 }
 
+/// A verified token: its claims and its identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Verified {
+    /// What it says about its bearer.
+    pub claims: Claims,
+    /// Its id, for revocation; `None` for a legacy token.
+    pub jti: Option<String>,
+    /// When it was issued; `None` for a legacy token.
+    pub iat: Option<i64>,
+}
+
+impl Verified {
+    /// Whether the token predates `iss`, `aud`, `iat` and `jti` (accepted until it expires, but
+    /// it cannot be revoked).
+    pub fn legacy(&self) -> bool {
+        self.jti.is_none() || self.iat.is_none()
+    }
+}
+
 /// The claims as they appear in JSON.
 #[derive(Serialize, Deserialize)]
 struct WireClaims {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iss: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    aud: Option<String>,
     sub: String,
     role: String,
     region: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     member: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    iat: Option<i64>,
     exp: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    jti: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -67,62 +100,78 @@ pub enum JwtError {
     Claims(String),
 }
 
-fn mac(secret: &[u8], signing_input: &str) -> Result<Hmac<Sha256>, JwtError> {
-    // HMAC takes keys of any length, so this never fails.
-    let mut mac = Hmac::<Sha256>::new_from_slice(secret).map_err(|_| JwtError::Signature)?;
-    mac.update(signing_input.as_bytes());
-    Ok(mac)
-}
-
-/// Signs `claims` with `secret`.
-pub fn sign(claims: &Claims, secret: &[u8]) -> Result<String, JwtError> {
-    let payload = serde_json::to_vec(&WireClaims {
+/// Signs `claims` with `secret`, issued at `now` with a fresh random `jti`; returns the token
+/// and its `jti`.
+pub fn sign_at(claims: &Claims, secret: &[u8], now: i64) -> Result<(String, String), JwtError> {
+    let jti = new_jti().map_err(|error| JwtError::Claims(error.to_string()))?;
+    let wire = WireClaims {
+        iss: Some(ISSUER.to_owned()),
+        aud: Some(AUDIENCE.to_owned()),
         sub: claims.sub.clone(),
         role: claims.role.as_str().to_owned(),
         region: claims.region.clone(),
         member: claims.member,
+        iat: Some(now),
         exp: claims.exp,
-    })
-    .map_err(|error| JwtError::Claims(error.to_string()))?;
-    let signing_input = format!(
-        "{}.{}",
-        URL_SAFE_NO_PAD.encode(HEADER),
-        URL_SAFE_NO_PAD.encode(payload)
-    );
-    let signature = mac(secret, &signing_input)?.finalize().into_bytes();
-    Ok(format!(
-        "{signing_input}.{}",
-        URL_SAFE_NO_PAD.encode(signature)
-    ))
+        jti: Some(jti.clone()),
+    };
+    let mut header = Header::new(Algorithm::HS256);
+    header.typ = Some("JWT".to_owned());
+    let key = EncodingKey::from_secret(secret).map_err(|_| JwtError::Signature)?;
+    let token = jsonwebtoken::encode(&header, &wire, &key)
+        .map_err(|error| JwtError::Claims(error.to_string()))?;
+    Ok((token, jti))
+}
+
+/// Signs `claims` with `secret`, issued now.
+pub fn sign(claims: &Claims, secret: &[u8]) -> Result<String, JwtError> {
+    sign_at(claims, secret, super::now()).map(|(token, _jti)| token)
+}
+
+/// 128 random bits as 32 hexadecimal digits.
+fn new_jti() -> Result<String, getrandom::Error> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes)?;
+    Ok(bytes.iter().map(|byte| format!("{byte:02x}")).collect())
 }
 
 /// Verifies `token` against `secret` at time `now` (seconds since the epoch) and returns its
 /// claims.
 pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, JwtError> {
-    let mut parts = token.split('.');
-    let (Some(header), Some(payload), Some(signature), None) =
-        (parts.next(), parts.next(), parts.next(), parts.next())
-    else {
-        return Err(JwtError::Malformed);
-    };
-    let decode = |part: &str| {
-        URL_SAFE_NO_PAD
-            .decode(part)
-            .map_err(|_| JwtError::Malformed)
-    };
-    let header: WireHeader =
-        serde_json::from_slice(&decode(header)?).map_err(|_| JwtError::Malformed)?;
+    verify_token(token, secret, now).map(|verified| verified.claims)
+}
+
+/// Verifies `token` against `secret` at time `now` and returns its claims and identity.
+pub fn verify_token(token: &str, secret: &[u8], now: i64) -> Result<Verified, JwtError> {
+    let header = token.split('.').next().ok_or(JwtError::Malformed)?;
+    let header: WireHeader = URL_SAFE_NO_PAD
+        .decode(header)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok())
+        .ok_or(JwtError::Malformed)?;
     if header.alg != "HS256" || header.typ.as_deref().is_some_and(|typ| typ != "JWT") {
         return Err(JwtError::Algorithm);
     }
-    let signature = decode(signature)?;
-    let signing_input = &token[..token.len() - signature_len(token)];
-    mac(secret, signing_input)?
-        .verify_slice(&signature)
-        .map_err(|_| JwtError::Signature)?;
-
-    let claims: WireClaims = serde_json::from_slice(&decode(payload)?)
-        .map_err(|error| JwtError::Claims(error.to_string()))?;
+    let mut validation = Validation::new(Algorithm::HS256);
+    // Expiry is checked below against `now`; `aud` and `iss` are optional for legacy tokens.
+    validation.validate_exp = false;
+    validation.validate_aud = false;
+    validation.required_spec_claims.clear();
+    let key = DecodingKey::from_secret(secret).map_err(|_| JwtError::Signature)?;
+    let claims = jsonwebtoken::decode::<WireClaims>(token, &key, &validation)
+        .map_err(|error| match error.kind() {
+            ErrorKind::InvalidSignature => JwtError::Signature,
+            ErrorKind::InvalidAlgorithm => JwtError::Algorithm,
+            ErrorKind::Json(error) => JwtError::Claims(error.to_string()),
+            _ => JwtError::Malformed,
+        })?
+        .claims;
+    if claims.iss.as_deref().is_some_and(|iss| iss != ISSUER) {
+        return Err(JwtError::Claims("`iss` is not this instance".into()));
+    }
+    if claims.aud.as_deref().is_some_and(|aud| aud != AUDIENCE) {
+        return Err(JwtError::Claims("`aud` is not this instance".into()));
+    }
     let role = Role::parse(&claims.role)
         .filter(|role| role.as_str() == claims.role)
         .ok_or_else(|| JwtError::Claims(format!("unknown role {:?}", claims.role)))?;
@@ -138,18 +187,17 @@ pub fn verify(token: &str, secret: &[u8], now: i64) -> Result<Claims, JwtError> 
     if claims.exp <= now {
         return Err(JwtError::Expired);
     }
-    Ok(Claims {
-        sub: claims.sub,
-        role,
-        region: claims.region,
-        member: claims.member,
-        exp: claims.exp,
+    Ok(Verified {
+        claims: Claims {
+            sub: claims.sub,
+            role,
+            region: claims.region,
+            member: claims.member,
+            exp: claims.exp,
+        },
+        jti: claims.jti,
+        iat: claims.iat,
     })
-}
-
-/// Length of the signature part plus its leading dot.
-fn signature_len(token: &str) -> usize {
-    token.rsplit('.').next().map_or(0, |part| part.len() + 1)
 }
 
 #[cfg(test)]
@@ -175,10 +223,19 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let token = sign(&claims(), SECRET).unwrap();
-        assert_eq!(verify(&token, SECRET, NOW), Ok(claims()));
+        let (token, jti) = sign_at(&claims(), SECRET, NOW - 10).unwrap();
+        let verified = verify_token(&token, SECRET, NOW).unwrap();
+        assert_eq!(verified.claims, claims());
+        assert_eq!(verified.jti.as_deref(), Some(jti.as_str()));
+        assert_eq!(verified.iat, Some(NOW - 10));
+        assert!(!verified.legacy());
+        assert_eq!(jti.len(), 32);
+        let (_, other) = sign_at(&claims(), SECRET, NOW).unwrap();
+        assert_ne!(jti, other, "every token gets its own jti");
         let header = token.split('.').next().unwrap();
-        assert_eq!(URL_SAFE_NO_PAD.decode(header).unwrap(), HEADER.as_bytes());
+        let header: serde_json::Value =
+            serde_json::from_slice(&URL_SAFE_NO_PAD.decode(header).unwrap()).unwrap();
+        assert_eq!(header["alg"], "HS256");
 
         let member = Claims {
             role: Role::Member,
@@ -250,13 +307,51 @@ mod tests {
         }
     }
 
+    fn sign_raw(payload: &str) -> String {
+        let value: serde_json::Value = serde_json::from_str(payload).unwrap();
+        jsonwebtoken::encode(
+            &Header::new(Algorithm::HS256),
+            &value,
+            &EncodingKey::from_secret(SECRET).unwrap(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn legacy_tokens_without_iss_aud_iat_jti_are_accepted_until_they_expire() {
+        let exp = NOW + 60;
+        let legacy = sign_raw(&format!(
+            r#"{{"sub":"old","role":"CITY_STAFF","region":"330200","exp":{exp}}}"#
+        ));
+        let verified = verify_token(&legacy, SECRET, NOW).unwrap();
+        assert!(verified.legacy());
+        assert_eq!(verified.claims.sub, "old");
+        assert_eq!(verify_token(&legacy, SECRET, exp), Err(JwtError::Expired));
+    }
+
+    #[test]
+    fn another_issuer_or_audience_is_refused() {
+        let exp = NOW + 60;
+        for payload in [
+            format!(
+                r#"{{"iss":"elsewhere","sub":"a","role":"CITY_STAFF","region":"330200","exp":{exp}}}"#
+            ),
+            format!(
+                r#"{{"aud":"account","sub":"a","role":"CITY_STAFF","region":"330200","exp":{exp}}}"#
+            ),
+        ] {
+            assert!(
+                matches!(
+                    verify(&sign_raw(&payload), SECRET, NOW),
+                    Err(JwtError::Claims(_))
+                ),
+                "{payload}"
+            );
+        }
+    }
+
     #[test]
     fn claims_are_checked_after_the_signature() {
-        let sign_raw = |payload: &str| {
-            let input = format!("{}.{}", part(HEADER), part(payload));
-            let signature = mac(SECRET, &input).unwrap().finalize().into_bytes();
-            format!("{input}.{}", URL_SAFE_NO_PAD.encode(signature))
-        };
         let exp = NOW + 60;
         for payload in [
             format!(r#"{{"sub":"a","role":"ADMIN","region":"330000","exp":{exp}}}"#),

@@ -6,11 +6,11 @@ pub mod jwt;
 pub mod oidc;
 pub mod secret;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 use async_graphql::{ErrorExtensions, ServerError};
 use axum::http::{HeaderMap, header::AUTHORIZATION};
-use domain::{Actor, Db, DomainError};
+use domain::{Actor, Db, DomainError, service_tokens::DenyList};
 
 pub use jwt::{Claims, JwtError};
 pub use secret::Secret;
@@ -20,18 +20,43 @@ pub fn now() -> i64 {
     chrono::Utc::now().timestamp()
 }
 
+/// The longest lifetime of a service token unless `XIESHANG_TOKEN_MAX_TTL` says otherwise.
+pub const DEFAULT_TOKEN_MAX_TTL: Duration = Duration::from_secs(90 * 24 * 3600);
+
 /// How bearer tokens are checked: this instance's service tokens always, and the tokens of one
 /// OpenID Connect provider when one is configured.
 #[derive(Clone, Debug)]
 pub struct Verifier {
     secret: Secret,
     provider: Option<Arc<oidc::Provider>>,
+    /// Service tokens whose `exp - iat` is longer are refused (`XIESHANG_TOKEN_MAX_TTL`).
+    max_ttl: Duration,
+    /// Revoked service tokens; set by [`crate::app::AppState`], which has the database.
+    revoked: Option<DenyList>,
 }
 
 impl Verifier {
     /// Service tokens signed with `secret`, and provider tokens when `provider` is given.
     pub fn new(secret: Secret, provider: Option<Arc<oidc::Provider>>) -> Self {
-        Self { secret, provider }
+        Self {
+            secret,
+            provider,
+            max_ttl: DEFAULT_TOKEN_MAX_TTL,
+            revoked: None,
+        }
+    }
+
+    /// Refuses service tokens issued for longer than `max_ttl`.
+    pub fn with_max_ttl(self, max_ttl: Duration) -> Self {
+        Self { max_ttl, ..self }
+    }
+
+    /// Refuses the service tokens on `revoked`.
+    pub fn with_deny_list(self, revoked: DenyList) -> Self {
+        Self {
+            revoked: Some(revoked),
+            ..self
+        }
     }
 
     /// The service-token secret.
@@ -86,9 +111,11 @@ pub async fn actor_until(
     {
         return provider_actor(db, provider, token).await;
     }
-    let claims = jwt::verify(token, verifier.secret.bytes(), now())
+    let verified = jwt::verify_token(token, verifier.secret.bytes(), now())
         .map_err(|error| unauthenticated(&format!("invalid token: {error}")))?;
-    let principal =
+    check_service_token(verifier, &verified).await?;
+    let claims = verified.claims;
+    let mut principal =
         domain::auth::principal(db, &claims.sub, claims.role, &claims.region, claims.member)
             .await
             .map_err(|error| match error {
@@ -97,7 +124,53 @@ pub async fn actor_until(
                 }
                 other => request_error(graphql::ApiError::from(other).into()),
             })?;
+    principal.token_id = verified.jti;
     Ok((Actor::Authenticated(principal), Some(claims.exp)))
+}
+
+/// A verified service token is still refused when it was issued for longer than the maximum
+/// lifetime or has been revoked. A legacy token (no `iat`/`jti`) is accepted until it expires,
+/// with a warning.
+async fn check_service_token(
+    verifier: &Verifier,
+    verified: &jwt::Verified,
+) -> Result<(), ServerError> {
+    if let Some(iat) = verified.iat {
+        let lifetime = verified.claims.exp.saturating_sub(iat);
+        let max = i64::try_from(verifier.max_ttl.as_secs()).unwrap_or(i64::MAX);
+        if lifetime > max {
+            return Err(unauthenticated(
+                "the token's lifetime exceeds XIESHANG_TOKEN_MAX_TTL; issue a shorter one",
+            ));
+        }
+    }
+    match (&verified.jti, &verifier.revoked) {
+        (Some(jti), Some(revoked)) => {
+            let is_revoked = revoked
+                .contains(jti)
+                .await
+                .map_err(|error| request_error(graphql::ApiError::from(error).into()))?;
+            if is_revoked {
+                return Err(unauthenticated("the token has been revoked"));
+            }
+        }
+        (Some(_), None) => {}
+        (None, _) => warn_legacy(&verified.claims.sub),
+    }
+    Ok(())
+}
+
+/// Logs, once per process, that a service token without `iss`/`aud`/`iat`/`jti` was used.
+fn warn_legacy(subject: &str) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    WARNED.call_once(|| {
+        tracing::warn!(
+            subject,
+            "a service token issued before tokens carried iss, aud, iat and jti was accepted; \
+             it cannot be revoked: issue a new one with `xieshang token`"
+        );
+    });
+    tracing::debug!(subject, "legacy service token accepted");
 }
 
 /// A provider token's caller: the principal of the subject's role assignments (its highest

@@ -58,6 +58,9 @@ pub struct Principal {
     /// The identity provider that signed the caller in (its `iss`); `None` for this
     /// instance's own service tokens.
     pub issuer: Option<String>,
+    /// The `jti` of the service token the caller presented (to revoke it themselves); `None`
+    /// for provider tokens and for service tokens issued before tokens carried one.
+    pub token_id: Option<String>,
     /// The token's subject (a user or system name), recorded as the actor of changes.
     pub subject: String,
     /// The role.
@@ -154,6 +157,7 @@ mod tests {
     fn staff(role: Role, scope: &[i64]) -> Actor {
         Actor::Authenticated(Principal {
             issuer: None,
+            token_id: None,
             subject: "s".into(),
             role,
             region_id: scope[0],

@@ -47,6 +47,7 @@ pub async fn principal(
     scope.insert(region.id);
     Ok(Principal {
         issuer: None,
+        token_id: None,
         subject: subject.to_owned(),
         role,
         region_id: region.id,

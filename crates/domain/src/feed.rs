@@ -280,7 +280,7 @@ async fn pump(
 ) {
     let wake = Arc::new(Notify::new());
     if db.engine() == Engine::Postgres {
-        tokio::spawn(listen(db.clone(), Arc::clone(&wake), stop.clone()));
+        tokio::spawn(listen(db.clone(), CHANNEL, Arc::clone(&wake), stop.clone()));
     }
     let mut commits = db.commits();
     let mut last = loop {
@@ -331,15 +331,21 @@ async fn pump(
     }
 }
 
-/// `LISTEN xieshang_events` on a connection of the database's own pool, waking the loop on
-/// every notification and after every (re)connect.
-async fn listen(db: Db, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
+/// `LISTEN <channel>` on a connection of the database's own pool, waking `wake` on every
+/// notification and after every (re)connect (whatever was notified while no listener was
+/// active went unheard). Returns when `stop` turns true or its sender is dropped.
+pub(crate) async fn listen(
+    db: Db,
+    channel: &'static str,
+    wake: Arc<Notify>,
+    mut stop: watch::Receiver<bool>,
+) {
     let pool = db.writer().get_postgres_connection_pool().clone();
     let mut backoff = Duration::from_millis(100);
     loop {
         let connect = async {
             let mut listener = PgListener::connect_with(&pool).await?;
-            listener.listen(CHANNEL).await?;
+            listener.listen(channel).await?;
             Ok::<_, sqlx::Error>(listener)
         };
         let connected = tokio::select! {
@@ -350,7 +356,7 @@ async fn listen(db: Db, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
             Ok(listener) => listener,
             Err(sqlx::Error::PoolClosed) => return,
             Err(error) => {
-                tracing::warn!(%error, "event feed: cannot LISTEN; retrying");
+                tracing::warn!(%error, channel, "cannot LISTEN; retrying");
                 tokio::select! {
                     _ = stop.wait_for(|stopped| *stopped) => return,
                     () = tokio::time::sleep(backoff) => {}
@@ -373,7 +379,7 @@ async fn listen(db: Db, wake: Arc<Notify>, mut stop: watch::Receiver<bool>) {
                 Ok(None) => wake.notify_one(),
                 Err(sqlx::Error::PoolClosed) => return,
                 Err(error) => {
-                    tracing::warn!(%error, "event feed: LISTEN connection failed; reconnecting");
+                    tracing::warn!(%error, channel, "LISTEN connection failed; reconnecting");
                     break;
                 }
             }

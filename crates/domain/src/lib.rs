@@ -23,6 +23,7 @@ pub mod policy;
 pub mod read;
 pub mod regions;
 pub mod roles;
+pub mod service_tokens;
 pub mod statistics;
 pub mod visibility;
 pub mod write;

@@ -196,6 +196,7 @@ mod tests {
     fn actor(role: Role, scope: &[i64]) -> Actor {
         Actor::Authenticated(Principal {
             issuer: None,
+            token_id: None,
             subject: "t".into(),
             role,
             region_id: scope[0],

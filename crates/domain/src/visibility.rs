@@ -170,6 +170,7 @@ mod tests {
     fn principal(role: Role, scope: &[i64]) -> Principal {
         Principal {
             issuer: None,
+            token_id: None,
             subject: "t".into(),
             role,
             region_id: scope[0],

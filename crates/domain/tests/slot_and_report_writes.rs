@@ -486,6 +486,7 @@ async fn members_draft_reports_they_author_for_their_own_committee() {
     let code = code_of(db, author.region_id).await;
     let actor = Actor::Authenticated(Principal {
         issuer: None,
+        token_id: None,
         subject: "member".into(),
         role: Role::Member,
         region_id: author.region_id,

@@ -24,6 +24,7 @@ pub mod member;
 pub mod notification_target;
 pub mod region;
 pub mod region_closure;
+pub mod revoked_service_token;
 pub mod role_assignment;
 pub mod sentiment_report;
 pub mod sentiment_report_author;
@@ -50,6 +51,7 @@ pub mod prelude {
     pub use super::notification_target::Entity as NotificationTarget;
     pub use super::region::Entity as Region;
     pub use super::region_closure::Entity as RegionClosure;
+    pub use super::revoked_service_token::Entity as RevokedServiceToken;
     pub use super::role_assignment::Entity as RoleAssignment;
     pub use super::sentiment_report::Entity as SentimentReport;
     pub use super::sentiment_report_author::Entity as SentimentReportAuthor;

@@ -200,6 +200,7 @@ pub const EXPECTED_TABLES: &[&str] = &[
     "notification_targets",
     "region_closure",
     "regions",
+    "revoked_service_tokens",
     "role_assignments",
     "sentiment_report_authors",
     "sentiment_report_source_lounges",

@@ -71,6 +71,7 @@ fn tokens_are_keyed_by_role_region_and_subject() {
     let principal = |role: domain::Role, region: &str| {
         Actor::Authenticated(domain::Principal {
             issuer: None,
+            token_id: None,
             subject: "xieshang-cli".into(),
             role,
             region_id: 1,

@@ -61,6 +61,7 @@ mod tests {
     fn caller(role: Role, scope: &[i64]) -> Actor {
         Actor::Authenticated(Principal {
             issuer: None,
+            token_id: None,
             subject: "bob".into(),
             role,
             region_id: scope[0],

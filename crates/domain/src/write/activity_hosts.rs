@@ -208,6 +208,7 @@ mod tests {
     fn actor(role: Role) -> Actor {
         Actor::Authenticated(Principal {
             issuer: None,
+            token_id: None,
             subject: "t".into(),
             role,
             region_id: 1,

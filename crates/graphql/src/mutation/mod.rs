@@ -10,6 +10,7 @@ mod payload;
 mod public_topics;
 mod roles;
 mod sentiment_reports;
+mod service_tokens;
 mod slot_requests;
 mod suggestions;
 mod user_error;
@@ -33,4 +34,5 @@ pub struct Mutation(
     suggestions::SuggestionMutation,
     activity_hosts::ActivityHostingMutation,
     roles::RoleMutation,
+    service_tokens::ServiceTokenMutation,
 );

@@ -1,0 +1,228 @@
+//! Revoking this instance's service tokens (`xieshang token`) before they expire.
+//!
+//! A revocation is a row of `revoked_service_tokens`, keyed by the token's `jti`. Checking a
+//! token must not cost a query, so every process keeps the revoked `jti`s in memory
+//! ([`DenyList`]) and reloads them when they may have changed: on PostgreSQL when
+//! `NOTIFY xieshang_token_revoked` arrives (sent in the revoking transaction, so every replica
+//! hears it on commit), on SQLite (one process) after each of its own commits, and on both
+//! every refresh interval in case a notification was lost.
+
+use std::{
+    collections::HashSet,
+    sync::{Arc, RwLock, Weak},
+    time::Duration,
+};
+
+use chrono::Utc;
+use entity::revoked_service_token;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
+    QuerySelect, Statement,
+};
+use tokio::sync::{Notify, OnceCell, watch};
+
+use crate::{Actor, Db, DomainError, Engine, Role};
+
+/// The PostgreSQL channel a revocation notifies on commit.
+pub const CHANNEL: &str = "xieshang_token_revoked";
+
+/// Longest `jti` accepted (xieshang writes 32 hexadecimal digits).
+const MAX_JTI_CHARS: usize = 100;
+
+/// A revocation as stored.
+pub type Revocation = revoked_service_token::Model;
+
+/// `revokeServiceToken`: refuses the service token `jti` from now on, on every replica.
+/// PROVINCE_STAFF may revoke any service token; anyone may revoke the token they are calling
+/// with (`own_jti`), for instance an integrator whose token leaked. Revoking twice returns the
+/// first revocation.
+pub async fn revoke(
+    db: &Db,
+    actor: &Actor,
+    jti: &str,
+    own_jti: Option<&str>,
+) -> Result<Revocation, DomainError> {
+    let principal = actor.principal().ok_or(DomainError::Unauthenticated)?;
+    let jti = jti.trim();
+    if jti.is_empty()
+        || jti.chars().count() > MAX_JTI_CHARS
+        || !jti
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(DomainError::invalid(
+            "jti",
+            format!("expected the token's id: 1–{MAX_JTI_CHARS} letters, digits, - or _"),
+        ));
+    }
+    if principal.role != Role::ProvinceStaff && own_jti != Some(jti) {
+        return Err(DomainError::Forbidden(
+            "only PROVINCE_STAFF revoke service tokens other than the one in use".to_owned(),
+        ));
+    }
+    let transaction = db.begin_write().await?;
+    let existing = revoked_service_token::Entity::find()
+        .filter(revoked_service_token::Column::Jti.eq(jti))
+        .one(&transaction)
+        .await?;
+    if let Some(existing) = existing {
+        return Ok(existing);
+    }
+    let row = revoked_service_token::ActiveModel {
+        jti: Set(jti.to_owned()),
+        revoked_by: Set(principal.subject.clone()),
+        revoked_at: Set(Utc::now()),
+        ..Default::default()
+    }
+    .insert(&transaction)
+    .await?;
+    if db.engine() == Engine::Postgres {
+        transaction
+            .execute_raw(Statement::from_string(
+                transaction.get_database_backend(),
+                format!("SELECT pg_notify('{CHANNEL}', '')"),
+            ))
+            .await?;
+    }
+    db.commit(transaction).await?;
+    Ok(row)
+}
+
+/// Every revoked `jti`.
+pub async fn revoked(db: &Db) -> Result<HashSet<String>, DomainError> {
+    let jtis: Vec<String> = revoked_service_token::Entity::find()
+        .select_only()
+        .column(revoked_service_token::Column::Jti)
+        .into_tuple()
+        .all(db.reader())
+        .await?;
+    Ok(jtis.into_iter().collect())
+}
+
+/// The revoked `jti`s of one process, kept fresh in the background. Loaded on first use (so
+/// that processes that never check a token run no loop); the loop ends when the last clone is
+/// dropped.
+#[derive(Clone)]
+pub struct DenyList {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    refresh: Duration,
+    revoked: RwLock<Arc<HashSet<String>>>,
+    loaded: OnceCell<()>,
+    /// Dropped with the list, which stops the PostgreSQL listener.
+    _stop: watch::Sender<bool>,
+    stop: watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for DenyList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DenyList")
+            .field("refresh", &self.inner.refresh)
+            .finish_non_exhaustive()
+    }
+}
+
+impl DenyList {
+    /// A list over `db`, reloaded at least every `refresh`.
+    pub fn new(db: Db, refresh: Duration) -> Self {
+        let (stop_sender, stop) = watch::channel(false);
+        Self {
+            inner: Arc::new(Inner {
+                db,
+                refresh,
+                revoked: RwLock::new(Arc::new(HashSet::new())),
+                loaded: OnceCell::new(),
+                _stop: stop_sender,
+                stop,
+            }),
+        }
+    }
+
+    /// Whether `jti` is revoked. The first call loads the list and starts keeping it fresh;
+    /// every later call reads memory only.
+    pub async fn contains(&self, jti: &str) -> Result<bool, DomainError> {
+        self.inner
+            .loaded
+            .get_or_try_init(|| async {
+                self.inner.reload().await?;
+                self.start_refreshing();
+                Ok::<(), DomainError>(())
+            })
+            .await?;
+        Ok(self.inner.snapshot().contains(jti))
+    }
+
+    /// Adds `jti` at once (this process revoked it), before any reload.
+    pub fn mark(&self, jti: &str) {
+        let mut updated = (*self.inner.snapshot()).clone();
+        updated.insert(jti.to_owned());
+        let updated = Arc::new(updated);
+        match self.inner.revoked.write() {
+            Ok(mut revoked) => *revoked = updated,
+            Err(poisoned) => *poisoned.into_inner() = updated,
+        }
+    }
+
+    fn start_refreshing(&self) {
+        let wake = Arc::new(Notify::new());
+        if self.inner.db.engine() == Engine::Postgres {
+            tokio::spawn(crate::feed::listen(
+                self.inner.db.clone(),
+                CHANNEL,
+                Arc::clone(&wake),
+                self.inner.stop.clone(),
+            ));
+        }
+        // Subscribed here, not in the task: a commit between now and the task's first poll
+        // must still wake it.
+        let commits = self.inner.db.commits();
+        tokio::spawn(refresh(Arc::downgrade(&self.inner), wake, commits));
+    }
+}
+
+impl Inner {
+    fn snapshot(&self) -> Arc<HashSet<String>> {
+        match self.revoked.read() {
+            Ok(revoked) => Arc::clone(&revoked),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    async fn reload(&self) -> Result<(), DomainError> {
+        let fresh = Arc::new(revoked(&self.db).await?);
+        match self.revoked.write() {
+            Ok(mut revoked) => *revoked = fresh,
+            Err(poisoned) => *poisoned.into_inner() = fresh,
+        }
+        Ok(())
+    }
+}
+
+/// Reloads the list on a notification (PostgreSQL), after a commit of this process (SQLite)
+/// and every refresh interval, until the list is dropped.
+async fn refresh(list: Weak<Inner>, wake: Arc<Notify>, mut commits: watch::Receiver<u64>) {
+    let (refresh, sqlite) = match list.upgrade() {
+        Some(inner) => (inner.refresh, inner.db.engine() == Engine::Sqlite),
+        None => return,
+    };
+    loop {
+        tokio::select! {
+            () = wake.notified() => {}
+            changed = commits.changed(), if sqlite => {
+                if changed.is_err() {
+                    return;
+                }
+            }
+            () = tokio::time::sleep(refresh) => {}
+        }
+        let Some(inner) = list.upgrade() else {
+            return;
+        };
+        if let Err(error) = inner.reload().await {
+            tracing::warn!(%error, "service-token deny list: reload failed; keeping the last one");
+        }
+    }
+}
