@@ -166,6 +166,12 @@ impl AppState {
         &self.inner.db
     }
 
+    /// Loads what the first authenticated request would otherwise load (the revoked service
+    /// tokens), so that it is neither charged to that request nor delayed by it.
+    pub async fn preload(&self) -> Result<(), domain::DomainError> {
+        self.inner.verifier.preload().await
+    }
+
     /// How bearer tokens are verified.
     pub(crate) fn verifier(&self) -> &Verifier {
         &self.inner.verifier

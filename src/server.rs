@@ -62,6 +62,7 @@ pub async fn serve(
     };
     let verifier = Verifier::new(secret, provider).with_max_ttl(auth.token_max_ttl);
     let state = AppState::with_services(db.clone(), verifier, server.quotas, services);
+    state.preload().await?;
     let options = RouterOptions {
         cors_origins: server.cors_origins.clone(),
         request_timeout: server.request_timeout,

@@ -59,6 +59,14 @@ impl Verifier {
         }
     }
 
+    /// Loads the revoked service tokens now rather than on the first request that needs them.
+    pub async fn preload(&self) -> Result<(), DomainError> {
+        match &self.revoked {
+            Some(revoked) => revoked.load().await,
+            None => Ok(()),
+        }
+    }
+
     /// The service-token secret.
     pub fn secret(&self) -> &Secret {
         &self.secret

@@ -64,6 +64,8 @@ impl TestApp {
             domain::statistics::Quotas::default(),
             services,
         );
+        // The first request's statements are then its own (statement-count tests).
+        state.preload().await.expect("the deny list loads");
         let router = router(state, options);
         Self { router, test_db }
     }

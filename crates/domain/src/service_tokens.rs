@@ -9,7 +9,7 @@
 
 use std::{
     collections::HashSet,
-    sync::{Arc, RwLock, Weak},
+    sync::{Arc, OnceLock, RwLock, Weak},
     time::Duration,
 };
 
@@ -25,6 +25,9 @@ use crate::{Actor, Db, DomainError, Engine, Role};
 
 /// The PostgreSQL channel a revocation notifies on commit.
 pub const CHANNEL: &str = "xieshang_token_revoked";
+
+/// How long the first load waits for PostgreSQL's LISTEN to be in place.
+const LISTEN_WAIT: Duration = Duration::from_secs(5);
 
 /// Longest `jti` accepted (xieshang writes 32 hexadecimal digits).
 const MAX_JTI_CHARS: usize = 100;
@@ -112,6 +115,8 @@ struct Inner {
     refresh: Duration,
     revoked: RwLock<Arc<HashSet<String>>>,
     loaded: OnceCell<()>,
+    /// Woken by the PostgreSQL listener; created (and the listener started) once.
+    wake: OnceLock<Arc<Notify>>,
     /// Dropped with the list, which stops the PostgreSQL listener.
     _stop: watch::Sender<bool>,
     stop: watch::Receiver<bool>,
@@ -135,6 +140,7 @@ impl DenyList {
                 refresh,
                 revoked: RwLock::new(Arc::new(HashSet::new())),
                 loaded: OnceCell::new(),
+                wake: OnceLock::new(),
                 _stop: stop_sender,
                 stop,
             }),
@@ -144,15 +150,14 @@ impl DenyList {
     /// Whether `jti` is revoked. The first call loads the list and starts keeping it fresh;
     /// every later call reads memory only.
     pub async fn contains(&self, jti: &str) -> Result<bool, DomainError> {
-        self.inner
-            .loaded
-            .get_or_try_init(|| async {
-                self.inner.reload().await?;
-                self.start_refreshing();
-                Ok::<(), DomainError>(())
-            })
-            .await?;
+        self.load().await?;
         Ok(self.inner.snapshot().contains(jti))
+    }
+
+    /// Loads the list and starts keeping it fresh, unless that happened already.
+    pub async fn load(&self) -> Result<(), DomainError> {
+        self.inner.loaded.get_or_try_init(|| self.start()).await?;
+        Ok(())
     }
 
     /// Adds `jti` at once (this process revoked it), before any reload.
@@ -166,20 +171,29 @@ impl DenyList {
         }
     }
 
-    fn start_refreshing(&self) {
-        let wake = Arc::new(Notify::new());
-        if self.inner.db.engine() == Engine::Postgres {
+    /// Listens first (PostgreSQL), then reads the list, then refreshes it in the background:
+    /// in that order no revocation can fall between the read and the first notification.
+    async fn start(&self) -> Result<(), DomainError> {
+        let mut first_listen = false;
+        let wake = Arc::clone(self.inner.wake.get_or_init(|| {
+            first_listen = true;
+            Arc::new(Notify::new())
+        }));
+        // One listener however often a failed first load is retried.
+        if first_listen && self.inner.db.engine() == Engine::Postgres {
             tokio::spawn(crate::feed::listen(
                 self.inner.db.clone(),
                 CHANNEL,
                 Arc::clone(&wake),
                 self.inner.stop.clone(),
             ));
+            // The listener wakes once it listens; if it cannot, the periodic reload covers.
+            let _ = tokio::time::timeout(LISTEN_WAIT, wake.notified()).await;
         }
-        // Subscribed here, not in the task: a commit between now and the task's first poll
-        // must still wake it.
         let commits = self.inner.db.commits();
+        self.inner.reload().await?;
         tokio::spawn(refresh(Arc::downgrade(&self.inner), wake, commits));
+        Ok(())
     }
 }
 

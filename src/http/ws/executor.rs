@@ -195,9 +195,10 @@ mod tests {
         assert_eq!(operation_type(&mut Request::new("{")), None);
     }
 
-    /// A zero timeout cuts off anything that is not ready at its first poll, which every
-    /// operation that reads the database is: queries are stopped, a subscription lives on and
-    /// delivers the event written after it started.
+    /// A zero timeout cuts off anything that is not ready at its first poll: queries are
+    /// stopped, a subscription lives on and delivers the event written after it started. The
+    /// query reads four levels one after another, so it cannot finish within one poll even when
+    /// the database answers a single statement before the socket is first read.
     #[tokio::test]
     async fn queries_are_cut_off_and_subscriptions_are_not() {
         use domain::{
@@ -228,7 +229,9 @@ mod tests {
         let data = Arc::new(data);
 
         let mut query = timed.execute_stream(
-            Request::new("{ consultations(first: 1) { totalCount } }"),
+            Request::new(
+                "{ provinces { cities { counties { lounges(first: 1) { totalCount } } } } }",
+            ),
             Some(Arc::clone(&data)),
         );
         let response = query.next().await.expect("a response");
