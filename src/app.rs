@@ -346,6 +346,7 @@ async fn graphql_endpoint(
     let client = client_address(peer, request.headers(), &public.trusted_proxies);
     // Whose cost budget the request spends (src/http/budget.rs).
     let budget_key = ClientKey::of(actor.as_ref().ok(), client);
+    let request_info = request_info(request.headers(), client);
     let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
     // Persisted documents, the introspection switch and public caching (`documents`); cost,
     // budgets and load shedding (`budgets`).
@@ -355,13 +356,32 @@ async fn graphql_endpoint(
         &documents,
         authenticated,
         |graphql_request| {
-            actor.map(|actor| graphql::request_data(graphql_request, state.db(), actor).data(gate))
+            actor.map(|actor| {
+                graphql::request_data(graphql_request, state.db(), actor)
+                    .data(gate)
+                    .data(request_info)
+            })
         },
         async |graphql_request: &mut async_graphql::Request| {
             budgets.admit(&budget_key, graphql_request).await
         },
     )
     .await
+}
+
+/// What the audit log records of where a request came from: its `x-request-id` (set by the
+/// request-id layer when the client sent none) and the client's address.
+pub(crate) fn request_info(
+    headers: &axum::http::HeaderMap,
+    client: Option<IpAddr>,
+) -> domain::audit::RequestInfo {
+    domain::audit::RequestInfo {
+        request_id: headers
+            .get("x-request-id")
+            .and_then(|value| value.to_str().ok())
+            .map(|id| id.chars().take(200).collect()),
+        client_address: client.map(|address| address.to_string()),
+    }
 }
 
 /// The per-client budget of public submissions and whose forwarding headers to believe.

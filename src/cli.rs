@@ -88,10 +88,31 @@ pub enum Command {
         #[arg(long, default_value_t = 2020)]
         year: i32,
     },
+    /// The audit log: verify its hash chain, or prune rows past the retention.
+    Audit {
+        /// What to do.
+        #[command(subcommand)]
+        action: AuditCommand,
+    },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {
         /// File to write instead of standard output.
         #[arg(long)]
         output: Option<PathBuf>,
+    },
+}
+
+/// `xieshang audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Walk the hash chain and report the first broken link (a removed or altered row); exits
+    /// non-zero when the chain is broken.
+    Verify,
+    /// Remove the rows older than the retention (the newest row always stays); the oldest
+    /// remaining row becomes the chain's anchor.
+    Prune {
+        /// Retention: a number with an optional s, m, h or d suffix, e.g. 365d.
+        #[arg(long)]
+        older_than: String,
     },
 }

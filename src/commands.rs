@@ -262,6 +262,40 @@ pub async fn grant(database: &DatabaseConfig, request: &GrantRequest) -> anyhow:
     Ok(())
 }
 
+/// `xieshang audit verify` and `xieshang audit prune --older-than …`.
+pub async fn audit(
+    database: &DatabaseConfig,
+    action: crate::cli::AuditCommand,
+) -> anyhow::Result<()> {
+    let db = connect(database).await?;
+    db.migrate().await?;
+    let result = match action {
+        crate::cli::AuditCommand::Verify => domain::audit::verify(&db).await,
+        crate::cli::AuditCommand::Prune { older_than } => {
+            let seconds = parse_ttl(&older_than)?;
+            let removed = domain::audit::prune(&db, chrono::Duration::seconds(seconds)).await;
+            db.close().await;
+            let removed = removed?;
+            std::io::stdout().write_all(format!("pruned {removed} audit rows\n").as_bytes())?;
+            return Ok(());
+        }
+    };
+    db.close().await;
+    match result? {
+        Ok(verified) => {
+            let line = format!(
+                "audit log intact: {} rows, anchor {}, head {}\n",
+                verified.rows,
+                verified.anchor.map_or("-".to_owned(), |id| id.to_string()),
+                verified.head.map_or("-".to_owned(), |id| id.to_string()),
+            );
+            std::io::stdout().write_all(line.as_bytes())?;
+            Ok(())
+        }
+        Err(broken) => anyhow::bail!("audit log broken: {broken}"),
+    }
+}
+
 /// Seconds in a lifetime such as `90`, `90s`, `15m`, `24h` or `7d`.
 pub fn parse_ttl(text: &str) -> anyhow::Result<i64> {
     let text = text.trim();

@@ -80,6 +80,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Bench { runs, year } => {
             bench::command(&database, bench::BenchOptions { runs, year }).await
         }
+        Command::Audit { action } => commands::audit(&database, action).await,
         Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
     }
 }

@@ -540,4 +540,7 @@ async fn grant_records_a_role_assignment_but_not_while_a_server_holds_the_sqlite
     let message = String::from_utf8_lossy(&refused.stderr);
     assert!(message.contains("stop the server first"), "{message}");
     assert!(terminate(&mut server).success());
+
+    let verified = token_output(xieshang_embedded(&db_path).args(["audit", "verify"]));
+    assert!(verified.starts_with("audit log intact"), "{verified}");
 }

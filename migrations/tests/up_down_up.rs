@@ -5,7 +5,10 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{EXPECTED_TABLES, MIGRATION_TABLE, on_postgres, on_sqlite, query, string, tables};
+use common::{
+    EXPECTED_TABLES, MIGRATION_TABLE, SQLITE_ONLY_TABLES, on_postgres, on_sqlite, query, string,
+    tables,
+};
 use migrations::Migrator;
 use sea_orm_migration::{
     MigratorTrait,
@@ -206,6 +209,7 @@ const EXPECTED_FOREIGN_KEYS: &[(&str, &str, &str, &str)] = &[
         "id",
     ),
     ("role_assignments", "region_id", "regions", "id"),
+    ("audit_log_regions", "audit_id", "audit_log", "id"),
     ("role_assignments", "member_id", "members", "id"),
 ];
 
@@ -403,6 +407,14 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ),
     ("role_assignments", "idx_role_assignments_region_id", false),
     ("role_assignments", "idx_role_assignments_member_id", false),
+    ("audit_log", "idx_audit_log_actor_subject", false),
+    ("audit_log", "idx_audit_log_occurred_at", false),
+    ("audit_log", "idx_audit_log_operation", false),
+    (
+        "audit_log_regions",
+        "idx_audit_log_regions_region_id",
+        false,
+    ),
     (
         "revoked_service_tokens",
         "idx_revoked_service_tokens_jti",
@@ -473,6 +485,9 @@ async fn up_down_up(db: DatabaseConnection) {
 
 async fn assert_schema(db: &DatabaseConnection) {
     let mut expected_tables: Vec<&str> = EXPECTED_TABLES.to_vec();
+    if db.get_database_backend() == DbBackend::Sqlite {
+        expected_tables.extend(SQLITE_ONLY_TABLES);
+    }
     expected_tables.push(MIGRATION_TABLE);
     expected_tables.sort_unstable();
     assert_eq!(tables(db).await, expected_tables);

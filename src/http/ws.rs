@@ -111,6 +111,7 @@ pub(crate) async fn subscriptions(
         return too_many_sockets(limits.max_connections_per_client);
     };
     let gate = public.gate(peer, &headers);
+    let request_info = crate::app::request_info(&headers, client);
     let executor = SocketExecutor::new(
         state.schema().clone(),
         settings.request_timeout,
@@ -125,7 +126,16 @@ pub(crate) async fn subscriptions(
         .max_frame_size(limits.max_message_bytes)
         .on_upgrade(move |socket| async move {
             let _place = place;
-            serve(socket, state, executor, limits, protocol, headers, gate).await;
+            serve(
+                socket,
+                state,
+                executor,
+                limits,
+                protocol,
+                headers,
+                (gate, request_info),
+            )
+            .await;
         })
 }
 
@@ -173,7 +183,7 @@ async fn serve(
     limits: WebSocketLimits,
     protocol: GraphQLProtocol,
     headers: HeaderMap,
-    gate: graphql::PublicSubmissionGate,
+    (gate, request_info): (graphql::PublicSubmissionGate, domain::audit::RequestInfo),
 ) {
     let _open = state.socket_opened();
     let mut shutdown = state.shutdown_signal();
@@ -215,7 +225,7 @@ async fn serve(
         let state = state.clone();
         let refused = Arc::clone(&refused);
         move |payload: serde_json::Value| async move {
-            let data = connection_data(&state, &headers, payload, gate).await;
+            let data = connection_data(&state, &headers, payload, gate, request_info).await;
             refused.store(data.is_err(), Ordering::Relaxed);
             let (data, actor, expires) = data?;
             let _ = caller.set(actor);
@@ -325,6 +335,7 @@ async fn token_expiry(expires: oneshot::Receiver<i64>) {
 
 /// The per-connection data: the caller (from the token in the payload or, failing that, the
 /// upgrade request's header), fresh loaders, the event feed and the public-submission gate;
+/// the request id and client address for the audit log;
 /// with the caller itself (for the executor's budget and introspection rules) and the token's
 /// `exp`, after which the connection must end.
 async fn connection_data(
@@ -332,6 +343,7 @@ async fn connection_data(
     upgrade_headers: &HeaderMap,
     payload: serde_json::Value,
     gate: graphql::PublicSubmissionGate,
+    request_info: domain::audit::RequestInfo,
 ) -> async_graphql::Result<(Data, domain::Actor, Option<i64>)> {
     let token = payload.as_object().and_then(|fields| {
         fields
@@ -366,5 +378,7 @@ async fn connection_data(
     data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
+    // The socket's request id and client address, for the audit rows of its mutations.
+    data.insert(request_info);
     Ok((data, actor, expires))
 }

@@ -190,9 +190,15 @@ impl Db {
     }
 
     /// Commits a write transaction and wakes whoever watches [`Db::commits`]. Every write that
-    /// may have appended outbox events commits through here.
+    /// may have appended outbox events commits through here. Inside an audit scope (a
+    /// mutation, see [`crate::audit`]) the operation's audit row is appended to the transaction
+    /// first, so the change and its record commit together or not at all.
     pub async fn commit(&self, transaction: DatabaseTransaction) -> Result<(), DomainError> {
+        let scope = crate::audit::commit_hook(&transaction).await?;
         transaction.commit().await?;
+        if let Some(scope) = scope {
+            scope.mark_recorded();
+        }
         self.inner.commits.send_modify(|count| *count += 1);
         Ok(())
     }

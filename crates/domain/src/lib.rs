@@ -7,6 +7,7 @@
 //! top of it, and a test keeps the dependency graph pointing that way.
 
 pub mod actor;
+pub mod audit;
 pub mod auth;
 pub mod db;
 mod error;

@@ -73,6 +73,8 @@ pub async fn append(
         .into_iter()
         .map(|row| row.code)
         .collect();
+    // The changed record is a target of the mutation being audited (if any).
+    crate::audit::note_target(event.entity_type, event.entity_id, &region_ids);
     let restricted =
         crate::visibility::of_event(event.entity_type, &event.snapshot) != Audience::Public;
     event::ActiveModel {

@@ -9,6 +9,7 @@
 
 pub mod enums;
 
+pub mod audit_log;
 pub mod consultation;
 pub mod consultation_participant;
 pub mod consultation_status_change;

@@ -8,6 +8,7 @@
 //! database handle with `.data(db)` and, per request, the caller's [`domain::Actor`] and a fresh
 //! [`Loaders`] with `request.data(…)`. This crate knows nothing of HTTP.
 
+mod audit;
 pub mod connection;
 pub mod cost;
 mod error;
@@ -38,6 +39,7 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 pub fn schema() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits::MAX_DEPTH)
+        .extension(audit::AuditMutations)
 }
 
 /// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted, so the file

@@ -161,7 +161,23 @@ pub async fn tables(db: &DatabaseConnection) -> Vec<String> {
 }
 
 /// Every table of `docs/data-model.md`, sorted.
+/// Tables only the SQLite schema has: pruning's allowance (PostgreSQL uses a transaction-local
+/// setting instead; see the audit-log migration).
+pub const SQLITE_ONLY_TABLES: &[&str] = &["audit_prune_allowance"];
+
+/// The audit log's tables without an entity of their own (written by `domain::audit` in SQL).
+pub const AUDIT_HELPER_TABLES: &[&str] = &[
+    "audit_chain_head",
+    "audit_log_regions",
+    "audit_prune_allowance",
+    "audit_refusal_counts",
+];
+
 pub const EXPECTED_TABLES: &[&str] = &[
+    "audit_chain_head",
+    "audit_log",
+    "audit_log_regions",
+    "audit_refusal_counts",
     "consultation_participants",
     "consultation_status_changes",
     "consultations",

@@ -64,5 +64,6 @@ pub fn outcome<T>(
         },
         _ => return Err(ApiError::from(error)),
     };
+    domain::audit::note_user_errors();
     Ok((None, vec![found]))
 }

@@ -1,6 +1,7 @@
 //! The root query, merged from one object per domain area.
 
 mod activities;
+mod audit_log;
 mod consultations;
 mod events;
 mod lounges;
@@ -32,4 +33,5 @@ pub struct Query(
     viewer::ViewerQuery,
     public_topics::PublicTopicQuery,
     role_assignments::RoleAssignmentQuery,
+    audit_log::AuditLogQuery,
 );

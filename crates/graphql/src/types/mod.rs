@@ -1,6 +1,7 @@
 //! GraphQL object types, one file per type.
 
 pub mod activity;
+pub mod audit_entry;
 pub mod common;
 pub mod consultation;
 pub mod delivery;
