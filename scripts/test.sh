@@ -3,7 +3,7 @@
 # and the GraphQL-over-HTTP audit against the real binary. Exits non-zero on any failure.
 #
 # PostgreSQL: uses the PostgreSQL 15 server binaries (installing the Debian package
-# postgresql-15 when they are missing), starts a private cluster as an unprivileged user in a
+# postgresql-15 when they are missing; likewise prometheus for promtool), starts a private cluster as an unprivileged user in a
 # fresh temporary folder on a free loopback port with trust authentication, and removes it on
 # exit. Tests build their per-test databases from templates migrated once (see
 # crates/testing/src/lib.rs).
@@ -33,6 +33,14 @@ if [ -z "$pg_bin" ]; then
   apt-get update -qq
   apt-get install -y -qq postgresql-15 >/dev/null
   pg_bin=/usr/lib/postgresql/15/bin
+fi
+
+# promtool (Debian package prometheus) checks the metrics scrape in tests/binary.rs.
+if ! command -v promtool >/dev/null 2>&1; then
+  step "installing prometheus (promtool missing)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends prometheus >/dev/null
 fi
 
 pg_dir=$(mktemp -d /tmp/xieshang-pg.XXXXXX)

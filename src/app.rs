@@ -232,6 +232,7 @@ impl AppState {
     /// Counts a WebSocket as open until the returned guard is dropped.
     pub(crate) fn socket_opened(&self) -> SocketGuard {
         self.inner.sockets.send_modify(|open| *open += 1);
+        metrics::gauge!(crate::monitoring::WEBSOCKETS).increment(1.0);
         SocketGuard(self.clone())
     }
 
@@ -253,6 +254,7 @@ impl Drop for SocketGuard {
             .inner
             .sockets
             .send_modify(|open| *open = open.saturating_sub(1));
+        metrics::gauge!(crate::monitoring::WEBSOCKETS).decrement(1.0);
     }
 }
 
@@ -306,6 +308,8 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .layer(Extension(health::Readiness {
             heartbeat_max_age: options.ready_heartbeat_max_age,
         }))
+        // Inside the timeout layer's caller: sees the 408s it answers.
+        .layer(axum::middleware::from_fn(crate::monitoring::http::track))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
             options.request_timeout,

@@ -20,6 +20,7 @@ pub mod commands;
 pub mod config;
 pub mod export;
 pub mod http;
+pub mod monitoring;
 pub mod server;
 pub mod single_process;
 pub mod telemetry;

@@ -22,6 +22,11 @@ pub async fn serve(
     auth: AuthConfig,
     notifications: NotifyConfig,
 ) -> anyhow::Result<()> {
+    // Before anything records: series recorded earlier would be lost.
+    let metrics = server
+        .metrics_listen
+        .map(|listen| crate::monitoring::install().map(|handle| (listen, handle)))
+        .transpose()?;
     let secret = secret::resolve(&auth, &database)?;
     let db = connect(&database).await?;
     let _process_lock = if database.is_embedded() {
@@ -89,6 +94,28 @@ pub async fn serve(
             ..dispatch_options(&notifications)
         },
     );
+    let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
+    let metrics_task = match metrics {
+        Some((listen, handle)) => {
+            let listener = tokio::net::TcpListener::bind(listen)
+                .await
+                .map_err(|error| anyhow::anyhow!("XIESHANG_METRICS_LISTEN={listen}: {error}"))?;
+            tracing::info!(
+                "metrics at http://{}/metrics (XIESHANG_METRICS_LISTEN)",
+                listener.local_addr()?
+            );
+            let mut stopped = metrics_stopped;
+            Some(tokio::spawn(crate::monitoring::serve(
+                listener,
+                handle,
+                db.clone(),
+                async move {
+                    let _ = stopped.wait_for(|stopped| *stopped).await;
+                },
+            )))
+        }
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(server.listen)
         .await
         .map_err(|error| anyhow::anyhow!("XIESHANG_LISTEN={}: {error}", server.listen))?;
@@ -97,6 +124,12 @@ pub async fn serve(
         listener.local_addr()?
     );
     run(listener, state, options, shutdown_signal()).await?;
+    stop_metrics.send_replace(true);
+    if let Some(task) = metrics_task
+        && let Ok(Err(error)) = task.await
+    {
+        tracing::warn!(%error, "the metrics listener failed");
+    }
     tracing::info!("shutting down: HTTP drained, stopping the dispatcher");
     dispatcher.shutdown().await;
     tracing::info!("shutting down: dispatcher stopped, closing the database");

@@ -544,3 +544,114 @@ async fn grant_records_a_role_assignment_but_not_while_a_server_holds_the_sqlite
     let verified = token_output(xieshang_embedded(&db_path).args(["audit", "verify"]));
     assert!(verified.starts_with("audit log intact"), "{verified}");
 }
+
+#[tokio::test]
+async fn metrics_after_a_real_workload_pass_promtool() {
+    let test = TestDb::new(Template::Demo).await.unwrap();
+    let (port, metrics_port) = (free_port(), free_port());
+    let mut child = xieshang(&test.url)
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
+        .env(
+            "XIESHANG_METRICS_LISTEN",
+            format!("127.0.0.1:{metrics_port}"),
+        )
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&mut child, port).await;
+    let client = reqwest::Client::new();
+    let api = format!("http://127.0.0.1:{port}");
+    let staff = xieshang::auth::jwt::sign(
+        &xieshang::auth::Claims {
+            sub: "metrics".into(),
+            role: domain::Role::CountyStaff,
+            region: "330212".into(),
+            member: None,
+            exp: xieshang::auth::now() + 600,
+        },
+        JWT_SECRET.as_bytes(),
+    )
+    .unwrap();
+    let workload = [
+        (None, r#"{ region(code: "330212") { name } }"#),
+        (None, "{ nonsense }"),
+        (
+            None,
+            r#"mutation { approveConsultation(input: { id: "Q29uc3VsdGF0aW9uOjE" }) { __typename } }"#,
+        ),
+        (
+            Some(&staff),
+            r#"mutation { proposeConsultation(input: { regionCode: "330212", title: "指标", topic: "内容", topicSource: PARTY_GOVERNMENT, kind: MICRO }) { consultation { id } } }"#,
+        ),
+        (Some(&staff), "{ viewer { role } }"),
+    ];
+    for (token, query) in workload {
+        let mut request = client
+            .post(format!("{api}/graphql"))
+            .header("accept", "application/graphql-response+json")
+            .json(&serde_json::json!({ "query": query }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        request.send().await.unwrap();
+    }
+    client.get(format!("{api}/readyz")).send().await.unwrap();
+    // Metrics are never served on the API's listener.
+    let on_api = client.get(format!("{api}/metrics")).send().await.unwrap();
+    assert_eq!(on_api.status(), 404);
+    let scrape = client
+        .get(format!("http://127.0.0.1:{metrics_port}/metrics"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(scrape.status(), 200);
+    let text = scrape.text().await.unwrap();
+    assert!(terminate(&mut child).success());
+
+    for series in [
+        "xieshang_http_requests_total{",
+        "xieshang_http_request_sql_statements_bucket{",
+        "xieshang_graphql_operations_total{",
+        "xieshang_graphql_operation_duration_seconds_bucket{",
+        "xieshang_db_pool_in_use_connections{",
+        "xieshang_outbox_head_sequence",
+        "xieshang_build_info{",
+    ] {
+        assert!(text.contains(series), "{series} missing from:\n{text}");
+    }
+    assert!(text.contains(r#"type="mutation""#), "{text}");
+
+    let promtool = which_promtool()
+        .expect("promtool not found: install the Debian package prometheus (scripts/test.sh does)");
+    let mut check = Command::new(promtool)
+        .args(["check", "metrics"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    {
+        use std::io::Write;
+        check
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+    }
+    let output = check.wait_with_output().unwrap();
+    assert!(
+        output.status.success(),
+        "promtool check metrics: {}{}\n{text}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+fn which_promtool() -> Option<std::path::PathBuf> {
+    std::env::var_os("PATH").and_then(|paths| {
+        std::env::split_paths(&paths)
+            .map(|dir| dir.join("promtool"))
+            .find(|path| path.is_file())
+    })
+}

@@ -63,6 +63,7 @@ use axum::{
 };
 use serde::Serialize;
 
+use crate::monitoring::graphql::Observation;
 use graphql::ErrorCode;
 use negotiation::ResponseMediaType;
 
@@ -110,9 +111,23 @@ pub async fn serve_with<E: Executor>(
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
     admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
 ) -> Response {
-    match handle(executor, request, policy, authenticated, prepare, admit).await {
+    let mut observation = Observation::start();
+    match handle(
+        executor,
+        request,
+        policy,
+        authenticated,
+        prepare,
+        admit,
+        &mut observation,
+    )
+    .await
+    {
         Ok(response) => response,
-        Err(rejection) => rejection.into_response(),
+        Err(rejection) => {
+            observation.set_code(rejection_code(rejection.status).as_str());
+            rejection.into_response()
+        }
     }
 }
 
@@ -123,6 +138,7 @@ async fn handle<E: Executor>(
     authenticated: bool,
     prepare: impl FnOnce(async_graphql::Request) -> Result<async_graphql::Request, ServerError>,
     admit: impl AsyncFnOnce(&mut async_graphql::Request) -> Result<Admission, Refusal>,
+    observation: &mut Observation,
 ) -> Result<Response, Rejection> {
     let is_get = match *request.method() {
         Method::GET => true,
@@ -167,9 +183,11 @@ async fn handle<E: Executor>(
         }
         Err(Unresolved::Refused(error)) => {
             let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response, None));
+            return Ok(graphql_response(observation, media_type, response, None));
         }
     };
+    // Metrics label operations by name only for the manifest's documents (src/monitoring).
+    let trusted = policy.is_trusted_document(&resolved.query);
     let register = resolved.register.map(|hash| (hash, resolved.query.clone()));
     let graphql_request = params.into_request(resolved.query)?;
     // ---- end of persisted documents ----
@@ -179,10 +197,16 @@ async fn handle<E: Executor>(
         Ok(graphql_request) => graphql_request,
         Err(error) => {
             let response = async_graphql::Response::from_errors(vec![error]);
-            return Ok(graphql_response(media_type, response, None));
+            return Ok(graphql_response(observation, media_type, response, None));
         }
     };
-    if let Some((operation_type, variable_definitions)) = selected_operation(&mut graphql_request) {
+    if let Some((operation_type, name, variable_definitions)) =
+        selected_operation(&mut graphql_request)
+    {
+        observation.set_type(operation_type);
+        if trusted {
+            observation.set_trusted_name(name.as_deref().unwrap_or("anonymous"));
+        }
         if is_get && operation_type == OperationType::Mutation {
             return Err(Rejection::method_not_allowed(
                 "mutations cannot be sent with GET; use POST",
@@ -191,7 +215,7 @@ async fn handle<E: Executor>(
         if let Err(error) = variables::check(&variable_definitions, &graphql_request.variables) {
             let mut response = async_graphql::Response::from_errors(vec![error]);
             codes::fill(&mut response.errors, false);
-            return Ok(graphql_response(media_type, response, None));
+            return Ok(graphql_response(observation, media_type, response, None));
         }
     }
 
@@ -205,7 +229,7 @@ async fn handle<E: Executor>(
                 .and_then(|()| nul::check(document, &variables));
             if let Err(error) = checked {
                 let response = async_graphql::Response::from_errors(vec![error]);
-                return Ok(graphql_response(media_type, response, None));
+                return Ok(graphql_response(observation, media_type, response, None));
             }
             false
         }
@@ -222,7 +246,7 @@ async fn handle<E: Executor>(
         Err(refusal) => {
             return Ok(refusal.into_response(|mut response| {
                 codes::fill(&mut response.errors, parse_failed);
-                graphql_response(media_type, response, None)
+                graphql_response(observation, media_type, response, None)
             }));
         }
     };
@@ -244,7 +268,7 @@ async fn handle<E: Executor>(
     } else {
         admission.report(&mut response);
     }
-    Ok(graphql_response(media_type, response, max_age))
+    Ok(graphql_response(observation, media_type, response, max_age))
 }
 
 /// The type and variable definitions of the operation the request selects
@@ -256,19 +280,27 @@ async fn handle<E: Executor>(
 /// executor does not parse it again.
 fn selected_operation(
     request: &mut async_graphql::Request,
-) -> Option<(OperationType, Vec<Positioned<VariableDefinition>>)> {
+) -> Option<(
+    OperationType,
+    Option<String>,
+    Vec<Positioned<VariableDefinition>>,
+)> {
     let operation_name = request.operation_name.clone();
     let document = request.parsed_query().ok()?;
-    let operation = match (&document.operations, operation_name.as_deref()) {
-        (DocumentOperations::Single(operation), None) => Some(operation),
-        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => {
-            operations.values().next()
-        }
-        (DocumentOperations::Multiple(operations), Some(name)) => operations.get(name),
+    let (name, operation) = match (&document.operations, operation_name.as_deref()) {
+        (DocumentOperations::Single(operation), None) => Some((None, operation)),
+        (DocumentOperations::Multiple(operations), None) if operations.len() == 1 => operations
+            .iter()
+            .next()
+            .map(|(name, operation)| (Some(name), operation)),
+        (DocumentOperations::Multiple(operations), Some(name)) => operations
+            .get_key_value(name)
+            .map(|(name, operation)| (Some(name), operation)),
         _ => None,
     }?;
     Some((
         operation.node.ty,
+        name.map(|name| name.to_string()),
         operation.node.variable_definitions.clone(),
     ))
 }
@@ -321,10 +353,12 @@ struct RequestErrorBody<'a> {
 /// Turns the executor's response into HTTP, in the negotiated media type; `public_max_age` is
 /// set when shared caches may store it (see [`public_cache::is_cacheable`]).
 fn graphql_response(
+    observation: &mut Observation,
     media_type: ResponseMediaType,
     response: async_graphql::Response,
     public_max_age: Option<u32>,
 ) -> Response {
+    observation.set_errors(&response.errors);
     let request_error = is_request_error(&response);
     let status = match media_type {
         ResponseMediaType::GraphQLResponseJson if request_error => {

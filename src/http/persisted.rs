@@ -222,6 +222,12 @@ impl DocumentPolicy {
             .unwrap_or(0)
     }
 
+    /// Whether `query` is one of the trusted-documents manifest's documents (false without a
+    /// manifest; the hash is only computed with one).
+    pub(crate) fn is_trusted_document(&self, query: &str) -> bool {
+        self.options.trusted.is_some() && self.trusted(&sha256_hex(query)).is_some()
+    }
+
     fn trusted(&self, hash: &str) -> Option<Arc<str>> {
         self.options.trusted.as_ref()?.get(hash)
     }

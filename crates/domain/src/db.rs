@@ -141,6 +141,9 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
+        // Statements per request (`observe`); tests may replace it with their own log.
+        reader.set_metric_callback(|_| crate::observe::count_statement());
+        writer.set_metric_callback(|_| crate::observe::count_statement());
         adjust(&mut reader);
         if engine == Engine::Sqlite {
             adjust(&mut writer);

@@ -18,6 +18,7 @@ pub mod health;
 pub mod lifecycle;
 pub mod limits;
 pub mod net;
+pub mod observe;
 pub mod outbox;
 pub mod page;
 pub mod policy;

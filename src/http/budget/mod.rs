@@ -187,6 +187,7 @@ impl Budgets {
                 requested,
                 "GraphQL request refused"
             );
+            refused(ErrorCode::QueryTooComplex);
             let mut response =
                 async_graphql::Response::from_errors(vec![too_complex(requested, most)]);
             report.insert(&mut response);
@@ -295,6 +296,11 @@ impl Admission {
     }
 }
 
+/// Counts a refusal in `xieshang_graphql_refusals_total`.
+fn refused(code: ErrorCode) {
+    metrics::counter!(crate::monitoring::REFUSALS, "code" => code.as_str()).increment(1);
+}
+
 /// A request refused before execution.
 #[derive(Debug)]
 pub struct Refusal {
@@ -315,6 +321,7 @@ impl Refusal {
         retry_after: u64,
         report: CostReport,
     ) -> Self {
+        refused(code);
         // Debug level: the access log already has the status of every response, and a flood
         // must not flood the log. Who was refused is not logged (no address, no subject).
         tracing::debug!(

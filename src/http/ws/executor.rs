@@ -108,8 +108,12 @@ impl SocketExecutor {
         if is_subscription {
             // Priced and charged; a live subscription holds no execution slot.
             drop(admission);
+            let live = LiveSubscription::start();
             return responses
-                .map(move |response| with_codes(response, parse_failed))
+                .map(move |response| {
+                    let _live = &live;
+                    with_codes(response, parse_failed)
+                })
                 .boxed();
         }
         let timeout = self.timeout;
@@ -142,6 +146,22 @@ impl Executor for SocketExecutor {
         futures_util::stream::once(this.run(request, session_data))
             .flatten()
             .boxed()
+    }
+}
+
+/// Counts a subscription in `xieshang_websocket_subscriptions` while its stream lives.
+struct LiveSubscription;
+
+impl LiveSubscription {
+    fn start() -> Self {
+        metrics::gauge!(crate::monitoring::SUBSCRIPTIONS).increment(1.0);
+        Self
+    }
+}
+
+impl Drop for LiveSubscription {
+    fn drop(&mut self) {
+        metrics::gauge!(crate::monitoring::SUBSCRIPTIONS).decrement(1.0);
     }
 }
 

@@ -25,7 +25,7 @@ impl Loaders {
     /// Fresh loaders over `db`.
     pub fn new(db: domain::Db) -> Self {
         Self {
-            by_id: DataLoader::with_cache(ByIdLoader { db }, tokio_spawn, HashMapCache::default())
+            by_id: DataLoader::with_cache(ByIdLoader { db }, spawner(), HashMapCache::default())
                 // One generation's keys must stay one batch.
                 .max_batch_size(100_000),
         }
@@ -52,7 +52,17 @@ impl Loaders {
     }
 }
 
-/// The loaders hand batches to the tokio runtime the server runs on.
-fn tokio_spawn(future: futures_util::future::BoxFuture<'static, ()>) {
-    tokio::spawn(future);
+/// The loaders hand batches to the tokio runtime the server runs on, inside the statement
+/// counter of the request that built them (if any), so that the batches' statements count
+/// for that request (`domain::observe`).
+fn spawner() -> impl Fn(futures_util::future::BoxFuture<'static, ()>) + Send + Sync + 'static {
+    let counter = domain::observe::StatementCounter::current();
+    move |future| match &counter {
+        Some(counter) => {
+            tokio::spawn(counter.clone().scope(future));
+        }
+        None => {
+            tokio::spawn(future);
+        }
+    }
 }

@@ -48,6 +48,7 @@ pub(super) async fn record(
         _ => None,
     };
     let transaction = db.begin_write().await?;
+    let mut outcomes = Vec::with_capacity(rows.len());
     for row in rows {
         let attempts = row.attempts.saturating_add(1);
         let (status, code, error, next, delivered): Row = match result {
@@ -82,6 +83,11 @@ pub(super) async fn record(
                 None,
             ),
         };
+        outcomes.push(match status {
+            DeliveryStatus::Succeeded => "succeeded",
+            DeliveryStatus::Retrying => "retrying",
+            _ => "dead",
+        });
         let mut update = delivery::Entity::update_many()
             .col_expr(delivery::Column::Status, Expr::val(status.as_str()))
             .col_expr(delivery::Column::Attempts, Expr::val(attempts))
@@ -107,7 +113,21 @@ pub(super) async fn record(
     }
     // Bookkeeping only: no event appended, so no need to wake the event feed (`Db::commit`).
     transaction.commit().await?;
+    for outcome in outcomes {
+        count(target, outcome, 1);
+    }
     Ok(())
+}
+
+/// Counts `deliveries` attempts of `target` that ended `outcome` (`succeeded`, `retrying` or
+/// `dead`) in `xieshang_deliveries_total`.
+pub(super) fn count(target: &notification_target::Model, outcome: &'static str, deliveries: usize) {
+    metrics::counter!(
+        "xieshang_deliveries_total",
+        "adapter" => target.adapter.as_str(),
+        "outcome" => outcome,
+    )
+    .increment(deliveries as u64);
 }
 
 /// Records the successful sends `delivered` (rows of one target, with the receiver's answer)

@@ -217,6 +217,7 @@ async fn send_in_order(
         failed: failed.is_some(),
     };
     outcome::delivered(&shared.db, &delivered).await?;
+    outcome::count(target, "succeeded", delivered.len());
     if let Some((row, error)) = failed {
         let result = Err(error);
         log_failure(target, std::slice::from_ref(row), &result);
