@@ -278,7 +278,8 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .route("/livez", get(health::livez))
         .route("/readyz", get(health::readyz))
         .route("/export/statistics.csv", get(export::statistics_csv))
-        .route("/export/statistics.xlsx", get(export::statistics_xlsx));
+        .route("/export/statistics.xlsx", get(export::statistics_xlsx))
+        .route("/export/audit.csv", get(crate::audit_export::audit_csv));
     // GraphiQL needs introspection: without it for anyone, the page is not served (404).
     let routes = if options.introspection.serves_graphiql() {
         routes.merge(graphiql::routes())

@@ -202,6 +202,21 @@ pub fn csv(rows: &[Vec<Cell>]) -> String {
     out
 }
 
+/// A CSV of text cells under `headers`, with the same encoding, quoting and formula
+/// neutralisation as [`csv`] (used by the audit-log export).
+pub(crate) fn text_csv(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let mut out = String::from("\u{feff}");
+    let header: Vec<String> = headers.iter().map(|h| quote(h)).collect();
+    out.push_str(&header.join(","));
+    out.push_str("\r\n");
+    for row in rows {
+        let fields: Vec<String> = row.iter().map(|cell| quote(&neutralise(cell))).collect();
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
 /// Characters that make a spreadsheet read a CSV cell as a formula (or a DDE call).
 const FORMULA_TRIGGERS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
@@ -298,7 +313,7 @@ pub(crate) async fn statistics_xlsx(
     }
 }
 
-fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
+pub(crate) fn attachment(content_type: &'static str, filename: &str, body: Vec<u8>) -> Response {
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{filename}\""))
         .unwrap_or(HeaderValue::from_static("attachment"));
     (
@@ -356,7 +371,7 @@ async fn load(
 }
 
 /// The answer to a request whose token does not authenticate: 401 with the GraphQL error.
-fn refused_actor(error: async_graphql::ServerError) -> Response {
+pub(crate) fn refused_actor(error: async_graphql::ServerError) -> Response {
     let code = error
         .extensions
         .as_ref()
@@ -384,7 +399,7 @@ fn message(error: &DomainError) -> String {
     }
 }
 
-fn bad_request(message: &str) -> Response {
+pub(crate) fn bad_request(message: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],

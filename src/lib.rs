@@ -13,6 +13,7 @@
 static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 pub mod app;
+pub mod audit_export;
 pub mod auth;
 pub mod cli;
 pub mod client;

@@ -350,3 +350,45 @@ async fn the_database_refuses_changes_and_verification_catches_a_removed_row() {
     let broken = domain::audit::verify(db).await.unwrap();
     assert!(broken.is_err(), "a removed row went unnoticed");
 }
+
+#[tokio::test]
+async fn staff_export_the_log_as_csv_and_the_export_is_recorded() {
+    let app = TestApp::new(Template::Demo).await;
+    let county = token_for(Role::CountyStaff, "330212", None);
+    app.graphql_as(
+        &county,
+        "mutation($input: ProposeConsultationInput!) { proposeConsultation(input: $input) { __typename } }",
+        json!({ "input": { "regionCode": "330212", "title": "=HYPERLINK(\"x\")", "topic": "内容", "topicSource": "PARTY_GOVERNMENT", "kind": "MICRO" } }),
+    )
+    .await;
+    let get = |token: Option<&str>, query: &str| {
+        let mut request = axum::http::Request::get(format!("/export/audit.csv{query}"));
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        app.send(request.body(axum::body::Body::empty()).unwrap())
+    };
+    let reply = get(Some(&county), "?operation=proposeConsultation").await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert!(reply.content_type.starts_with("text/csv"));
+    assert!(reply.body.starts_with('\u{feff}'));
+    let lines: Vec<&str> = reply.body.trim_end().split("\r\n").collect();
+    assert_eq!(lines.len(), 2, "{}", reply.body);
+    assert!(lines[1].contains("proposeConsultation"));
+    assert!(lines[1].contains("test-county_staff"));
+    assert_eq!(rows_of(&app, "exportAuditLog").await.len(), 1);
+
+    assert_eq!(get(None, "").await.status, 401);
+    let member = token_for(Role::Integrator, "330212", None);
+    assert_eq!(get(Some(&member), "").await.status, 403);
+    assert_eq!(get(Some(&county), "?from=yesterday").await.status, 400);
+    // Another county's staff see none of 330212's rows.
+    let xihu = token_for(Role::CountyStaff, "330106", None);
+    let other = get(Some(&xihu), "?operation=proposeConsultation").await;
+    assert_eq!(
+        other.body.trim_end().split("\r\n").count(),
+        1,
+        "{}",
+        other.body
+    );
+}
