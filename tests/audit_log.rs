@@ -392,3 +392,52 @@ async fn staff_export_the_log_as_csv_and_the_export_is_recorded() {
         other.body
     );
 }
+
+#[tokio::test]
+async fn staff_reads_of_contact_data_are_recorded_and_other_reads_are_not() {
+    let app = TestApp::new(Template::Demo).await;
+    let members = "query($code: String!) { region(code: $code) { members(first: 3) { nodes { id name phone email } } } }";
+    let names =
+        "query($code: String!) { region(code: $code) { members(first: 3) { nodes { id name } } } }";
+    let county = token_for(Role::CountyStaff, "330212", None);
+
+    // Anonymous callers and staff out of scope see no contact data: nothing is recorded.
+    app.graphql(members, json!({ "code": "330212" })).await;
+    app.graphql_as(&county, members, json!({ "code": "330106" }))
+        .await;
+    // Staff in scope who do not ask for contact data: nothing is recorded either.
+    app.graphql_as(&county, names, json!({ "code": "330212" }))
+        .await;
+    assert_eq!(rows_of(&app, "readContactData").await.len(), 0);
+
+    let shown = app
+        .graphql_as(&county, members, json!({ "code": "330212" }))
+        .await
+        .json();
+    let nodes = shown["data"]["region"]["members"]["nodes"]
+        .as_array()
+        .expect("members")
+        .clone();
+    assert!(
+        nodes.iter().all(|node| node["phone"].is_string()),
+        "{shown}"
+    );
+    let rows = rows_of(&app, "readContactData").await;
+    assert_eq!(rows.len(), 1);
+    let targets: Vec<String> = serde_json::from_str(&rows[0].target_ids).unwrap();
+    let listed: Vec<String> = nodes
+        .iter()
+        .map(|node| node["id"].as_str().unwrap().to_owned())
+        .collect();
+    let mut sorted = listed.clone();
+    sorted.sort();
+    let mut targets_sorted = targets.clone();
+    targets_sorted.sort();
+    assert_eq!(targets_sorted, sorted);
+    assert_eq!(rows[0].actor_subject.as_deref(), Some("test-county_staff"));
+    // The row holds which records, never the phone numbers themselves.
+    for node in &nodes {
+        let phone = node["phone"].as_str().unwrap();
+        assert!(!rows[0].input_summary.contains(phone));
+    }
+}

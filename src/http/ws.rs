@@ -378,6 +378,7 @@ async fn connection_data(
     data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
+    data.insert(graphql::ContactReads::default());
     // The socket's request id and client address, for the audit rows of its mutations.
     data.insert(request_info);
     Ok((data, actor, expires))

@@ -4,8 +4,8 @@
 //! token must not cost a query, so every process keeps the revoked `jti`s in memory
 //! ([`DenyList`]) and reloads them when they may have changed: on PostgreSQL when
 //! `NOTIFY xieshang_token_revoked` arrives (sent in the revoking transaction, so every replica
-//! hears it on commit), on SQLite (one process) after each of its own commits, and on both
-//! every refresh interval in case a notification was lost.
+//! hears it on commit), after a revocation by the process itself, and every refresh interval
+//! in case a notification was lost.
 
 use std::{
     collections::HashSet,
@@ -88,8 +88,15 @@ pub async fn revoke(
             .await?;
     }
     db.commit(transaction).await?;
+    LOCAL_REVOCATIONS.send_modify(|count| *count += 1);
     Ok(row)
 }
+
+/// Bumped after each revocation committed by this process: every deny list of the process
+/// reloads (other processes hear PostgreSQL's NOTIFY). Not tied to a `Db` handle, so that two
+/// handles on one SQLite file in one process agree too.
+static LOCAL_REVOCATIONS: std::sync::LazyLock<watch::Sender<u64>> =
+    std::sync::LazyLock::new(|| watch::channel(0).0);
 
 /// Every revoked `jti`.
 pub async fn revoked(db: &Db) -> Result<HashSet<String>, DomainError> {
@@ -190,9 +197,9 @@ impl DenyList {
             // The listener wakes once it listens; if it cannot, the periodic reload covers.
             let _ = tokio::time::timeout(LISTEN_WAIT, wake.notified()).await;
         }
-        let commits = self.inner.db.commits();
+        let revocations = LOCAL_REVOCATIONS.subscribe();
         self.inner.reload().await?;
-        tokio::spawn(refresh(Arc::downgrade(&self.inner), wake, commits));
+        tokio::spawn(refresh(Arc::downgrade(&self.inner), wake, revocations));
         Ok(())
     }
 }
@@ -215,17 +222,17 @@ impl Inner {
     }
 }
 
-/// Reloads the list on a notification (PostgreSQL), after a commit of this process (SQLite)
-/// and every refresh interval, until the list is dropped.
-async fn refresh(list: Weak<Inner>, wake: Arc<Notify>, mut commits: watch::Receiver<u64>) {
-    let (refresh, sqlite) = match list.upgrade() {
-        Some(inner) => (inner.refresh, inner.db.engine() == Engine::Sqlite),
+/// Reloads the list on a notification (PostgreSQL), after a revocation by this process, and
+/// every refresh interval, until the list is dropped.
+async fn refresh(list: Weak<Inner>, wake: Arc<Notify>, mut revocations: watch::Receiver<u64>) {
+    let refresh = match list.upgrade() {
+        Some(inner) => inner.refresh,
         None => return,
     };
     loop {
         tokio::select! {
             () = wake.notified() => {}
-            changed = commits.changed(), if sqlite => {
+            changed = revocations.changed() => {
                 if changed.is_err() {
                     return;
                 }

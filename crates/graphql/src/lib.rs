@@ -10,6 +10,7 @@
 
 mod audit;
 pub mod connection;
+mod contact_reads;
 pub mod cost;
 mod error;
 mod generation;
@@ -25,6 +26,7 @@ mod types;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
+pub use contact_reads::ContactReads;
 pub use error::{ApiError, ErrorCode, Result};
 pub use loaders::Loaders;
 pub use mutation::{Mutation, PublicSubmissionGate};
@@ -40,6 +42,7 @@ pub fn schema() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .limit_depth(limits::MAX_DEPTH)
         .extension(audit::AuditMutations)
+        .extension(contact_reads::RecordContactReads)
 }
 
 /// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted, so the file
@@ -60,4 +63,5 @@ pub fn request_data(
         .data(actor)
         .data(Loaders::new(db.clone()))
         .data(types::statistics::StatisticsGate::default())
+        .data(ContactReads::default())
 }

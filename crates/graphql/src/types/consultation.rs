@@ -339,10 +339,15 @@ impl Consultation {
             .map(|actor| actor.may_see_contact_data(row.region_id))
             .unwrap_or(false);
         match (visible, &row.submitter_name, &row.submitter_contact) {
-            (true, Some(name), contact) => Some(PublicSubmitter {
-                name: name.clone(),
-                contact: contact.clone(),
-            }),
+            (true, Some(name), contact) => {
+                if contact.is_some() {
+                    crate::contact_reads::note(ctx, || ids::encode("Consultation", row.id).0);
+                }
+                Some(PublicSubmitter {
+                    name: name.clone(),
+                    contact: contact.clone(),
+                })
+            }
             _ => None,
         }
     }

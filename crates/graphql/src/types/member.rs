@@ -145,6 +145,13 @@ impl Member {
             .map(|actor| actor.may_see_contact_data(self.row().region_id))
             .unwrap_or(false)
     }
+
+    /// `value` when the caller may see it, noting the read for the audit log.
+    fn shown_contact<'a>(&self, ctx: &Context<'_>, value: Option<&'a str>) -> Option<&'a str> {
+        let shown = self.contact_visible(ctx).then_some(value).flatten()?;
+        crate::contact_reads::note(ctx, || ids::encode("Member", self.row().id).0);
+        Some(shown)
+    }
 }
 
 /// A member of a CPPCC committee (政协委员). Contact details are personal data: `phone` and
@@ -191,18 +198,16 @@ impl Member {
         self.row().status.into()
     }
 
-    /// Phone number; null unless the caller may see this member's contact details.
+    /// Phone number; null unless the caller may see this member's contact details (a read is
+    /// recorded in the audit log).
     async fn phone(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.contact_visible(ctx)
-            .then(|| self.row().phone.as_deref())
-            .flatten()
+        self.shown_contact(ctx, self.row().phone.as_deref())
     }
 
-    /// E-mail address; null unless the caller may see this member's contact details.
+    /// E-mail address; null unless the caller may see this member's contact details (a read
+    /// is recorded in the audit log).
     async fn email(&self, ctx: &Context<'_>) -> Option<&str> {
-        self.contact_visible(ctx)
-            .then(|| self.row().email.as_deref())
-            .flatten()
+        self.shown_contact(ctx, self.row().email.as_deref())
     }
 
     /// The member's lounge memberships, current and former, oldest first.
