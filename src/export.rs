@@ -367,7 +367,35 @@ async fn load(
         .remove(&region.id)
         .and_then(|series| series.into_iter().next())
         .ok_or_else(|| internal("no statistics computed"))?;
+    record_export(state, metering, headers, &actor, &region, year).await?;
     Ok((region, stats))
+}
+
+/// An authenticated caller's export leaves an audit row (`exportStatistics`). Anonymous
+/// exports are not recorded: the figures are public, and recording them would let anyone
+/// flood the log.
+async fn record_export(
+    state: &AppState,
+    metering: &Metering,
+    headers: &axum::http::HeaderMap,
+    actor: &domain::Actor,
+    region: &Region,
+    year: i32,
+) -> Result<(), Response> {
+    if actor.principal().is_none() {
+        return Ok(());
+    }
+    let client = client_address(metering.peer, headers, &metering.public.trusted_proxies);
+    let scope = domain::audit::Scope::new(
+        "exportStatistics",
+        domain::audit::ActorInfo::of(actor),
+        crate::app::request_info(headers, client),
+        serde_json::json!({ "regionCode": region.code, "year": year }),
+        Vec::new(),
+    );
+    domain::audit::finish(state.db(), &scope, None)
+        .await
+        .map_err(|error| internal(&error.to_string()))
 }
 
 /// The answer to a request whose token does not authenticate: 401 with the GraphQL error.

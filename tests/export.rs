@@ -12,6 +12,7 @@ use axum::{
 use common::{TestApp, token_for};
 use domain::Role;
 use http_body_util::BodyExt;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use testing::Template;
 use tower::ServiceExt;
@@ -231,6 +232,17 @@ async fn anonymous_and_valid_tokens_are_served_bad_tokens_are_401() {
             .expect("a request");
         assert_eq!(app.send(request).await.status, expected, "{path}");
     }
+    // The two authenticated exports are in the audit log; the anonymous one is not.
+    let recorded = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Operation.eq("exportStatistics"))
+        .all(app.test_db.db.reader())
+        .await
+        .expect("the audit log reads");
+    assert_eq!(recorded.len(), 2);
+    assert!(recorded.iter().all(|row| {
+        row.actor_subject.as_deref() == Some("test-province_staff")
+            && row.input_summary.contains("330000")
+    }));
     for (path, header) in [
         (CSV, "Bearer not-a-token"),
         (XLSX, "Bearer not-a-token"),
