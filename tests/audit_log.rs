@@ -441,3 +441,101 @@ async fn staff_reads_of_contact_data_are_recorded_and_other_reads_are_not() {
         assert!(!rows[0].input_summary.contains(phone));
     }
 }
+
+/// The recommended PostgreSQL set-up (README, Audit log): a role that owns the tables and
+/// migrates, and a service role that may only INSERT and SELECT on the audit tables. The
+/// service works as that role, and the database itself — not only the triggers — refuses it
+/// any change to the log. PostgreSQL only: SQLite has no roles.
+#[tokio::test]
+async fn on_postgresql_the_service_runs_as_a_role_that_may_only_append_to_the_log() {
+    let owner = testing::TestDb::new(Template::Demo).await.unwrap();
+    if owner.db.engine() != DbEngine::Postgres {
+        return;
+    }
+    let database = owner.url.rsplit('/').next().unwrap().to_owned();
+    let role = format!("svc_{database}");
+    let writer = owner.db.writer();
+    let backend = writer.get_database_backend();
+    let setup = [
+        format!("DROP ROLE IF EXISTS {role}"),
+        format!("CREATE ROLE {role} LOGIN"),
+        format!("GRANT CONNECT ON DATABASE {database} TO {role}"),
+        format!("GRANT USAGE ON SCHEMA public TO {role}"),
+        format!("GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}"),
+        format!("GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO {role}"),
+        format!("REVOKE UPDATE, DELETE, TRUNCATE ON audit_log, audit_log_regions FROM {role}"),
+    ];
+    for statement in setup {
+        writer
+            .execute_raw(Statement::from_string(backend, statement.clone()))
+            .await
+            .unwrap_or_else(|error| panic!("{statement}: {error}"));
+    }
+    let service_url = owner.url.replacen("xieshang@", &format!("{role}@"), 1);
+    assert_ne!(
+        service_url, owner.url,
+        "the test URL names the user xieshang"
+    );
+    let service = domain::Db::connect(&service_url, domain::db::DbOptions::default())
+        .await
+        .expect("the service role connects");
+    // `serve` migrates at start: with nothing pending, the service role may.
+    service
+        .migrate()
+        .await
+        .expect("no pending migration needs rights");
+
+    let state = xieshang::app::AppState::new(
+        service.clone(),
+        xieshang::auth::Secret::new(common::TEST_SECRET),
+    );
+    state.preload().await.unwrap();
+    let app = TestApp {
+        router: xieshang::app::router(state, &xieshang::app::RouterOptions::default()),
+        test_db: owner,
+    };
+    let county = token_for(Role::CountyStaff, "330212", None);
+    let reply = app
+        .graphql_as(
+            &county,
+            "mutation($input: ProposeConsultationInput!) { proposeConsultation(input: $input) { consultation { id } } }",
+            json!({ "input": { "regionCode": "330212", "title": "角色", "topic": "内容", "topicSource": "PARTY_GOVERNMENT", "kind": "MICRO" } }),
+        )
+        .await
+        .json();
+    assert!(
+        reply["data"]["proposeConsultation"]["consultation"]["id"].is_string(),
+        "{reply}"
+    );
+    assert_eq!(rows_of(&app, "proposeConsultation").await.len(), 1);
+
+    let as_service = service.writer();
+    for refused in [
+        "UPDATE audit_log SET operation = 'x'",
+        "DELETE FROM audit_log",
+        "TRUNCATE audit_log CASCADE",
+        "DELETE FROM audit_log_regions",
+    ] {
+        let error = as_service
+            .execute_raw(Statement::from_string(backend, refused.to_owned()))
+            .await
+            .expect_err(refused)
+            .to_string();
+        assert!(error.contains("permission denied"), "{refused}: {error}");
+    }
+    assert!(domain::audit::verify(&service).await.unwrap().is_ok());
+    service.close().await;
+    let cleanup = [
+        format!("REASSIGN OWNED BY {role} TO xieshang"),
+        format!("DROP OWNED BY {role}"),
+        format!("DROP ROLE IF EXISTS {role}"),
+    ];
+    for statement in cleanup {
+        let _ = app
+            .test_db
+            .db
+            .writer()
+            .execute_raw(Statement::from_string(backend, statement))
+            .await;
+    }
+}
