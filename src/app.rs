@@ -317,16 +317,32 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         ))
         .layer(cors(&options.cors_origins))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request| {
-            let id = request
-                .headers()
-                .get("x-request-id")
-                .and_then(|value| value.to_str().ok())
-                .unwrap_or("-");
-            // The path only: query strings carry GET variables (search terms, names) and
-            // persisted-query hashes, which stay out of the logs.
-            tracing::info_span!("request", method = %request.method(), path = %request.uri().path(), request_id = %id)
-        }).on_response(DefaultOnResponse::new().level(tracing::Level::INFO)))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request| {
+                    let id = request
+                        .headers()
+                        .get("x-request-id")
+                        .and_then(|value| value.to_str().ok())
+                        .unwrap_or("-");
+                    // The path only: query strings carry GET variables (search terms, names) and
+                    // persisted-query hashes, which stay out of the logs.
+                    // `otel.name` is the span's name in OpenTelemetry (`POST /graphql`); the
+                    // GraphQL operation's type and trusted name are recorded once known
+                    // (src/monitoring/graphql.rs), and its execution is a child span named
+                    // after it.
+                    tracing::info_span!(
+                        "request",
+                        method = %request.method(),
+                        path = %request.uri().path(),
+                        request_id = %id,
+                        otel.name = %format!("{} {}", request.method(), request.uri().path()),
+                        graphql.operation.type = tracing::field::Empty,
+                        graphql.operation.name = tracing::field::Empty,
+                    )
+                })
+                .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 

@@ -24,7 +24,14 @@ async fn main() -> std::process::ExitCode {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    telemetry::init(&LogConfig::from_env()?)?;
+    let telemetry = telemetry::init(&LogConfig::from_env()?)?;
+    let outcome = run_command(cli).await;
+    // Off the async runtime: the exporter's flush blocks.
+    tokio::task::spawn_blocking(move || telemetry.shutdown()).await?;
+    outcome
+}
+
+async fn run_command(cli: Cli) -> anyhow::Result<()> {
     let database = DatabaseConfig::from_env()?;
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {

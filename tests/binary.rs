@@ -435,6 +435,7 @@ fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
         ("XIESHANG_OIDC_ISSUER", "https://idp.example/realms/zj"),
         ("XIESHANG_OIDC_LEEWAY_SECS", "3600"),
         ("XIESHANG_TOKEN_MAX_TTL", "forever"),
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector without a scheme"),
     ] {
         let output = xieshang_embedded(&dir.path().join("x.db"))
             .args(["serve"])
@@ -654,4 +655,93 @@ fn which_promtool() -> Option<std::path::PathBuf> {
             .map(|dir| dir.join("promtool"))
             .find(|path| path.is_file())
     })
+}
+
+// Multi-threaded: the collector must answer while this thread waits for the server to exit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn spans_reach_an_otlp_collector_with_their_parent_links() {
+    use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+    use prost::Message;
+
+    // A local OTLP/HTTP receiver that keeps every export request.
+    let received: std::sync::Arc<std::sync::Mutex<Vec<ExportTraceServiceRequest>>> =
+        Default::default();
+    let kept = received.clone();
+    let collector = axum::Router::new().route(
+        "/v1/traces",
+        axum::routing::post(move |body: axum::body::Bytes| {
+            let kept = kept.clone();
+            async move {
+                if let Ok(request) = ExportTraceServiceRequest::decode(body) {
+                    kept.lock().unwrap().push(request);
+                }
+                axum::http::StatusCode::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let collector_address = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, collector).await });
+
+    let test = TestDb::new(Template::Demo).await.unwrap();
+    let port = free_port();
+    let mut child = xieshang(&test.url)
+        .env("XIESHANG_LISTEN", format!("127.0.0.1:{port}"))
+        .env("XIESHANG_LOG", "info")
+        .env(
+            "OTEL_EXPORTER_OTLP_ENDPOINT",
+            format!("http://{collector_address}"),
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_until_healthy(&mut child, port).await;
+    let reply = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .json(&serde_json::json!({ "query": r#"{ region(code: "330212") { name } }"# }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    // Shutting down flushes the exporter.
+    assert!(terminate(&mut child).success());
+
+    let spans: Vec<_> = received
+        .lock()
+        .unwrap()
+        .iter()
+        .flat_map(|request| &request.resource_spans)
+        .flat_map(|resource| &resource.scope_spans)
+        .flat_map(|scope| scope.spans.clone())
+        .collect();
+    let names: Vec<&String> = spans.iter().map(|span| &span.name).collect();
+    let request = spans
+        .iter()
+        .find(|span| span.name == "POST /graphql")
+        .unwrap_or_else(|| panic!("no request span: {names:?}"));
+    let operation_type = request
+        .attributes
+        .iter()
+        .find(|attribute| attribute.key == "graphql.operation.type")
+        .and_then(|attribute| attribute.value.as_ref())
+        .map(|value| format!("{value:?}"));
+    assert!(
+        operation_type.is_some_and(|value| value.contains("query")),
+        "{:?}",
+        request.attributes
+    );
+    let execution = spans
+        .iter()
+        .find(|span| span.name == "graphql query")
+        .unwrap_or_else(|| panic!("no execution span named after its operation: {names:?}"));
+    assert_eq!(execution.trace_id, request.trace_id);
+    assert_eq!(
+        execution.parent_span_id, request.span_id,
+        "execution is a child of the request"
+    );
+    assert!(
+        request.parent_span_id.is_empty(),
+        "the request span is a root"
+    );
 }

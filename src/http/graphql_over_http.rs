@@ -250,7 +250,16 @@ async fn handle<E: Executor>(
             }));
         }
     };
-    let mut response = executor.execute(graphql_request).await;
+    let mut response = {
+        use tracing::Instrument;
+        executor
+            .execute(graphql_request)
+            .instrument(tracing::info_span!(
+                "graphql execute",
+                otel.name = %observation.span_name()
+            ))
+            .await
+    };
     if let Some((hash, query)) = register
         && !is_request_error(&response)
     {

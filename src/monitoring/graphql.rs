@@ -34,6 +34,26 @@ impl Observation {
             OperationType::Mutation => "mutation",
             OperationType::Subscription => "subscription",
         };
+        self.name_span();
+    }
+
+    /// Records the operation on the request's span (OpenTelemetry's GraphQL attributes).
+    fn name_span(&self) {
+        let span = tracing::Span::current();
+        span.record("graphql.operation.type", self.kind);
+        if self.name != "other" {
+            span.record("graphql.operation.name", self.name.as_str());
+        }
+    }
+
+    /// The name of the operation's execution span: `graphql query`, `graphql mutation`, with
+    /// the name of a trusted document after it.
+    pub fn span_name(&self) -> String {
+        if self.name == "other" {
+            format!("graphql {}", self.kind)
+        } else {
+            format!("graphql {} {}", self.kind, self.name)
+        }
     }
 
     /// The selected operation's name, as the document (never the client's `operationName`)
@@ -41,6 +61,7 @@ impl Observation {
     /// `other`, since clients choose names.
     pub fn set_trusted_name(&mut self, name: &str) {
         self.name = name.to_owned();
+        self.name_span();
     }
 
     /// The outcome: the first error's `extensions.code`, or `ok`.

@@ -233,17 +233,21 @@ async fn send_in_order(
     Ok(run)
 }
 
-/// One send within the send timeout; running out of time is a retryable failure.
+/// One send within the send timeout; running out of time is a retryable failure. Each send is
+/// a `delivery` span (exported when tracing is on), without the destination: robot URLs carry
+/// credentials.
 async fn deliver(
     shared: &Shared,
     adapter: &dyn Adapter,
     destination: &Destination,
     message: &Message,
 ) -> Result<Receipt, NotifyError> {
+    use tracing::Instrument;
     tokio::time::timeout(
         shared.options.send_timeout,
         adapter.deliver(destination, message),
     )
+    .instrument(tracing::info_span!("delivery"))
     .await
     .unwrap_or_else(|_| {
         Err(NotifyError::Retryable {
