@@ -331,15 +331,18 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
                     // GraphQL operation's type and trusted name are recorded once known
                     // (src/monitoring/graphql.rs), and its execution is a child span named
                     // after it.
-                    tracing::info_span!(
+                    let span = tracing::info_span!(
                         "request",
                         method = %request.method(),
                         path = %request.uri().path(),
                         request_id = %id,
+                        trace_id = tracing::field::Empty,
                         otel.name = %format!("{} {}", request.method(), request.uri().path()),
                         graphql.operation.type = tracing::field::Empty,
                         graphql.operation.name = tracing::field::Empty,
-                    )
+                    );
+                    crate::telemetry::record_trace_id(&span);
+                    span
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )

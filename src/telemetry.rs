@@ -2,11 +2,12 @@
 //! and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the same spans exported to an OpenTelemetry
 //! collector over OTLP/HTTP (protobuf): one per HTTP request (named by its GraphQL operation
 //! type, and name for trusted documents), one for each GraphQL execution inside it, and one
-//! per notification delivery.
+//! per notification delivery. Log lines of a request carry its trace id.
 
-use opentelemetry::trace::TracerProvider as _;
+use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::{Protocol, WithExportConfig};
 use opentelemetry_sdk::{Resource, trace::SdkTracerProvider};
+use tracing_opentelemetry::OpenTelemetrySpanExt as _;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
 
 use crate::config::LogConfig;
@@ -45,8 +46,10 @@ pub fn init(config: &LogConfig) -> anyhow::Result<Telemetry> {
             .with(fmt::layer().json().with_writer(std::io::stderr))
             .try_init()?;
     } else {
+        // Colours only on a terminal: escape codes in files and log shippers garble fields.
+        let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
         registry
-            .with(fmt::layer().with_writer(std::io::stderr))
+            .with(fmt::layer().with_ansi(ansi).with_writer(std::io::stderr))
             .try_init()?;
     }
     Ok(Telemetry { tracer })
@@ -75,4 +78,15 @@ fn otlp_tracer() -> anyhow::Result<Option<SdkTracerProvider>> {
         .with_resource(Resource::builder().with_service_name("xieshang").build())
         .build();
     Ok(Some(provider))
+}
+
+/// Records the OpenTelemetry trace id on `span`'s `trace_id` field, so that every log line of
+/// the request names the trace it belongs to. Nothing is recorded without an exporter (the
+/// id would be all zeros).
+pub fn record_trace_id(span: &tracing::Span) {
+    let context = span.context();
+    let trace = context.span().span_context().clone();
+    if trace.is_valid() {
+        span.record("trace_id", tracing::field::display(trace.trace_id()));
+    }
 }

@@ -693,7 +693,7 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
             format!("http://{collector_address}"),
         )
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     wait_until_healthy(&mut child, port).await;
@@ -706,6 +706,16 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
     assert_eq!(reply.status(), 200);
     // Shutting down flushes the exporter.
     assert!(terminate(&mut child).success());
+    let mut logs = String::new();
+    {
+        use std::io::Read;
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut logs)
+            .unwrap();
+    }
 
     let spans: Vec<_> = received
         .lock()
@@ -744,4 +754,11 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
         request.parent_span_id.is_empty(),
         "the request span is a root"
     );
+    // The request's log lines name its trace.
+    let trace_id: String = request
+        .trace_id
+        .iter()
+        .map(|byte| format!("{byte:02x}"))
+        .collect();
+    assert!(logs.contains(&format!("trace_id={trace_id}")), "{logs}");
 }
