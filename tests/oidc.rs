@@ -554,3 +554,53 @@ async fn granted_roles_take_effect_and_revoked_ones_stop_on_the_next_request() {
     let service = app.graphql_as(&city_staff, roles, json!({})).await.json();
     assert_eq!(service["data"]["viewer"]["roles"], json!([]));
 }
+
+#[tokio::test]
+async fn a_subject_with_several_assignments_lists_the_notification_targets_of_all_of_them() {
+    use entity::{
+        enums::NotificationAdapter, enums::NotificationTargetStatus, notification_target,
+    };
+    use sea_orm::{ActiveModelTrait, ActiveValue::Set};
+
+    let rsa = key("rsa-1");
+    let idp = Idp::start(&[&rsa]).await;
+    let app = app_trusting(&idp, Duration::from_secs(30)).await;
+    grant(&app, &idp, "erin", Role::CountyStaff, "330212").await;
+    grant(&app, &idp, "erin", Role::CountyStaff, "330109").await;
+    for (name, code) in [("鄞州", "330212"), ("萧山", "330109"), ("西湖", "330106")] {
+        let region_id = testing::region_id(&app.test_db.db, code).await.unwrap();
+        notification_target::ActiveModel {
+            name: Set(name.to_owned()),
+            adapter: Set(NotificationAdapter::Webhook),
+            url: Set("https://hooks.example.com/x".to_owned()),
+            secret: Set(Some("0123456789abcdef".to_owned())),
+            event_types: Set("[]".to_owned()),
+            region_id: Set(region_id),
+            status: Set(NotificationTargetStatus::Active),
+            created_by: Set("test".to_owned()),
+            last_sequence: Set(0),
+            created_at: Set(chrono::Utc::now()),
+            updated_at: Set(chrono::Utc::now()),
+            ..Default::default()
+        }
+        .insert(app.test_db.db.writer())
+        .await
+        .unwrap();
+    }
+    let token = sign(&rsa, &idp.claims("erin"));
+    let listed = app
+        .graphql_as(
+            &token,
+            "{ notificationTargets(first: 10) { nodes { name } } }",
+            json!({}),
+        )
+        .await
+        .json();
+    let names: Vec<&str> = listed["data"]["notificationTargets"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .iter()
+        .filter_map(|node| node["name"].as_str())
+        .collect();
+    assert_eq!(names, ["鄞州", "萧山"], "{listed}");
+}

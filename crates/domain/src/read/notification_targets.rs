@@ -13,10 +13,10 @@ use entity::{
 };
 use sea_orm::{
     ColumnTrait, EntityTrait, QueryFilter, QueryTrait,
-    sea_query::{Expr, Order},
+    sea_query::{Expr, ExprTrait, Order},
 };
 
-use super::{RegionScope, parse_pages};
+use super::parse_pages;
 use crate::{
     Actor, Db, DomainError, Principal,
     page::{self, Page, PageRequest, Window},
@@ -103,17 +103,17 @@ pub(crate) fn manager(actor: &Actor) -> Result<&Principal, DomainError> {
     Ok(principal)
 }
 
-/// `notification_targets.region_id` lies in the manager's scope (one indexed lookup in the
-/// region closure, the same set as [`Principal::covers`]).
+/// `notification_targets.region_id` lies in the manager's scope: exactly the set
+/// [`Principal::covers`] checks, which for a person with several assignments is the union of
+/// their regions' subtrees (so that a target they may create is one they can list).
 pub(crate) fn in_scope(principal: &Principal) -> Expr {
-    RegionScope {
-        region_id: principal.region_id,
-        include_descendants: true,
-    }
-    .condition((
+    let mut scope: Vec<i64> = principal.scope.iter().copied().collect();
+    scope.sort_unstable();
+    Expr::col((
         notification_target::Entity,
         notification_target::Column::RegionId,
     ))
+    .is_in(scope)
 }
 
 /// One page of the targets the caller manages, oldest first. Anonymous callers are
