@@ -237,7 +237,10 @@ pub async fn grant(database: &DatabaseConfig, request: &GrantRequest) -> anyhow:
         region_code: request.region.clone(),
         member_id: request.member,
     };
-    let recorded = domain::roles::record(&db, &grant, "xieshang grant (command line)").await;
+    let recorded = domain::roles::record(&db, &grant, CLI_GRANTER).await;
+    if let Ok(row) = &recorded {
+        audit_cli_grant(&db, &grant, row).await?;
+    }
     db.close().await;
     let row = recorded.map_err(|error| match error {
         domain::DomainError::Invalid { field, message } => {
@@ -294,6 +297,45 @@ pub async fn audit(
         }
         Err(broken) => anyhow::bail!("audit log broken: {broken}"),
     }
+}
+
+/// Who `xieshang grant` records as the granter (the shell has no identity-provider subject).
+const CLI_GRANTER: &str = "xieshang grant (command line)";
+
+/// Records a command-line grant in the audit log, as `grantRole` would be.
+async fn audit_cli_grant(
+    db: &Db,
+    grant: &domain::roles::Grant,
+    row: &domain::roles::Assignment,
+) -> anyhow::Result<()> {
+    let actor = domain::audit::ActorInfo {
+        issuer: Some("xieshang".to_owned()),
+        subject: Some(CLI_GRANTER.to_owned()),
+        role: None,
+        region_code: None,
+        region_id: None,
+    };
+    let input = serde_json::json!({
+        "issuer": grant.issuer,
+        "subject": grant.subject,
+        "role": grant.role.as_str(),
+        "regionCode": grant.region_code,
+        "memberId": grant.member_id,
+    });
+    let scope = domain::audit::Scope::new(
+        "grantRole",
+        actor,
+        domain::audit::RequestInfo::default(),
+        domain::audit::summary::summarize(input),
+        Vec::new(),
+    );
+    // The assignment and its committee, so that staff of that committee see the row too.
+    domain::audit::within(std::sync::Arc::clone(&scope), async {
+        domain::audit::note_target("RoleAssignment", row.id, &[row.region_id]);
+    })
+    .await;
+    domain::audit::finish(db, &scope, None).await?;
+    Ok(())
 }
 
 /// Seconds in a lifetime such as `90`, `90s`, `15m`, `24h` or `7d`.
