@@ -702,3 +702,55 @@ async fn sockets_close_with_4403_when_their_token_expires() {
     );
     server.shut_down().await;
 }
+
+#[tokio::test]
+async fn sockets_close_with_4403_when_their_token_is_revoked() {
+    let server = Server::start().await;
+    let token = common::token_for(Role::CountyStaff, "330212", None);
+    let other = common::token_for(Role::CountyStaff, "330212", None);
+    let mut revoked = Client::connect(server.address, Protocol::TransportWs, &token).await;
+    revoked.subscribe("1", EVENTS, json!({})).await;
+    let mut kept = Client::connect(server.address, Protocol::TransportWs, &other).await;
+    kept.subscribe("1", EVENTS, json!({})).await;
+
+    let jti = {
+        use base64::Engine;
+        let payload = token.split('.').nth(1).expect("a payload");
+        let claims: Value = serde_json::from_slice(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD
+                .decode(payload)
+                .expect("base64url"),
+        )
+        .expect("JSON claims");
+        claims["jti"].as_str().expect("a jti").to_owned()
+    };
+    let province = common::token_for(Role::ProvinceStaff, "330000", None);
+    let answer: Value = server
+        .http
+        .post(format!("http://{}/graphql", server.address))
+        .bearer_auth(&province)
+        .json(&json!({
+            "query": "mutation($input: RevokeServiceTokenInput!) { revokeServiceToken(input: $input) { jti } }",
+            "variables": { "input": { "jti": jti } },
+        }))
+        .send()
+        .await
+        .expect("an answer")
+        .json()
+        .await
+        .expect("JSON");
+    assert_eq!(answer["data"]["revokeServiceToken"]["jti"], jti, "{answer}");
+
+    let closed = loop {
+        let message = revoked.receive().await;
+        if message["type"] != "ka" {
+            break message;
+        }
+    };
+    assert_eq!(closed["type"], "close", "{closed}");
+    assert_eq!(closed["code"], 4403, "{closed}");
+    assert_eq!(closed["reason"], "token revoked", "{closed}");
+
+    // The other token's socket is still served.
+    kept.subscribe("2", EVENTS, json!({})).await;
+}

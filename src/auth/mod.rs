@@ -67,6 +67,11 @@ impl Verifier {
         }
     }
 
+    /// The revoked service tokens, when this verifier checks them.
+    pub fn deny_list(&self) -> Option<&DenyList> {
+        self.revoked.as_ref()
+    }
+
     /// The service-token secret.
     pub fn secret(&self) -> &Secret {
         &self.secret

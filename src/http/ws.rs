@@ -220,6 +220,8 @@ async fn serve(
     // Set once `connection_init` accepts a token; dropped unsent for anonymous or refused
     // connections, which then never expire.
     let (expires_tx, expires_rx) = oneshot::channel::<i64>();
+    // Likewise the service token's id, to close the socket when the token is revoked.
+    let (token_id_tx, token_id_rx) = oneshot::channel::<String>();
     let caller = executor.caller();
     let on_init = {
         let state = state.clone();
@@ -228,6 +230,12 @@ async fn serve(
             let data = connection_data(&state, &headers, payload, gate, request_info).await;
             refused.store(data.is_err(), Ordering::Relaxed);
             let (data, actor, expires) = data?;
+            if let Some(token_id) = actor
+                .principal()
+                .and_then(|principal| principal.token_id.clone())
+            {
+                let _ = token_id_tx.send(token_id);
+            }
             let _ = caller.set(actor);
             if let Some(expires) = expires {
                 let _ = expires_tx.send(expires);
@@ -245,6 +253,10 @@ async fn serve(
         () = token_expiry(expires_rx) => Some(CloseFrame {
             code: FORBIDDEN,
             reason: "token expired".into(),
+        }),
+        () = token_revoked(token_id_rx, state.verifier().deny_list().cloned()) => Some(CloseFrame {
+            code: FORBIDDEN,
+            reason: "token revoked".into(),
         }),
         _ = shutdown.wait_for(|stopping| *stopping) => Some(CloseFrame {
             code: GOING_AWAY,
@@ -315,6 +327,27 @@ where
 
 /// Resolves when the token's `exp` (seconds since the Unix epoch) is reached, the moment from
 /// which `/graphql` refuses it; never, if no token was accepted.
+/// Resolves when the service token the connection was accepted with is revoked (on this
+/// replica's deny list, which other replicas' revocations reach through PostgreSQL's NOTIFY);
+/// never for anonymous connections and provider tokens.
+async fn token_revoked(
+    token_id: oneshot::Receiver<String>,
+    revoked: Option<domain::service_tokens::DenyList>,
+) {
+    let (Ok(token_id), Some(revoked)) = (token_id.await, revoked) else {
+        return std::future::pending().await;
+    };
+    let mut changes = revoked.changes();
+    loop {
+        if revoked.holds(&token_id) {
+            return;
+        }
+        if changes.changed().await.is_err() {
+            return std::future::pending().await;
+        }
+    }
+}
+
 async fn token_expiry(expires: oneshot::Receiver<i64>) {
     let deadline = match expires.await {
         Ok(exp) => u64::try_from(exp)

@@ -124,6 +124,8 @@ struct Inner {
     loaded: OnceCell<()>,
     /// Woken by the PostgreSQL listener; created (and the listener started) once.
     wake: OnceLock<Arc<Notify>>,
+    /// Bumped whenever the set may have grown (a reload or a mark), for open WebSockets.
+    changes: watch::Sender<u64>,
     /// Dropped with the list, which stops the PostgreSQL listener.
     _stop: watch::Sender<bool>,
     stop: watch::Receiver<bool>,
@@ -148,6 +150,7 @@ impl DenyList {
                 revoked: RwLock::new(Arc::new(HashSet::new())),
                 loaded: OnceCell::new(),
                 wake: OnceLock::new(),
+                changes: watch::channel(0).0,
                 _stop: stop_sender,
                 stop,
             }),
@@ -176,6 +179,19 @@ impl DenyList {
             Ok(mut revoked) => *revoked = updated,
             Err(poisoned) => *poisoned.into_inner() = updated,
         }
+        self.inner.changes.send_modify(|count| *count += 1);
+    }
+
+    /// Whether `jti` is on the list as last loaded (no database access; [`DenyList::load`]
+    /// must have run, as it has for any token a request accepted).
+    pub fn holds(&self, jti: &str) -> bool {
+        self.inner.snapshot().contains(jti)
+    }
+
+    /// A receiver that changes whenever the list may have grown: a long-lived connection
+    /// re-checks its token then.
+    pub fn changes(&self) -> watch::Receiver<u64> {
+        self.inner.changes.subscribe()
     }
 
     /// Listens first (PostgreSQL), then reads the list, then refreshes it in the background:
@@ -218,6 +234,7 @@ impl Inner {
             Ok(mut revoked) => *revoked = fresh,
             Err(poisoned) => *poisoned.into_inner() = fresh,
         }
+        self.changes.send_modify(|count| *count += 1);
         Ok(())
     }
 }
