@@ -182,35 +182,45 @@ fn row(
 /// fields quoted per RFC 4180 when they hold a comma, quote or line break, and text cells
 /// neutralised against formula injection ([`neutralise`]).
 pub fn csv(rows: &[Vec<Cell>]) -> String {
-    let mut out = String::from("\u{feff}");
-    let header: Vec<String> = HEADERS.iter().map(|h| quote(h)).collect();
-    out.push_str(&header.join(","));
-    out.push_str("\r\n");
-    for row in rows {
-        let fields: Vec<String> = row
-            .iter()
-            .map(|cell| match cell {
-                Cell::Text(text) => quote(&neutralise(text)),
-                Cell::Count(value) => value.to_string(),
-                Cell::Rate(value) => format!("{value:.4}"),
-                Cell::Empty => String::new(),
-            })
-            .collect();
-        out.push_str(&fields.join(","));
-        out.push_str("\r\n");
-    }
-    out
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| match cell {
+                    Cell::Text(text) => neutralise(text).into_owned(),
+                    Cell::Count(value) => value.to_string(),
+                    Cell::Rate(value) => format!("{value:.4}"),
+                    Cell::Empty => String::new(),
+                })
+                .collect()
+        })
+        .collect();
+    write_csv(&HEADERS, &rows)
 }
 
-/// A CSV of text cells under `headers`, with the same encoding, quoting and formula
-/// neutralisation as [`csv`] (used by the audit-log export).
+/// A CSV of text cells under `headers`, every cell neutralised against formula injection
+/// ([`neutralise`]); the audit-log export writes through it.
 pub(crate) fn text_csv(headers: &[&str], rows: &[Vec<String>]) -> String {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|row| {
+            row.iter()
+                .map(|cell| neutralise(cell).into_owned())
+                .collect()
+        })
+        .collect();
+    write_csv(headers, &rows)
+}
+
+/// The CSV both exports share: a byte-order mark (so that Excel reads UTF-8), CRLF line ends
+/// and RFC 4180 quoting. Cells arrive ready: neutralised where they are text.
+fn write_csv(headers: &[&str], rows: &[Vec<String>]) -> String {
     let mut out = String::from("\u{feff}");
     let header: Vec<String> = headers.iter().map(|h| quote(h)).collect();
     out.push_str(&header.join(","));
     out.push_str("\r\n");
     for row in rows {
-        let fields: Vec<String> = row.iter().map(|cell| quote(&neutralise(cell))).collect();
+        let fields: Vec<String> = row.iter().map(|cell| quote(cell)).collect();
         out.push_str(&fields.join(","));
         out.push_str("\r\n");
     }
