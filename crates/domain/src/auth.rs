@@ -23,6 +23,17 @@ pub async fn principal(
     let region = regions::by_code(db, region_code)
         .await?
         .ok_or_else(|| DomainError::NotFound(format!("region {region_code}")))?;
+    principal_in(db, subject, role, region, member_id).await
+}
+
+/// [`principal`] for a region already read (role assignments name it by id).
+pub async fn principal_in(
+    db: &Db,
+    subject: &str,
+    role: Role,
+    region: regions::Region,
+    member_id: Option<i64>,
+) -> Result<Principal, DomainError> {
     let member_id = match role {
         Role::Member => {
             let id = member_id

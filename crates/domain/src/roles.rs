@@ -68,11 +68,11 @@ pub async fn principal_for(
     let Some(&(role, first)) = held.first() else {
         return Ok(None);
     };
-    let regions = regions::by_ids(db, &[first.region_id]).await?;
-    let region = regions
-        .get(&first.region_id)
+    let region = regions::by_ids(db, &[first.region_id])
+        .await?
+        .remove(&first.region_id)
         .ok_or_else(|| DomainError::NotFound(format!("region {}", first.region_id)))?;
-    let mut principal = auth::principal(db, subject, role, &region.code, first.member_id).await?;
+    let mut principal = auth::principal_in(db, subject, role, region, first.member_id).await?;
     principal.issuer = Some(issuer.to_owned());
     if held.len() > 1 {
         let held_regions: Vec<i64> = held.iter().map(|(_, row)| row.region_id).collect();
