@@ -372,25 +372,40 @@ async fn graphql_endpoint(
     let budget_key = ClientKey::of(actor.as_ref().ok(), client);
     let request_info = request_info(request.headers(), client);
     let gate = graphql::PublicSubmissionGate(Arc::new(move || public.limiter.admit(client)));
+    let reads = graphql::ContactReads::default();
+    let reader = actor.as_ref().ok().cloned();
+    let mut operation_name = None;
     // Persisted documents, the introspection switch and public caching (`documents`); cost,
     // budgets and load shedding (`budgets`).
-    graphql_over_http::serve_with(
+    let response = graphql_over_http::serve_with(
         &state.inner.schema,
         request,
         &documents,
         authenticated,
         |graphql_request| {
+            operation_name.clone_from(&graphql_request.operation_name);
             actor.map(|actor| {
-                graphql::request_data(graphql_request, state.db(), actor)
+                graphql::request_data(graphql_request, state.db(), actor, reads.clone())
                     .data(gate)
-                    .data(request_info)
+                    .data(request_info.clone())
             })
         },
         async |graphql_request: &mut async_graphql::Request| {
             budgets.admit(&budget_key, graphql_request).await
         },
     )
-    .await
+    .await;
+    if let Some(reader) = reader {
+        reads
+            .record(
+                state.db(),
+                &reader,
+                &request_info,
+                operation_name.as_deref(),
+            )
+            .await;
+    }
+    response
 }
 
 /// What the audit log records of where a request came from: its `x-request-id` (set by the

@@ -181,3 +181,29 @@ fn the_graphql_crate_batches_without_any_or_string_keys() {
         }
     }
 }
+
+/// The schema installs no async-graphql extension: one would be consulted for every field of
+/// every query (its slow path). Audit rows come from the mutation root (`AuditedMutation`) and
+/// contact-data reads are recorded by the server's executors.
+#[test]
+fn the_schema_keeps_queries_on_the_fast_path() {
+    let mut files = Vec::new();
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("crates/graphql/src"),
+        &mut files,
+    );
+    rust_files(
+        &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+        &mut files,
+    );
+    for file in files {
+        let text = std::fs::read_to_string(&file).expect("readable source file");
+        for forbidden in [".extension(", "impl Extension for", "ExtensionFactory"] {
+            assert!(
+                !text.contains(forbidden),
+                "{} contains `{forbidden}`",
+                file.display()
+            );
+        }
+    }
+}

@@ -754,3 +754,42 @@ async fn sockets_close_with_4403_when_their_token_is_revoked() {
     // The other token's socket is still served.
     kept.subscribe("2", EVENTS, json!({})).await;
 }
+
+#[tokio::test]
+async fn a_query_over_the_socket_that_shows_contact_data_leaves_an_audit_row() {
+    use entity::audit_log;
+    use sea_orm::QueryOrder;
+
+    let server = Server::start().await;
+    let token = common::token_for(Role::CountyStaff, "330212", None);
+    let mut client = Client::connect(server.address, Protocol::TransportWs, &token).await;
+    let members = "query Roster($code: String!) { region(code: $code) { members(first: 2) { nodes { id phone } } } }";
+    client
+        .subscribe("1", members, json!({ "code": "330212" }))
+        .await;
+    let (_, payload) = client.next_result().await;
+    let payload = payload.expect("a result");
+    let nodes = payload["data"]["region"]["members"]["nodes"]
+        .as_array()
+        .expect("members")
+        .clone();
+    assert!(
+        nodes.iter().all(|node| node["phone"].is_string()),
+        "{payload}"
+    );
+
+    let rows = audit_log::Entity::find()
+        .filter(audit_log::Column::Operation.eq("readContactData"))
+        .order_by_asc(audit_log::Column::Id)
+        .all(server.test_db.db.reader())
+        .await
+        .expect("the audit log reads");
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let targets: Vec<String> = serde_json::from_str(&rows[0].target_ids).expect("ids");
+    assert_eq!(targets.len(), nodes.len());
+    for node in &nodes {
+        let phone = node["phone"].as_str().expect("a phone");
+        assert!(!rows[0].input_summary.contains(phone));
+    }
+    server.shut_down().await;
+}

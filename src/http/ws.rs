@@ -63,7 +63,7 @@ use crate::{
     http::{budget::Budgets, persisted::DocumentPolicy},
 };
 
-use executor::SocketExecutor;
+use executor::{ReadsLog, SocketExecutor};
 use guard::SocketWatch;
 use limits::{INIT_TIMEOUT, KEEPALIVE_TIMEOUT};
 
@@ -118,6 +118,10 @@ pub(crate) async fn subscriptions(
         Arc::clone(&settings.budgets),
         Arc::clone(&settings.documents),
         client,
+        ReadsLog {
+            db: state.db().clone(),
+            request: request_info.clone(),
+        },
     );
     let limits = limits.clone();
     upgrade
@@ -411,7 +415,6 @@ async fn connection_data(
     data.insert(graphql::Loaders::uncached(state.db().clone()));
     data.insert(state.feed());
     data.insert(gate);
-    data.insert(graphql::ContactReads::default());
     // The socket's request id and client address, for the audit rows of its mutations.
     data.insert(request_info);
     Ok((data, actor, expires))

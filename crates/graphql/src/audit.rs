@@ -1,5 +1,5 @@
-//! Every mutation leaves an audit row, by construction: this schema extension opens a
-//! [`domain::audit::Scope`] around each root mutation field, so the domain's commit appends the
+//! Every mutation leaves an audit row, by construction: the mutation root ([`AuditedMutation`])
+//! opens a [`domain::audit::Scope`] around each of its fields, so the domain's commit appends the
 //! row in the same transaction as the change, and whatever ends without a commit — user errors,
 //! a FORBIDDEN or UNAUTHENTICATED refusal, an operation that writes nothing — is recorded
 //! afterwards in a transaction of its own. A new mutation needs no audit code: it is a field of
@@ -8,75 +8,45 @@
 //! A mutation that fails with any other error (malformed ids `BAD_USER_INPUT`, `INTERNAL`,
 //! `SERVICE_BUSY`, `RATE_LIMITED`) changed nothing and leaves no row.
 
-use std::sync::{Arc, Mutex};
+use std::{borrow::Cow, sync::Arc};
 
 use async_graphql::{
-    ServerResult, Value, Variables,
-    extensions::{
-        Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextResolve, ResolveInfo,
-    },
-    parser::types::ExecutableDocument,
+    Context, ContextSelectionSet, ObjectType, OutputType, Positioned, ServerResult, Value,
+    parser::types::Field,
+    registry::Registry,
+    resolver_utils::{ContainerType, resolve_container},
 };
 use domain::{
     Actor, Db,
     audit::{ActorInfo, Outcome, RequestInfo, Scope},
 };
 
-use crate::ids;
+use crate::{Mutation, ids};
 
-/// The extension factory the schema is built with (see [`crate::schema`]).
-pub struct AuditMutations;
-
-impl ExtensionFactory for AuditMutations {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerRequest::default())
-    }
-}
-
-/// One request's audit state: its variables, to resolve the arguments of each mutation field.
+/// The schema's mutation root: [`Mutation`] with every root field resolved inside an audit
+/// scope. Wrapping the root, rather than installing a schema extension, keeps queries on
+/// async-graphql's fast path: an extension would be consulted for every field of every query.
 #[derive(Default)]
-struct PerRequest {
-    variables: Mutex<Variables>,
-}
+pub struct AuditedMutation(Mutation);
 
-#[async_trait::async_trait]
-impl Extension for PerRequest {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        if let Ok(mut kept) = self.variables.lock() {
-            *kept = variables.clone();
-        }
-        next.run(ctx, query, variables).await
-    }
-
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let is_root_mutation = info.path_node.parent.is_none()
-            && !info.name.starts_with("__")
-            && ctx.schema_env.registry.mutation_type.as_deref() == Some(info.parent_type);
-        let Some(db) = ctx.data_opt::<Db>().filter(|_| is_root_mutation) else {
-            return next.run(ctx, info).await;
+impl ContainerType for AuditedMutation {
+    async fn resolve_field(&self, ctx: &Context<'_>) -> ServerResult<Option<Value>> {
+        let field = self.0.resolve_field(ctx);
+        let Some(db) = ctx.data_opt::<Db>() else {
+            return field.await;
         };
+        let operation = ctx.item.node.name.node.as_str();
         let actor = ctx.data_opt::<Actor>().cloned().unwrap_or_default();
         let request = ctx.data_opt::<RequestInfo>().cloned().unwrap_or_default();
-        let input = self.arguments(&info);
+        let input = arguments(ctx);
         let scope = Scope::new(
-            info.name,
+            operation,
             ActorInfo::of(&actor),
             request,
             domain::audit::summary::summarize(input.clone()),
             named_ids(&input),
         );
-        let result = domain::audit::within(Arc::clone(&scope), next.run(ctx, info)).await;
+        let result = domain::audit::within(Arc::clone(&scope), field).await;
         let refusal = match &result {
             Ok(_) => None,
             Err(error) => match error_code(error) {
@@ -91,32 +61,40 @@ impl Extension for PerRequest {
         }
         result
     }
+
+    async fn find_entity(&self, ctx: &Context<'_>, params: &Value) -> ServerResult<Option<Value>> {
+        self.0.find_entity(ctx, params).await
+    }
 }
 
-impl PerRequest {
-    /// The field's arguments as JSON, with variables substituted.
-    fn arguments(&self, info: &ResolveInfo<'_>) -> serde_json::Value {
-        let variables = self
-            .variables
-            .lock()
-            .map(|variables| variables.clone())
-            .unwrap_or_default();
-        let mut object = serde_json::Map::new();
-        for (name, value) in &info.field.arguments {
-            let constant = value
-                .node
-                .clone()
-                .into_const_with(|variable| {
-                    Ok::<_, std::convert::Infallible>(
-                        variables.get(&variable).cloned().unwrap_or_default(),
-                    )
-                })
-                .unwrap_or_default();
-            let json = constant.into_json().unwrap_or_default();
-            object.insert(name.node.to_string(), json);
-        }
-        serde_json::Value::Object(object)
+impl OutputType for AuditedMutation {
+    fn type_name() -> Cow<'static, str> {
+        Mutation::type_name()
     }
+
+    fn create_type_info(registry: &mut Registry) -> String {
+        Mutation::create_type_info(registry)
+    }
+
+    async fn resolve(
+        &self,
+        ctx: &ContextSelectionSet<'_>,
+        _field: &Positioned<Field>,
+    ) -> ServerResult<Value> {
+        resolve_container(ctx, self).await
+    }
+}
+
+impl ObjectType for AuditedMutation {}
+
+/// The field's arguments as JSON, with variables substituted (null where one is malformed:
+/// the field itself then fails with `BAD_USER_INPUT` and leaves no row).
+fn arguments(ctx: &Context<'_>) -> serde_json::Value {
+    let mut object = serde_json::Map::new();
+    for (name, value) in ctx.field().arguments().unwrap_or_default() {
+        object.insert(name.to_string(), value.into_json().unwrap_or_default());
+    }
+    serde_json::Value::Object(object)
 }
 
 /// The code (`extensions.code`) of an error.

@@ -1,18 +1,16 @@
 //! Staff reads of personal contact data leave an audit row: the resolvers that hand out a
 //! member's `phone` or `email`, or a public submitter's contact, note the record in the
-//! request's [`ContactReads`]; after the operation, this extension writes one `readContactData`
-//! row naming them (in a transaction of its own). Operations that showed no contact data write
-//! nothing, so public reads cost nothing extra.
+//! request's [`ContactReads`]; after the operation, the server's executor calls
+//! [`ContactReads::record`], which writes one `readContactData` row naming them (in a
+//! transaction of its own). Operations that showed no contact data write nothing, so public reads
+//! cost nothing extra. (Recording in the executor rather than in a schema extension keeps every
+//! query on async-graphql's fast path.)
 
 use std::{
     collections::BTreeSet,
     sync::{Arc, Mutex},
 };
 
-use async_graphql::{
-    Response,
-    extensions::{Extension, ExtensionContext, ExtensionFactory, NextExecute},
-};
 use domain::{
     Actor, Db,
     audit::{ActorInfo, RequestInfo, Scope},
@@ -42,45 +40,30 @@ pub(crate) fn note(ctx: &async_graphql::Context<'_>, global_id: impl FnOnce() ->
     }
 }
 
-/// The extension factory the schema is built with (see [`crate::schema`]).
-pub struct RecordContactReads;
-
-impl ExtensionFactory for RecordContactReads {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(PerOperation)
-    }
-}
-
-struct PerOperation;
-
-#[async_trait::async_trait]
-impl Extension for PerOperation {
-    async fn execute(
+impl ContactReads {
+    /// Writes one `readContactData` audit row (in a transaction of its own) naming the records
+    /// whose contact data were shown since the last call, if any. The server calls it after each
+    /// operation it executes with these reads in its data, and after each subscription event.
+    pub async fn record(
         &self,
-        ctx: &ExtensionContext<'_>,
+        db: &Db,
+        actor: &Actor,
+        request: &RequestInfo,
         operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        let (Some(reads), Some(db)) = (ctx.data_opt::<ContactReads>(), ctx.data_opt::<Db>()) else {
-            return response;
-        };
-        let shown: Vec<String> = reads.take().into_iter().collect();
+    ) {
+        let shown: Vec<String> = self.take().into_iter().collect();
         if shown.is_empty() {
-            return response;
+            return;
         }
-        let actor = ctx.data_opt::<Actor>().cloned().unwrap_or_default();
-        let request = ctx.data_opt::<RequestInfo>().cloned().unwrap_or_default();
         let scope = Scope::new(
             "readContactData",
-            ActorInfo::of(&actor),
-            request,
+            ActorInfo::of(actor),
+            request.clone(),
             serde_json::json!({ "operationName": operation_name, "records": shown.len() }),
             shown,
         );
         if let Err(error) = domain::audit::finish(db, &scope, None).await {
             tracing::error!(%error, "could not record a contact-data read");
         }
-        response
     }
 }

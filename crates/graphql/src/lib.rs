@@ -26,6 +26,7 @@ mod types;
 
 use async_graphql::{SDLExportOptions, Schema, SchemaBuilder};
 
+pub use audit::AuditedMutation;
 pub use contact_reads::ContactReads;
 pub use error::{ApiError, ErrorCode, Result};
 pub use loaders::Loaders;
@@ -35,14 +36,12 @@ pub use services::Services;
 pub use subscription::Subscription;
 
 /// The schema type served by xieshang.
-pub type AppSchema = Schema<Query, Mutation, Subscription>;
+pub type AppSchema = Schema<Query, AuditedMutation, Subscription>;
 
 /// The schema with every type registered and no data attached.
-pub fn schema() -> SchemaBuilder<Query, Mutation, Subscription> {
-    Schema::build(Query::default(), Mutation::default(), Subscription)
+pub fn schema() -> SchemaBuilder<Query, AuditedMutation, Subscription> {
+    Schema::build(Query::default(), AuditedMutation::default(), Subscription)
         .limit_depth(limits::MAX_DEPTH)
-        .extension(audit::AuditMutations)
-        .extension(contact_reads::RecordContactReads)
 }
 
 /// The SDL as committed in `schema/schema.graphql`: fields and enum values sorted, so the file
@@ -53,15 +52,18 @@ pub fn sdl() -> String {
         .sdl_with_options(SDLExportOptions::new().sorted_fields().sorted_enum_items())
 }
 
-/// Per-request data every resolver relies on: the caller and fresh loaders over `db`.
+/// Per-request data every resolver relies on: the caller, fresh loaders over `db`, and where
+/// the request's contact-data reads are noted (the caller records them afterwards with
+/// [`ContactReads::record`]).
 pub fn request_data(
     request: async_graphql::Request,
     db: &domain::Db,
     actor: domain::Actor,
+    reads: ContactReads,
 ) -> async_graphql::Request {
     request
         .data(actor)
         .data(Loaders::new(db.clone()))
         .data(types::statistics::StatisticsGate::default())
-        .data(ContactReads::default())
+        .data(reads)
 }

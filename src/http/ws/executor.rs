@@ -20,7 +20,7 @@ use async_graphql::{
     futures_util::stream::BoxStream,
     parser::types::{DocumentOperations, OperationType},
 };
-use domain::Actor;
+use domain::{Actor, Db, audit::RequestInfo};
 use futures_util::StreamExt;
 use graphql::{AppSchema, ErrorCode};
 
@@ -40,6 +40,18 @@ pub(crate) struct SocketExecutor {
     client: Option<IpAddr>,
     /// The caller, once `connection_init` has authenticated the socket.
     caller: Arc<OnceLock<Actor>>,
+    /// Where the operations' contact-data reads are recorded (`readContactData` audit rows),
+    /// and the socket's request id and client address for them.
+    reads: ReadsLog,
+}
+
+/// Where a socket's contact-data reads are recorded.
+#[derive(Clone)]
+pub(crate) struct ReadsLog {
+    /// The database of the audit log.
+    pub(crate) db: Db,
+    /// The socket's request id and client address.
+    pub(crate) request: RequestInfo,
 }
 
 impl SocketExecutor {
@@ -49,6 +61,7 @@ impl SocketExecutor {
         budgets: Arc<Budgets>,
         documents: Arc<DocumentPolicy>,
         client: Option<IpAddr>,
+        reads: ReadsLog,
     ) -> Self {
         Self {
             schema,
@@ -57,6 +70,7 @@ impl SocketExecutor {
             documents,
             client,
             caller: Arc::default(),
+            reads,
         }
     }
 
@@ -104,15 +118,29 @@ impl SocketExecutor {
             Ok(admission) => admission,
             Err(refusal) => return single(with_codes(refusal.response, parse_failed)),
         };
+        // Each operation notes its own contact-data reads (request data shadows the socket's).
+        let reads = graphql::ContactReads::default();
+        let request = request.data(reads.clone());
+        let read_audit = ReadAudit {
+            reads,
+            reader: actor.cloned(),
+            operation_name: request.operation_name.clone(),
+            log: self.reads.clone(),
+        };
         let responses = Executor::execute_stream(&self.schema, request, session_data);
         if is_subscription {
             // Priced and charged; a live subscription holds no execution slot.
             drop(admission);
             let live = LiveSubscription::start();
+            let read_audit = Arc::new(read_audit);
             return responses
-                .map(move |response| {
+                .then(move |response| {
                     let _live = &live;
-                    with_codes(response, parse_failed)
+                    let read_audit = Arc::clone(&read_audit);
+                    async move {
+                        read_audit.record().await;
+                        with_codes(response, parse_failed)
+                    }
                 })
                 .boxed();
         }
@@ -124,6 +152,7 @@ impl SocketExecutor {
                 Ok(None) => Response::default(),
                 Err(_) => timed_out(timeout),
             };
+            read_audit.record().await;
             admission.report(&mut response);
             with_codes(response, parse_failed)
         })
@@ -146,6 +175,27 @@ impl Executor for SocketExecutor {
         futures_util::stream::once(this.run(request, session_data))
             .flatten()
             .boxed()
+    }
+}
+
+/// One operation's contact-data reads, and what their audit row needs.
+struct ReadAudit {
+    reads: graphql::ContactReads,
+    reader: Option<Actor>,
+    operation_name: Option<String>,
+    log: ReadsLog,
+}
+
+impl ReadAudit {
+    /// Records the reads noted since the last call (after the response, or after each event).
+    async fn record(&self) {
+        if let Some(reader) = &self.reader {
+            let operation_name = self.operation_name.as_deref();
+            let log = &self.log;
+            self.reads
+                .record(&log.db, reader, &log.request, operation_name)
+                .await;
+        }
     }
 }
 
@@ -236,6 +286,10 @@ mod tests {
             Arc::new(Budgets::new(&crate::http::budget::BudgetOptions::off())),
             Arc::new(DocumentPolicy::default()),
             None,
+            ReadsLog {
+                db: db.clone(),
+                request: RequestInfo::default(),
+            },
         );
         let actor = staff(&db, Role::ProvinceStaff, "330000")
             .await
