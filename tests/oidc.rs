@@ -604,3 +604,54 @@ async fn a_subject_with_several_assignments_lists_the_notification_targets_of_al
         .collect();
     assert_eq!(names, ["鄞州", "萧山"], "{listed}");
 }
+
+/// The event log reads the union of a subject's assignments, as its other reads do: events of
+/// both of its counties, none of a third.
+#[tokio::test]
+async fn a_subject_with_several_assignments_reads_the_events_of_all_of_them() {
+    let rsa = key("rsa-1");
+    let idp = Idp::start(&[&rsa]).await;
+    let app = app_trusting(&idp, Duration::from_secs(30)).await;
+    grant(&app, &idp, "gina", Role::CountyStaff, "330212").await;
+    grant(&app, &idp, "gina", Role::CountyStaff, "330109").await;
+    let province = common::token_for(Role::ProvinceStaff, "330000", None);
+    let mut proposed = std::collections::BTreeMap::new();
+    for code in ["330212", "330109", "330106"] {
+        let body = app
+            .graphql_as(&province, PROPOSE, proposal(code))
+            .await
+            .json();
+        let id = body["data"]["proposeConsultation"]["consultation"]["id"]
+            .as_str()
+            .unwrap_or_else(|| panic!("{body}"))
+            .to_owned();
+        proposed.insert(code, id);
+    }
+    let token = sign(&rsa, &idp.claims("gina"));
+    let listed = app
+        .graphql_as(
+            &token,
+            "{ events(first: 100) { nodes { entityId regionCodes } } }",
+            json!({}),
+        )
+        .await
+        .json();
+    let nodes = listed["data"]["events"]["nodes"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{listed}"))
+        .clone();
+    let seen: Vec<&str> = nodes
+        .iter()
+        .filter_map(|node| node["entityId"].as_str())
+        .collect();
+    assert!(seen.contains(&proposed["330212"].as_str()), "{listed}");
+    assert!(seen.contains(&proposed["330109"].as_str()), "{listed}");
+    assert!(!seen.contains(&proposed["330106"].as_str()), "{listed}");
+    for node in &nodes {
+        let codes = node["regionCodes"].to_string();
+        assert!(
+            codes.contains("330212") || codes.contains("330109"),
+            "an event outside both counties: {node}"
+        );
+    }
+}

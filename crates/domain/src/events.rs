@@ -28,7 +28,7 @@ use sea_orm::{
 
 use crate::{
     Actor, Db, DomainError, Principal, regions,
-    visibility::{self, Audience, Viewer},
+    visibility::{self, Audience, Reach, Viewer},
 };
 
 /// The opaque cursor of the event with `sequence`.
@@ -153,7 +153,7 @@ pub async fn visible(
 pub fn visible_condition(viewer: &Viewer) -> Condition {
     let mut allowed = Condition::any().add(event::Column::Restricted.eq(false));
     if viewer.role.is_staff() {
-        allowed = allowed.add(Expr::exists(regions_outside(viewer.region_id)).not());
+        allowed = allowed.add(Expr::exists(regions_of_event(&viewer.reach, false)).not());
     }
     if let Some(member_id) = viewer.member_id {
         let authors = || Alias::new("sentiment_report_authors");
@@ -173,27 +173,41 @@ pub fn visible_condition(viewer: &Viewer) -> Condition {
         );
     }
     Condition::all()
-        .add(touches(viewer.region_id, true))
+        .add(Expr::exists(regions_of_event(&viewer.reach, true)))
         .add(allowed)
 }
 
-/// The `event_regions` rows of the outer event outside the subtree of `region_id`.
-fn regions_outside(region_id: i64) -> sea_orm::sea_query::SelectStatement {
+/// The `event_regions` rows of the outer event inside `reach` (`inside`), or outside it.
+fn regions_of_event(reach: &Reach, inside: bool) -> sea_orm::sea_query::SelectStatement {
     let regions = || Alias::new("event_regions");
-    let closure = || Alias::new("region_closure");
-    let mut subtree = Query::select();
-    subtree
-        .column((closure(), Alias::new("descendant_id")))
-        .from(closure())
-        .and_where(Expr::col((closure(), Alias::new("ancestor_id"))).eq(region_id));
+    let region = || Expr::col((regions(), Alias::new("region_id")));
     let mut rows = Query::select();
-    rows.expr(Expr::val(1))
-        .from(regions())
-        .and_where(
-            Expr::col((regions(), Alias::new("event_sequence")))
-                .equals((event::Entity, event::Column::Sequence)),
-        )
-        .and_where(Expr::col((regions(), Alias::new("region_id"))).not_in_subquery(subtree));
+    rows.expr(Expr::val(1)).from(regions()).and_where(
+        Expr::col((regions(), Alias::new("event_sequence")))
+            .equals((event::Entity, event::Column::Sequence)),
+    );
+    match reach {
+        Reach::Subtree(root) => {
+            let closure = || Alias::new("region_closure");
+            let mut subtree = Query::select();
+            subtree
+                .column((closure(), Alias::new("descendant_id")))
+                .from(closure())
+                .and_where(Expr::col((closure(), Alias::new("ancestor_id"))).eq(*root));
+            rows.and_where(if inside {
+                region().in_subquery(subtree)
+            } else {
+                region().not_in_subquery(subtree)
+            });
+        }
+        Reach::Regions(ids) => {
+            rows.and_where(if inside {
+                region().is_in(ids.iter().copied())
+            } else {
+                region().is_not_in(ids.iter().copied())
+            });
+        }
+    }
     rows
 }
 

@@ -130,18 +130,30 @@ pub fn staff_regions(actor: &Actor) -> Vec<i64> {
 pub struct Viewer {
     /// The reader's role.
     pub role: Role,
-    /// The reader's region (its scope is that region's subtree).
-    pub region_id: i64,
+    /// The committees the reader's scope covers.
+    pub reach: Reach,
     /// The member the reader is (MEMBER role only).
     pub member_id: Option<i64>,
 }
 
+/// The committees a reader's scope covers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reach {
+    /// A region and everything below it (a notification target's committee).
+    Subtree(i64),
+    /// Exactly these region ids (a caller's scope: the union of the subtrees of every
+    /// assignment it acts with; see `crate::roles`).
+    Regions(Vec<i64>),
+}
+
 impl Viewer {
-    /// An authenticated caller.
+    /// An authenticated caller, over its whole scope.
     pub fn of(principal: &Principal) -> Self {
+        let mut scope: Vec<i64> = principal.scope.iter().copied().collect();
+        scope.sort_unstable();
         Self {
             role: principal.role,
-            region_id: principal.region_id,
+            reach: Reach::Regions(scope),
             member_id: (principal.role == Role::Member)
                 .then_some(principal.member_id)
                 .flatten(),
@@ -153,7 +165,7 @@ impl Viewer {
     pub fn notification_target(region_id: i64) -> Self {
         Self {
             role: Role::Integrator,
-            region_id,
+            reach: Reach::Subtree(region_id),
             member_id: None,
         }
     }
