@@ -37,7 +37,7 @@ use crate::{
         graphiql, graphql_over_http, health,
         introspection::Introspection,
         persisted::{DocumentPolicy, PersistedOptions},
-        ws,
+        trace_context, ws,
     },
 };
 
@@ -287,7 +287,7 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         routes
     };
     routes
-        .with_state(state)
+        .with_state(state.clone())
         .layer(Extension(Arc::clone(&documents)))
         .layer(Extension(Arc::new(PublicSubmissions {
             limiter: RateLimiter::with_capacity(
@@ -316,6 +316,8 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
             options.request_timeout,
         ))
         .layer(cors(&options.cors_origins))
+        // Inside the request span: the trace context the request's events store.
+        .layer(axum::middleware::from_fn(trace_context::record))
         .layer(PropagateRequestIdLayer::new(request_id.clone()))
         .layer(
             TraceLayer::new_for_http()
@@ -341,11 +343,22 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
                         graphql.operation.type = tracing::field::Empty,
                         graphql.operation.name = tracing::field::Empty,
                     );
+                    if let Some(trace_context::Accepted(parent)) = request.extensions().get() {
+                        domain::trace_context::continue_from(&span, parent);
+                    }
                     crate::telemetry::record_trace_id(&span);
                     span
                 })
                 .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
+        // Outside the request span, which must know its parent before it starts.
+        .layer(axum::middleware::from_fn_with_state(
+            trace_context::TraceTrust {
+                state: state.clone(),
+                trusted_proxies: Arc::new(options.trusted_proxies.clone()),
+            },
+            trace_context::accept,
+        ))
         .layer(SetRequestIdLayer::new(request_id, MakeRequestUuid))
 }
 

@@ -1,8 +1,10 @@
 //! Structured logs through `tracing`: human-readable text by default, JSON for log shippers;
 //! and, when `OTEL_EXPORTER_OTLP_ENDPOINT` is set, the same spans exported to an OpenTelemetry
 //! collector over OTLP/HTTP (protobuf): one per HTTP request (named by its GraphQL operation
-//! type, and name for trusted documents), one for each GraphQL execution inside it, and one
-//! per notification delivery. Log lines of a request carry its trace id.
+//! type, and name for trusted documents), one for each GraphQL execution inside it, one per SQL
+//! statement, and one per notification delivery. A request continues the `traceparent` of a
+//! trusted proxy or an authenticated caller (`src/http/trace_context.rs`), and its webhook
+//! deliveries continue its trace. Log lines of a request carry its trace id.
 
 use opentelemetry::trace::{TraceContextExt as _, TracerProvider as _};
 use opentelemetry_otlp::{Protocol, WithExportConfig};
@@ -40,6 +42,11 @@ pub fn init(config: &LogConfig) -> anyhow::Result<Telemetry> {
     let spans = tracer
         .as_ref()
         .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer("xieshang")));
+    if let Some(provider) = &tracer {
+        domain::trace_context::enable_statement_spans(opentelemetry::global::BoxedTracer::new(
+            Box::new(provider.tracer("xieshang")),
+        ));
+    }
     let registry = tracing_subscriber::registry().with(filter).with(spans);
     if config.json {
         registry

@@ -9,7 +9,7 @@ use std::{
 };
 
 use entity::{lounge, region};
-use sea_orm::{EntityTrait, PaginatorTrait};
+use sea_orm::{EntityTrait, PaginatorTrait, QueryOrder};
 use testing::{Template, TestDb};
 
 fn free_port() -> u16 {
@@ -619,6 +619,8 @@ async fn metrics_after_a_real_workload_pass_promtool() {
         "xieshang_graphql_operations_total{",
         "xieshang_graphql_operation_duration_seconds_bucket{",
         "xieshang_db_pool_in_use_connections{",
+        "xieshang_db_pool_wait_seconds_bucket{",
+        "xieshang_db_pool_acquire_probe_seconds{",
         "xieshang_outbox_head_sequence",
         "xieshang_build_info{",
     ] {
@@ -701,13 +703,48 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
         .spawn()
         .unwrap();
     wait_until_healthy(&mut child, port).await;
+    // An anonymous caller's `traceparent` is not believed (no trusted proxy here).
+    const CALLER_TRACE: &str = "0af7651916cd43dd8448eb211c80319c";
+    const CALLER_SPAN: &str = "b7ad6b7169203331";
+    let traceparent = format!("00-{CALLER_TRACE}-{CALLER_SPAN}-01");
     let reply = reqwest::Client::new()
         .post(format!("http://127.0.0.1:{port}/graphql"))
+        .header("traceparent", &traceparent)
         .json(&serde_json::json!({ "query": r#"{ region(code: "330212") { name } }"# }))
         .send()
         .await
         .unwrap();
     assert_eq!(reply.status(), 200);
+    // An authenticated caller's is: its mutation continues the caller's trace, and the event it
+    // writes stores the context of the request span.
+    let token = token_output(xieshang(&test.url).args([
+        "token",
+        "--role",
+        "county-staff",
+        "--region",
+        "330212",
+    ]));
+    let proposed: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://127.0.0.1:{port}/graphql"))
+        .bearer_auth(&token)
+        .header("traceparent", &traceparent)
+        .json(&serde_json::json!({
+            "query": "mutation($input: ProposeConsultationInput!) { proposeConsultation(input: $input) { consultation { id } } }",
+            "variables": { "input": {
+                "regionCode": "330212", "title": "traced", "topic": "议题内容",
+                "topicSource": "PARTY_GOVERNMENT", "kind": "MICRO",
+            } },
+        }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        proposed["data"]["proposeConsultation"]["consultation"]["id"].is_string(),
+        "{proposed}"
+    );
     // Shutting down flushes the exporter.
     assert!(terminate(&mut child).success());
     let mut logs = String::new();
@@ -730,9 +767,10 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
         .flat_map(|scope| scope.spans.clone())
         .collect();
     let names: Vec<&String> = spans.iter().map(|span| &span.name).collect();
+    let hex = |bytes: &[u8]| -> String { bytes.iter().map(|byte| format!("{byte:02x}")).collect() };
     let request = spans
         .iter()
-        .find(|span| span.name == "POST /graphql")
+        .find(|span| span.name == "POST /graphql" && hex(&span.trace_id) != CALLER_TRACE)
         .unwrap_or_else(|| panic!("no request span: {names:?}"));
     let operation_type = request
         .attributes
@@ -756,7 +794,46 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
     );
     assert!(
         request.parent_span_id.is_empty(),
-        "the request span is a root"
+        "the request span is a root: the anonymous caller's traceparent was ignored"
+    );
+    // Every SQL statement is a span of the request's trace, named by operation and table.
+    let statements: Vec<_> = spans
+        .iter()
+        .filter(|span| span.trace_id == request.trace_id)
+        .filter(|span| {
+            span.attributes
+                .iter()
+                .any(|attribute| attribute.key == "db.system.name")
+        })
+        .collect();
+    assert!(
+        statements.iter().any(|span| span.name == "SELECT regions"),
+        "no statement span: {names:?}"
+    );
+    for statement in &statements {
+        assert!(
+            statement.parent_span_id == request.span_id
+                || statement.parent_span_id == execution.span_id,
+            "a statement hangs under its request: {statement:?}"
+        );
+    }
+
+    // The authenticated mutation continued the caller's trace …
+    let mutation = spans
+        .iter()
+        .find(|span| span.name == "POST /graphql" && hex(&span.trace_id) == CALLER_TRACE)
+        .unwrap_or_else(|| panic!("the caller's trace was not continued: {names:?}"));
+    assert_eq!(hex(&mutation.parent_span_id), CALLER_SPAN);
+    // … and its event stores the request span's context, for its webhook deliveries.
+    let event = entity::event::Entity::find()
+        .order_by_desc(entity::event::Column::Sequence)
+        .one(test.db.reader())
+        .await
+        .unwrap()
+        .expect("the proposal's event");
+    assert_eq!(
+        event.traceparent,
+        Some(format!("00-{CALLER_TRACE}-{}-01", hex(&mutation.span_id)))
     );
     // The request's log lines name its trace.
     let trace_id: String = request

@@ -34,6 +34,8 @@ const WEBHOOK_SECRET: &str = "webhook-secret-0123456789";
 struct Receipt {
     delivery_id: String,
     sequence: i64,
+    /// The W3C `traceparent` header, empty when none was sent.
+    traceparent: String,
 }
 
 /// A local webhook receiver that checks every signature with its own HMAC code, answers slowly
@@ -102,6 +104,7 @@ async fn receive(
     receiver.receipts.lock().expect("receipts").push(Receipt {
         delivery_id: header("x-xieshang-delivery"),
         sequence: payload["event"]["sequence"].as_i64().expect("a sequence"),
+        traceparent: header("traceparent"),
     });
     axum::http::StatusCode::NO_CONTENT
 }
@@ -169,10 +172,27 @@ impl Replica {
     }
 
     async fn graphql(&self, token: &str, query: &str, variables: Value) -> Value {
-        reqwest::Client::new()
+        self.graphql_with(Some(token), None, query, variables).await
+    }
+
+    /// A GraphQL request as `token` (anonymous without), with a `traceparent` header if given.
+    async fn graphql_with(
+        &self,
+        token: Option<&str>,
+        traceparent: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> Value {
+        let mut request = reqwest::Client::new()
             .post(format!("http://127.0.0.1:{}/graphql", self.port))
-            .bearer_auth(token)
-            .json(&json!({ "query": query, "variables": variables }))
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(traceparent) = traceparent {
+            request = request.header("traceparent", traceparent);
+        }
+        request
             .send()
             .await
             .expect("a response")
@@ -443,4 +463,86 @@ async fn two_replicas_share_live_events_and_never_deliver_a_target_out_of_order(
     assert_delivered_in_order(&receiver, &expected).await;
     // Nobody sent the same event twice while both replicas were healthy.
     assert_eq!(receiver.receipts().len(), expected.len());
+}
+
+/// A caller's W3C `traceparent` is believed from an authenticated caller: stored with the
+/// event and sent on its webhook delivery. An anonymous caller's (not behind a trusted proxy)
+/// is ignored, and so is a malformed one. (No span exporter here: the stored context passes
+/// through unchanged; `tests/binary.rs` checks the spans.)
+#[tokio::test]
+async fn webhooks_continue_the_trace_of_an_authenticated_request() {
+    const TRACED: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+    let test = TestDb::new(Template::Demo).await.expect("a database");
+    let receiver = Receiver::default();
+    let hook = receiver.clone().start().await;
+    let province = token_for(Role::ProvinceStaff, "330000", None);
+    let county = token_for(Role::CountyStaff, "330212", None);
+    let replica = Replica::start(&test.url, 30).await;
+    create_webhook(&replica, &province, hook).await;
+    let before = outbox_sequences(&test).await;
+
+    let variables = |title: &str| {
+        json!({ "input": {
+            "regionCode": "330212", "title": title, "topic": "议题内容",
+            "topicSource": "PARTY_GOVERNMENT", "kind": "MICRO",
+        } })
+    };
+    for (traceparent, title) in [
+        (Some(TRACED), "traced"),
+        (None, "untraced"),
+        (
+            Some("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331"),
+            "malformed",
+        ),
+    ] {
+        let proposed = replica
+            .graphql_with(Some(&county), traceparent, PROPOSE, variables(title))
+            .await;
+        assert!(
+            proposed["data"]["proposeConsultation"]["consultation"]["id"].is_string(),
+            "{proposed}"
+        );
+    }
+    let submitted = replica
+        .graphql_with(
+            None,
+            Some(TRACED),
+            "mutation($input: SubmitPublicTopicInput!) { submitPublicTopic(input: $input) { __typename } }",
+            json!({ "input": { "regionCode": "330212", "title": "路灯", "topic": "村口路灯不亮",
+                               "submitterName": "王五", "submitterContact": "13900000000" } }),
+        )
+        .await;
+    assert!(submitted["errors"].is_null(), "{submitted}");
+
+    let stored: Vec<(i64, Option<String>)> = entity::event::Entity::find()
+        .order_by_asc(entity::event::Column::Sequence)
+        .all(test.db.reader())
+        .await
+        .expect("the outbox reads")
+        .into_iter()
+        .filter(|event| !before.contains(&event.sequence))
+        .map(|event| (event.sequence, event.traceparent))
+        .collect();
+    let traces: Vec<Option<&str>> = stored.iter().map(|(_, trace)| trace.as_deref()).collect();
+    assert_eq!(traces, [Some(TRACED), None, None, None], "{stored:?}");
+
+    let traced = stored[0].0;
+    let untraced = stored[1].0;
+    let started = Instant::now();
+    let receipts = loop {
+        let receipts = receiver.receipts();
+        let sequences: BTreeSet<i64> = receipts.iter().map(|receipt| receipt.sequence).collect();
+        if sequences.contains(&traced) && sequences.contains(&untraced) {
+            break receipts;
+        }
+        assert!(started.elapsed() < PATIENCE, "no deliveries: {receipts:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    for receipt in receipts {
+        if receipt.sequence == traced {
+            assert_eq!(receipt.traceparent, TRACED);
+        } else if receipt.sequence == untraced {
+            assert_eq!(receipt.traceparent, "");
+        }
+    }
 }

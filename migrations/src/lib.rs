@@ -24,6 +24,7 @@ mod m20261205_000015_page_order_indexes;
 mod m20261205_000016_create_role_assignments;
 mod m20261205_000017_create_revoked_service_tokens;
 mod m20261205_000018_create_audit_log;
+mod m20261206_000019_event_traceparent;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000016_create_role_assignments::Migration),
             Box::new(m20261205_000017_create_revoked_service_tokens::Migration),
             Box::new(m20261205_000018_create_audit_log::Migration),
+            Box::new(m20261206_000019_event_traceparent::Migration),
         ]
     }
 }

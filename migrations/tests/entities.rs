@@ -451,6 +451,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
         actor: "staff".into(),
         occurred_at: at(6, 9),
         restricted: true,
+        traceparent: Some("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01".into()),
     }, unset: []);
     roundtrip!(db, event_region, event_region::Model {
         event_sequence: event.sequence,

@@ -109,13 +109,7 @@ pub async fn actor_until(
     let Some(value) = headers.get(AUTHORIZATION) else {
         return Ok((Actor::Anonymous, None));
     };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|value| {
-            let (scheme, token) = value.trim().split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
+    let token = bearer(value)
         .ok_or_else(|| unauthenticated("the Authorization header is not `Bearer <token>`"))?;
     // Only a token whose header names an asymmetric algorithm goes to the provider; every other
     // one (HS256 included, whatever its `iss`) must be this instance's own.
@@ -139,6 +133,31 @@ pub async fn actor_until(
             })?;
     principal.token_id = verified.jti;
     Ok((Actor::Authenticated(principal), Some(claims.exp)))
+}
+
+/// Whether the request's `Authorization` header carries a token of this instance or of its
+/// identity provider that verifies now: signature, issuer, audience, lifetime and revocation.
+/// Who the caller is, and whether they hold any role, does not matter, and no query runs.
+/// The HTTP layer asks before it believes a caller's `traceparent`.
+pub async fn authenticates(verifier: &Verifier, headers: &HeaderMap) -> bool {
+    let Some(token) = headers.get(AUTHORIZATION).and_then(bearer) else {
+        return false;
+    };
+    if let Some(provider) = &verifier.provider
+        && names_asymmetric_algorithm(token)
+    {
+        return provider.verify(token).await.is_ok();
+    }
+    match jwt::verify_token(token, verifier.secret.bytes(), now()) {
+        Ok(verified) => check_service_token(verifier, &verified).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+/// The token of a `Bearer <token>` header value.
+fn bearer(value: &axum::http::HeaderValue) -> Option<&str> {
+    let (scheme, token) = value.to_str().ok()?.trim().split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
 }
 
 /// A verified service token is still refused when it was issued for longer than the maximum

@@ -5,5 +5,6 @@ pub mod health;
 pub mod introspection;
 pub mod persisted;
 pub mod public_cache;
+pub(crate) mod trace_context;
 pub mod trusted_documents;
 pub mod ws;

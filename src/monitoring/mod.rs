@@ -52,6 +52,11 @@ pub const SCRAPE_ERRORS: &str = "xieshang_metrics_scrape_errors_total";
 const DURATION_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0,
 ];
+/// Seconds: an idle pool hands out a connection in microseconds; the acquire timeout is
+/// seconds.
+const WAIT_BUCKETS: &[f64] = &[
+    0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0, 30.0,
+];
 /// Statements: a well-batched request runs a handful; hundreds mean N+1.
 const STATEMENT_BUCKETS: &[f64] = &[
     0.0, 1.0, 2.0, 3.0, 5.0, 8.0, 13.0, 21.0, 34.0, 55.0, 100.0, 250.0,
@@ -62,6 +67,10 @@ pub fn install() -> anyhow::Result<PrometheusHandle> {
     let handle = PrometheusBuilder::new()
         .set_buckets_for_metric(Matcher::Full(GRAPHQL_DURATION.to_owned()), DURATION_BUCKETS)?
         .set_buckets_for_metric(Matcher::Full(SQL_STATEMENTS.to_owned()), STATEMENT_BUCKETS)?
+        .set_buckets_for_metric(
+            Matcher::Full(domain::observe::POOL_WAIT.to_owned()),
+            WAIT_BUCKETS,
+        )?
         .install_recorder()?;
     describe();
     metrics::gauge!(BUILD_INFO, "version" => env!("CARGO_PKG_VERSION")).set(1.0);
@@ -109,6 +118,16 @@ fn describe() {
     describe_gauge!(POOL_MAX, "Connections the database pool may open.");
     describe_gauge!(POOL_OPEN, "Connections the database pool holds open.");
     describe_gauge!(POOL_IN_USE, "Database connections lent out now.");
+    describe_histogram!(
+        domain::observe::POOL_WAIT,
+        Unit::Seconds,
+        "Time a write transaction waited for its database connection and BEGIN, by pool."
+    );
+    describe_gauge!(
+        domain::observe::POOL_ACQUIRE_PROBE,
+        Unit::Seconds,
+        "Time one connection took to acquire from the pool reads use, probed at scrape time."
+    );
     describe_gauge!(
         BUILD_INFO,
         "Always 1; the version label names the running build."

@@ -51,6 +51,13 @@ async fn metrics(State(scrape): State<Scrape>) -> Response {
         metrics::gauge!(POOL_OPEN, "pool" => pool.pool).set(f64::from(pool.open));
         metrics::gauge!(POOL_IN_USE, "pool" => pool.pool).set(f64::from(pool.in_use));
     }
+    match domain::observe::acquire_probe(&scrape.db).await {
+        (pool, Some(waited)) => {
+            metrics::gauge!(domain::observe::POOL_ACQUIRE_PROBE, "pool" => pool)
+                .set(waited.as_secs_f64());
+        }
+        (_, None) => metrics::counter!(SCRAPE_ERRORS).increment(1),
+    }
     match domain::observe::outbox_positions(&scrape.db).await {
         Ok(positions) => {
             metrics::gauge!(OUTBOX_HEAD).set(positions.head as f64);

@@ -141,9 +141,14 @@ impl Db {
                 (pool.clone(), pool)
             }
         };
-        // Statements per request (`observe`); tests may replace it with their own log.
-        reader.set_metric_callback(|_| crate::observe::count_statement());
-        writer.set_metric_callback(|_| crate::observe::count_statement());
+        // Statements per request and statement spans (`observe`); tests may replace it with
+        // their own log.
+        let system = match engine {
+            Engine::Postgres => "postgresql",
+            Engine::Sqlite => "sqlite",
+        };
+        reader.set_metric_callback(move |info| crate::observe::statement(system, info));
+        writer.set_metric_callback(move |info| crate::observe::statement(system, info));
         adjust(&mut reader);
         if engine == Engine::Sqlite {
             adjust(&mut writer);
@@ -189,7 +194,10 @@ impl Db {
                 .then_some(SqliteTransactionMode::Immediate),
             ..TransactionOptions::default()
         };
-        Ok(self.writer().begin_with_options(options).await?)
+        let waiting = std::time::Instant::now();
+        let transaction = self.writer().begin_with_options(options).await?;
+        crate::observe::write_waited(self, waiting.elapsed());
+        Ok(transaction)
     }
 
     /// Commits a write transaction and wakes whoever watches [`Db::commits`]. Every write that

@@ -27,6 +27,7 @@ pub mod regions;
 pub mod roles;
 pub mod service_tokens;
 pub mod statistics;
+pub mod trace_context;
 pub mod visibility;
 pub mod write;
 

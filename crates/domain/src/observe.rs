@@ -51,10 +51,55 @@ impl StatementCounter {
     }
 }
 
-/// Counts one statement in the current scope, if there is one. [`Db::connect`] installs it as
-/// each pool's statement callback.
-pub(crate) fn count_statement() {
+/// Counts one statement in the current scope, if there is one, and records its span when spans
+/// are exported ([`crate::trace_context`]). [`Db::connect`] installs it as each pool's statement
+/// callback; `system` is the engine as OpenTelemetry names it.
+pub(crate) fn statement(system: &'static str, info: &sea_orm::metric::Info<'_>) {
     let _ = STATEMENTS.try_with(|counter| counter.0.fetch_add(1, Ordering::Relaxed));
+    crate::trace_context::statement_span(system, &info.statement.sql, info.elapsed, info.failed);
+}
+
+/// Seconds a write transaction waited for its connection (and its `BEGIN`), by pool: on SQLite
+/// every write queues for the one writer connection, so this is where contention shows.
+pub const POOL_WAIT: &str = "xieshang_db_pool_wait_seconds";
+
+/// Seconds a probe took to acquire (and return) one connection of each pool at scrape time:
+/// what a read waits for a connection now.
+pub const POOL_ACQUIRE_PROBE: &str = "xieshang_db_pool_acquire_probe_seconds";
+
+/// Records the time a write transaction waited to begin ([`Db::begin_write`]).
+pub(crate) fn write_waited(db: &Db, waited: std::time::Duration) {
+    let pool = match db.engine() {
+        Engine::Postgres => "shared",
+        Engine::Sqlite => "writer",
+    };
+    metrics::histogram!(POOL_WAIT, "pool" => pool).record(waited.as_secs_f64());
+}
+
+/// How long acquiring one connection of the pool reads use takes now (the connection goes
+/// straight back), by pool; `None` when none could be acquired (the database is down). The
+/// writer of SQLite is not probed: taking it would make a write wait for the probe.
+pub async fn acquire_probe(db: &Db) -> (&'static str, Option<std::time::Duration>) {
+    let started = std::time::Instant::now();
+    let (pool, acquired) = match db.engine() {
+        Engine::Postgres => (
+            "shared",
+            db.reader()
+                .get_postgres_connection_pool()
+                .acquire()
+                .await
+                .is_ok(),
+        ),
+        Engine::Sqlite => (
+            "reader",
+            db.reader()
+                .get_sqlite_connection_pool()
+                .acquire()
+                .await
+                .is_ok(),
+        ),
+    };
+    (pool, acquired.then(|| started.elapsed()))
 }
 
 /// The occupancy of one connection pool.

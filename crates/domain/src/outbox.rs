@@ -87,6 +87,7 @@ pub async fn append(
         actor: Set(event.actor),
         occurred_at: Set(Utc::now()),
         restricted: Set(restricted),
+        traceparent: Set(crate::trace_context::current().map(|parent| parent.to_string())),
     }
     .insert(transaction)
     .await?;

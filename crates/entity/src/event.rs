@@ -35,6 +35,10 @@ pub struct Model {
     /// Whether the record, in the state the event records, is hidden from the public (a draft,
     /// a public topic awaiting moderation or rejected); see `domain::visibility`.
     pub restricted: bool,
+    /// The W3C `traceparent` of the request that caused the event, sent on its webhook
+    /// deliveries; null outside a traced request.
+    #[sea_orm(column_type = "Text", nullable)]
+    pub traceparent: Option<String>,
 }
 
 /// Tables that reference `events`.

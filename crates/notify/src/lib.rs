@@ -8,6 +8,7 @@
 mod adapters;
 mod dispatcher;
 mod memory;
+mod trace;
 
 pub use adapters::{AdapterConfig, AdapterConfigError, HttpAdapters, Rendered, render};
 pub use dispatcher::{DispatchOptions, Dispatcher, DispatcherHandle, default_holder_id};
@@ -53,6 +54,11 @@ pub struct Message {
     pub redelivery: bool,
     /// True for `sendTestNotification`: a synthetic event that is not in the outbox.
     pub test: bool,
+    /// The trace context of the request that caused a webhook's event (see
+    /// `domain::trace_context`): its delivery span continues that trace, and the webhook
+    /// carries it on as `traceparent`. Robots get none.
+    #[serde(skip)]
+    pub traceparent: Option<domain::trace_context::TraceParent>,
 }
 
 /// Where a message goes: the adapter-specific address and credentials of a target.

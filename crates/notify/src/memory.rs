@@ -83,6 +83,7 @@ mod tests {
             }],
             redelivery: false,
             test: false,
+            traceparent: None,
         }
     }
 

@@ -242,6 +242,7 @@ fn message(events: Vec<EventPayload>) -> Message {
         events,
         redelivery: false,
         test: false,
+        traceparent: None,
     }
 }
 
@@ -346,6 +347,25 @@ async fn webhook_without_a_secret_is_unsigned() {
     let requests = receiver.requests();
     assert_eq!(requests.len(), 1);
     assert!(requests[0].headers.get("x-xieshang-signature").is_none());
+    // An event written outside a traced request carries no trace context.
+    assert!(requests[0].headers.get("traceparent").is_none());
+}
+
+#[tokio::test]
+async fn webhook_carries_the_trace_context_of_the_request_that_caused_its_event() {
+    let receiver = Receiver::start().await;
+    receiver.reply(Reply::status(200));
+    let adapter = adapters(&receiver, Duration::from_secs(5)).adapter(NotificationAdapter::Webhook);
+    let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let mut sent = message(vec![event(1)]);
+    sent.traceparent = domain::trace_context::TraceParent::parse(traceparent);
+    assert!(sent.traceparent.is_some());
+
+    let receipt = adapter.deliver(&webhook_to(&receiver, None), &sent).await;
+
+    assert_eq!(receipt, Ok(Receipt { status: Some(200) }));
+    // No span exporter here: the stored context passes through unchanged.
+    assert_eq!(receiver.requests()[0].header("traceparent"), traceparent);
 }
 
 #[tokio::test]

@@ -53,16 +53,21 @@ impl Loaders {
 }
 
 /// The loaders hand batches to the tokio runtime the server runs on, inside the statement
-/// counter of the request that built them (if any), so that the batches' statements count
-/// for that request (`domain::observe`).
+/// counter and the span of the request that built them (if any), so that the batches'
+/// statements count for that request (`domain::observe`) and trace under it.
 fn spawner() -> impl Fn(futures_util::future::BoxFuture<'static, ()>) + Send + Sync + 'static {
+    use tracing::Instrument;
     let counter = domain::observe::StatementCounter::current();
-    move |future| match &counter {
-        Some(counter) => {
-            tokio::spawn(counter.clone().scope(future));
-        }
-        None => {
-            tokio::spawn(future);
+    let span = tracing::Span::current();
+    move |future| {
+        let future = future.instrument(span.clone());
+        match &counter {
+            Some(counter) => {
+                tokio::spawn(counter.clone().scope(future));
+            }
+            None => {
+                tokio::spawn(future);
+            }
         }
     }
 }

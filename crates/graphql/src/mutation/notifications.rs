@@ -377,6 +377,7 @@ async fn send_test(services: &Services, destination: &TestDestination) -> TestOu
         }],
         redelivery: false,
         test: true,
+        traceparent: domain::trace_context::current(),
     };
     let adapter = services.adapters.adapter(target.adapter);
     let address = notify::Destination {

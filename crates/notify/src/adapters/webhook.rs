@@ -92,6 +92,9 @@ impl Adapter for WebhookAdapter {
                 sign::webhook_signature(secret, timestamp, &body),
             );
         }
+        if let Some(traceparent) = crate::trace::outgoing(message) {
+            request = request.header("traceparent", traceparent);
+        }
         let response = request
             .body(body)
             .send()

@@ -60,11 +60,20 @@ pub(super) fn build(
         .iter()
         .map(|row| events.get(&row.event_sequence).map(payload))
         .collect::<Option<Vec<_>>>()?;
+    // A webhook message is one event; a digest of several has no single trace to continue.
+    let traceparent = match rows {
+        [row] => events
+            .get(&row.event_sequence)
+            .and_then(|event| event.traceparent.as_deref())
+            .and_then(domain::trace_context::TraceParent::parse),
+        _ => None,
+    };
     Some(Message {
         delivery_id: global_id("Delivery", first.id),
         events: payloads,
         redelivery,
         test: false,
+        traceparent,
     })
 }
 
@@ -86,6 +95,7 @@ mod tests {
             actor: "staff:1".into(),
             occurred_at: Utc::now(),
             restricted: false,
+            traceparent: None,
         }
     }
 

@@ -243,11 +243,15 @@ async fn deliver(
     message: &Message,
 ) -> Result<Receipt, NotifyError> {
     use tracing::Instrument;
+    let span = tracing::info_span!("delivery");
+    if let Some(parent) = &message.traceparent {
+        domain::trace_context::continue_from(&span, parent);
+    }
     tokio::time::timeout(
         shared.options.send_timeout,
         adapter.deliver(destination, message),
     )
-    .instrument(tracing::info_span!("delivery"))
+    .instrument(span)
     .await
     .unwrap_or_else(|_| {
         Err(NotifyError::Retryable {

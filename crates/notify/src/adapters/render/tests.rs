@@ -35,6 +35,7 @@ fn message(events: Vec<EventPayload>) -> Message {
         events,
         redelivery: false,
         test: false,
+        traceparent: None,
     }
 }
 
