@@ -398,3 +398,31 @@ async fn the_demo_public_topics_count_as_accepted() {
         "{listed:#}"
     );
 }
+
+/// 委员编号 is staff data: staff in scope see it, everyone else (anonymous, members, staff of
+/// another county) gets null.
+#[tokio::test]
+async fn member_numbers_are_shown_to_staff_in_scope_only() {
+    let app = TestApp::new(Template::Demo).await;
+    let query = r#"{ region(code: "330212") { members(first: 2) { nodes { memberNumber } } } }"#;
+    let numbers = |answer: &Value| -> Vec<Value> {
+        answer["data"]["region"]["members"]["nodes"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{answer}"))
+            .iter()
+            .map(|node| node["memberNumber"].clone())
+            .collect()
+    };
+    let county = token_for(Role::CountyStaff, "330212", None);
+    let shown = numbers(&call(&app, &county, query, json!({})).await);
+    assert_eq!(shown, [json!("330212-0001"), json!("330212-0002")]);
+    let other = token_for(Role::CountyStaff, "330109", None);
+    let member_id = yinzhou_members(&app).await[0];
+    let member = token_for(Role::Member, "330212", Some(member_id));
+    for token in [&other, &member] {
+        let hidden = numbers(&call(&app, token, query, json!({})).await);
+        assert_eq!(hidden, [Value::Null, Value::Null]);
+    }
+    let anonymous = app.graphql(query, json!({})).await;
+    assert_eq!(numbers(&anonymous), [Value::Null, Value::Null]);
+}

@@ -25,6 +25,7 @@ mod m20261205_000016_create_role_assignments;
 mod m20261205_000017_create_revoked_service_tokens;
 mod m20261205_000018_create_audit_log;
 mod m20261206_000019_event_traceparent;
+mod m20261206_000020_member_numbers;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000017_create_revoked_service_tokens::Migration),
             Box::new(m20261205_000018_create_audit_log::Migration),
             Box::new(m20261206_000019_event_traceparent::Migration),
+            Box::new(m20261206_000020_member_numbers::Migration),
         ]
     }
 }

@@ -272,6 +272,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
         depth: 1,
     }, unset: []);
     let member = roundtrip!(db, member, member::Model {
+        member_number: "330421-0001".into(),
         id: 1,
         region_id: county.id,
         name: "张三".into(),

@@ -112,7 +112,7 @@ impl Actor {
     }
 
     /// Staff whose scope covers `region_id`.
-    fn is_staff_covering(&self, region_id: i64) -> bool {
+    pub fn is_staff_covering(&self, region_id: i64) -> bool {
         self.principal()
             .is_some_and(|principal| principal.role.is_staff() && principal.covers(region_id))
     }

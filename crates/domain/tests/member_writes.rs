@@ -9,7 +9,7 @@ use entity::{
     enums::{EventType, Gender, MemberStatus},
     event,
 };
-use sea_orm::{EntityTrait, QueryOrder};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use testing::{Template, TestDb, staff};
 
 fn new_member(code: &str) -> NewMember {
@@ -22,6 +22,7 @@ fn new_member(code: &str) -> NewMember {
         term: 12,
         phone: Some("+86 138-0000-1234".to_owned()),
         email: Some("wang.xh@example.cn".to_owned()),
+        member_number: None,
     }
 }
 
@@ -216,4 +217,94 @@ async fn staff_manage_members_only_inside_their_subtree() {
     let missing = write::update(db, &county, 987_654_321, UpdateMember::default()).await;
     assert!(matches!(missing, Err(DomainError::NotFound(_))));
     assert_eq!(events(db).await.len(), 1);
+}
+
+#[tokio::test]
+async fn members_are_numbered_within_their_committee_and_numbers_stay_unique() {
+    let test = TestDb::new(Template::Demo).await.unwrap();
+    let db = &test.db;
+    let county = staff(db, Role::CountyStaff, "330212").await.unwrap();
+    let existing: Vec<String> = entity::member::Entity::find()
+        .filter(
+            entity::member::Column::RegionId.eq(testing::region_id(db, "330212").await.unwrap()),
+        )
+        .all(db.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|member| member.member_number)
+        .collect();
+    let highest = existing
+        .iter()
+        .filter_map(|number| number.strip_prefix("330212-")?.parse::<usize>().ok())
+        .max()
+        .expect("the demo's members are numbered");
+    assert_eq!(highest, existing.len(), "numbered 1..n by id");
+
+    let numbered = write::create(db, &county, new_member("330212"))
+        .await
+        .unwrap();
+    assert_eq!(numbered.member_number, format!("330212-{:04}", highest + 1));
+    let given = write::create(
+        db,
+        &county,
+        NewMember {
+            member_number: Some(" 鄞政协-A1 ".into()),
+            ..new_member("330212")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(given.member_number, "鄞政协-A1");
+    let taken = write::create(
+        db,
+        &county,
+        NewMember {
+            member_number: Some("鄞政协-A1".into()),
+            ..new_member("330212")
+        },
+    )
+    .await;
+    assert_eq!(invalid_field(taken), "memberNumber");
+    let renumbered = write::update(
+        db,
+        &county,
+        numbered.id,
+        UpdateMember {
+            member_number: Some("鄞政协-A1".into()),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert_eq!(invalid_field(renumbered), "memberNumber");
+}
+
+#[test]
+fn every_bad_field_of_a_member_is_reported_and_mobile_numbers_are_told_apart() {
+    use domain::write::members::{MemberFields, is_mainland_mobile};
+    let errors = MemberFields {
+        member_number: None,
+        name: " ".into(),
+        gender: Gender::Male,
+        sector: "经济界".into(),
+        occupation: "".into(),
+        term: 0,
+        phone: Some("12345".into()),
+        email: Some("none".into()),
+        status: MemberStatus::Active,
+    }
+    .checked()
+    .expect_err("five bad fields");
+    let fields: Vec<String> = errors
+        .into_iter()
+        .map(|error| match error {
+            DomainError::Invalid { field, .. } => field,
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(fields, ["name", "occupation", "term", "phone", "email"]);
+    assert!(is_mainland_mobile("13812345678"));
+    assert!(is_mainland_mobile("+86 138-1234-5678"));
+    assert!(!is_mainland_mobile("0574-8888 1234"));
+    assert!(!is_mainland_mobile("12812345678"));
 }

@@ -298,6 +298,7 @@ async fn insert(db: &Db, places: &[i64], scenario: &Scenario) -> Rows {
     for index in 0..MEMBERS {
         let row = member::ActiveModel {
             region_id: Set(places[index % places.len()]),
+            member_number: Set(format!("T-{index:05}")),
             name: Set(format!("委员{index}")),
             gender: Set(Gender::Female),
             sector: Set("界别".to_owned()),

@@ -15,6 +15,9 @@ pub struct Model {
     pub id: i64,
     /// The committee (region) the member serves on.
     pub region_id: i64,
+    /// 委员编号: the member's number, unique per committee; the key of roster imports.
+    #[sea_orm(column_type = "Text")]
+    pub member_number: String,
     /// Full name.
     #[sea_orm(column_type = "Text")]
     pub name: String,

@@ -646,6 +646,7 @@ async fn new_rows_get_ids_after_the_seeded_ones() -> TestResult {
         .ok_or("no members")?;
     let inserted = member::Entity::insert(member::ActiveModel {
         region_id: Set(before.region_id),
+        member_number: Set("NEW-0001".to_owned()),
         name: Set("新委员".to_owned()),
         gender: Set(Gender::Female),
         sector: Set("经济界".to_owned()),

@@ -3,14 +3,21 @@
 //!
 //! Decisions: phone and e-mail are optional; an empty (blank) value stores null, so an update may
 //! clear them. They are personal data and never appear in an event's snapshot. Members have no
-//! `version` column, so updates are last-writer-wins.
+//! `version` column, so updates are last-writer-wins. Every member has a number (委员编号),
+//! unique per committee: given by staff, or the committee's next `<code>-NNNN`; a member who
+//! moves keeps theirs unless another member of the new committee holds it.
+//!
+//! [`MemberFields::checked`] is the one place a member's fields are checked: `createMember`,
+//! `updateMember` and the roster import (`records` crate, through [`import`]) all use it.
 
 use chrono::Utc;
 use entity::{
     enums::{EventType, Gender, MemberStatus},
     member, region,
 };
-use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect, Set,
+};
 use serde_json::json;
 
 use super::validate::{Field, text};
@@ -31,6 +38,10 @@ const SECTOR: Field = Field {
 const OCCUPATION: Field = Field {
     name: "occupation",
     max_chars: crate::limits::OCCUPATION_CHARS,
+};
+const MEMBER_NUMBER: Field = Field {
+    name: "memberNumber",
+    max_chars: 32,
 };
 /// Highest term (届) accepted.
 pub const MAX_TERM: i32 = 99;
@@ -59,6 +70,8 @@ pub struct NewMember {
     pub phone: Option<String>,
     /// E-mail: must contain `@`; blank for none.
     pub email: Option<String>,
+    /// 委员编号; the committee's next `<code>-NNNN` when `None`.
+    pub member_number: Option<String>,
 }
 
 /// `updateMember`: `None` keeps a value; a blank phone or e-mail clears it.
@@ -82,36 +95,122 @@ pub struct UpdateMember {
     pub email: Option<String>,
     /// ACTIVE or INACTIVE.
     pub status: Option<MemberStatus>,
+    /// New 委员编号.
+    pub member_number: Option<String>,
+}
+
+/// A member's own fields (everything but the committee), as every write checks them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberFields {
+    /// 委员编号; `None` asks for the committee's next number.
+    pub member_number: Option<String>,
+    /// Name.
+    pub name: String,
+    /// Gender.
+    pub gender: Gender,
+    /// Sector (界别).
+    pub sector: String,
+    /// Occupation.
+    pub occupation: String,
+    /// Term (届), 1–99.
+    pub term: i32,
+    /// Phone; `None` for none.
+    pub phone: Option<String>,
+    /// E-mail; `None` for none.
+    pub email: Option<String>,
+    /// ACTIVE or INACTIVE.
+    pub status: MemberStatus,
+}
+
+impl MemberFields {
+    /// The fields trimmed and checked, or the error of every field that fails (each naming
+    /// its input field: `name`, `phone`, …), not only the first.
+    pub fn checked(self) -> Result<Self, Vec<DomainError>> {
+        let mut errors = Vec::new();
+        let mut keep = |result: Result<String, DomainError>, fallback: String| match result {
+            Ok(value) => value,
+            Err(error) => {
+                errors.push(error);
+                fallback
+            }
+        };
+        let member_number = match self.member_number.as_deref().map(str::trim) {
+            None | Some("") => None,
+            Some(number) => Some(keep(text(MEMBER_NUMBER, number), String::new())),
+        };
+        let name = keep(text(NAME, &self.name), String::new());
+        let sector = keep(text(SECTOR, &self.sector), String::new());
+        let occupation = keep(text(OCCUPATION, &self.occupation), String::new());
+        let term = term(self.term).unwrap_or_else(|error| {
+            errors.push(error);
+            0
+        });
+        let phone = match self.phone.as_deref().map(phone).transpose() {
+            Ok(value) => value.flatten(),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        };
+        let email = match self.email.as_deref().map(email).transpose() {
+            Ok(value) => value.flatten(),
+            Err(error) => {
+                errors.push(error);
+                None
+            }
+        };
+        if !errors.is_empty() {
+            return Err(errors);
+        }
+        Ok(Self {
+            member_number,
+            name,
+            gender: self.gender,
+            sector,
+            occupation,
+            term,
+            phone,
+            email,
+            status: self.status,
+        })
+    }
+}
+
+/// The number a committee gives its `position`-th member by default: `<code>-NNNN`.
+pub fn number(committee_code: &str, position: usize) -> String {
+    format!("{committee_code}-{position:04}")
+}
+
+/// Whether a (valid) phone is a mainland mobile number: 11 digits from 13 to 19, optionally
+/// after +86. Other valid numbers are accepted; the roster import warns about them.
+pub fn is_mainland_mobile(phone: &str) -> bool {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    let digits = digits
+        .strip_prefix("86")
+        .filter(|rest| rest.len() == 11)
+        .unwrap_or(digits.as_str());
+    digits.len() == 11 && digits.starts_with('1') && matches!(digits.as_bytes()[1], b'3'..=b'9')
 }
 
 /// Creates a member (status ACTIVE).
 pub async fn create(db: &Db, actor: &Actor, input: NewMember) -> Result<Member, DomainError> {
     let region = region_by_code(db, &input.region_code).await?;
     policy::may_manage_member(actor, region.id)?;
-    let name = text(NAME, &input.name)?;
-    let sector = text(SECTOR, &input.sector)?;
-    let occupation = text(OCCUPATION, &input.occupation)?;
-    let term = term(input.term)?;
-    let phone = input.phone.as_deref().map(phone).transpose()?.flatten();
-    let email = input.email.as_deref().map(email).transpose()?.flatten();
-    let now = Utc::now();
-    let transaction = db.begin_write().await?;
-    let created = member::ActiveModel {
-        region_id: Set(region.id),
-        name: Set(name),
-        gender: Set(input.gender),
-        sector: Set(sector),
-        occupation: Set(occupation),
-        term: Set(term),
-        phone: Set(phone),
-        email: Set(email),
-        status: Set(MemberStatus::Active),
-        created_at: Set(now),
-        updated_at: Set(now),
-        ..Default::default()
+    let fields = MemberFields {
+        member_number: input.member_number,
+        name: input.name,
+        gender: input.gender,
+        sector: input.sector,
+        occupation: input.occupation,
+        term: input.term,
+        phone: input.phone,
+        email: input.email,
+        status: MemberStatus::Active,
     }
-    .insert(&transaction)
-    .await?;
+    .checked()
+    .map_err(first_error)?;
+    let transaction = db.begin_write().await?;
+    let created = insert(&transaction, &region, fields).await?;
     emit(
         &transaction,
         &created,
@@ -148,6 +247,26 @@ pub async fn update(
     let mut change = member::ActiveModel::from(current.clone());
     if let Some(target) = &target_region {
         change.region_id = Set(target.id);
+    }
+    let number = match input.member_number {
+        Some(number) => Some(text(MEMBER_NUMBER, &number)?),
+        None => None,
+    };
+    match (&number, &target_region) {
+        (Some(number), target) => {
+            let region_id = target
+                .as_ref()
+                .map_or(current.region_id, |region| region.id);
+            ensure_number_free(&transaction, region_id, number, Some(current.id)).await?;
+            change.member_number = Set(number.clone());
+        }
+        (None, Some(target)) if target.id != current.region_id => {
+            let taken = number_holder(&transaction, target.id, &current.member_number).await?;
+            if taken.is_some() {
+                change.member_number = Set(next_number(&transaction, target).await?);
+            }
+        }
+        (None, _) => {}
     }
     if let Some(name) = input.name {
         change.name = Set(text(NAME, &name)?);
@@ -187,6 +306,186 @@ pub async fn update(
     .await?;
     db.commit(transaction).await?;
     Ok(updated)
+}
+
+/// The first of several field errors (the mutations report one at a time).
+fn first_error(mut errors: Vec<DomainError>) -> DomainError {
+    if errors.is_empty() {
+        DomainError::invalid("input", "invalid")
+    } else {
+        errors.swap_remove(0)
+    }
+}
+
+/// Inserts a member of `region` with checked `fields`, numbering it when it has no number.
+async fn insert(
+    transaction: &DatabaseTransaction,
+    region: &region::Model,
+    fields: MemberFields,
+) -> Result<Member, DomainError> {
+    let number = match fields.member_number {
+        Some(number) => {
+            ensure_number_free(transaction, region.id, &number, None).await?;
+            number
+        }
+        None => next_number(transaction, region).await?,
+    };
+    let now = Utc::now();
+    Ok(member::ActiveModel {
+        region_id: Set(region.id),
+        member_number: Set(number),
+        name: Set(fields.name),
+        gender: Set(fields.gender),
+        sector: Set(fields.sector),
+        occupation: Set(fields.occupation),
+        term: Set(fields.term),
+        phone: Set(fields.phone),
+        email: Set(fields.email),
+        status: Set(fields.status),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(transaction)
+    .await?)
+}
+
+/// The id of the member of `region_id` holding `number`, if any.
+async fn number_holder(
+    transaction: &DatabaseTransaction,
+    region_id: i64,
+    number: &str,
+) -> Result<Option<i64>, DomainError> {
+    Ok(member::Entity::find()
+        .select_only()
+        .column(member::Column::Id)
+        .filter(member::Column::RegionId.eq(region_id))
+        .filter(member::Column::MemberNumber.eq(number))
+        .into_tuple::<i64>()
+        .one(transaction)
+        .await?)
+}
+
+/// `INVALID` on `memberNumber` when another member of the committee holds `number`.
+async fn ensure_number_free(
+    transaction: &DatabaseTransaction,
+    region_id: i64,
+    number: &str,
+    except: Option<i64>,
+) -> Result<(), DomainError> {
+    match number_holder(transaction, region_id, number).await? {
+        Some(holder) if Some(holder) != except => Err(DomainError::invalid(
+            "memberNumber",
+            format!("{number} is already the number of another member of this committee"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+/// The committee's next default number: one past the highest `<code>-NNNN` it has given.
+async fn next_number(
+    transaction: &DatabaseTransaction,
+    region: &region::Model,
+) -> Result<String, DomainError> {
+    let prefix = format!("{}-", region.code);
+    let numbers: Vec<String> = member::Entity::find()
+        .select_only()
+        .column(member::Column::MemberNumber)
+        .filter(member::Column::RegionId.eq(region.id))
+        .filter(member::Column::MemberNumber.starts_with(&prefix))
+        .into_tuple()
+        .all(transaction)
+        .await?;
+    let highest = numbers
+        .iter()
+        .filter_map(|number| number.strip_prefix(&prefix)?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(number(&region.code, highest + 1))
+}
+
+/// One row of a roster import, checked and resolved: a new member of `region` (when `id` is
+/// `None`) or new values for member `id`.
+#[derive(Clone, Debug)]
+pub struct ImportedMember {
+    /// The member to update; `None` creates one.
+    pub id: Option<i64>,
+    /// The committee.
+    pub region: region::Model,
+    /// Its checked fields.
+    pub fields: MemberFields,
+}
+
+/// What an import wrote.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Written {
+    /// Members created.
+    pub created: usize,
+    /// Members updated.
+    pub updated: usize,
+}
+
+/// Writes a roster import in one transaction, as the mutations would one by one (policy,
+/// numbers, `MEMBER_CREATED` / `MEMBER_UPDATED` events): all of it or, on any error, nothing.
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    rows: Vec<ImportedMember>,
+) -> Result<Written, DomainError> {
+    actor.principal().ok_or(DomainError::Unauthenticated)?;
+    for row in &rows {
+        policy::may_manage_member(actor, row.region.id)?;
+    }
+    let mut written = Written::default();
+    let transaction = db.begin_write().await?;
+    for row in rows {
+        match row.id {
+            None => {
+                let created = insert(&transaction, &row.region, row.fields).await?;
+                emit(
+                    &transaction,
+                    &created,
+                    vec![created.region_id],
+                    EventType::MemberCreated,
+                    actor,
+                )
+                .await?;
+                written.created += 1;
+            }
+            Some(id) => {
+                let current = member::Entity::find_by_id(id)
+                    .one(&transaction)
+                    .await?
+                    .ok_or_else(|| DomainError::NotFound(format!("member {id}")))?;
+                let fields = row.fields;
+                let mut change = member::ActiveModel::from(current.clone());
+                if let Some(number) = fields.member_number {
+                    change.member_number = Set(number);
+                }
+                change.name = Set(fields.name);
+                change.gender = Set(fields.gender);
+                change.sector = Set(fields.sector);
+                change.occupation = Set(fields.occupation);
+                change.term = Set(fields.term);
+                change.phone = Set(fields.phone);
+                change.email = Set(fields.email);
+                change.status = Set(fields.status);
+                change.updated_at = Set(Utc::now());
+                let updated = change.update(&transaction).await?;
+                emit(
+                    &transaction,
+                    &updated,
+                    vec![updated.region_id],
+                    EventType::MemberUpdated,
+                    actor,
+                )
+                .await?;
+                written.updated += 1;
+            }
+        }
+    }
+    db.commit(transaction).await?;
+    Ok(written)
 }
 
 async fn region_by_code(db: &Db, code: &str) -> Result<region::Model, DomainError> {

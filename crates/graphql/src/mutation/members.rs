@@ -39,6 +39,9 @@ pub struct CreateMemberInput {
     pub phone: Option<String>,
     /// E-mail address (must contain `@`). Personal data.
     pub email: Option<String>,
+    /// 委员编号 (1–32 characters), unique within the committee; the committee's next
+    /// `<code>-NNNN` when left out.
+    pub member_number: Option<String>,
 }
 
 /// Result of `createMember`.
@@ -74,6 +77,8 @@ pub struct UpdateMemberInput {
     pub email: Option<String>,
     /// ACTIVE (serving) or INACTIVE (no longer serving).
     pub status: Option<MemberStatus>,
+    /// New 委员编号 (1–32 characters), unique within the committee.
+    pub member_number: Option<String>,
 }
 
 /// Result of `updateMember`.
@@ -110,6 +115,7 @@ impl MemberMutation {
                     term: input.term,
                     phone: input.phone,
                     email: input.email,
+                    member_number: input.member_number,
                 },
             )
             .await,
@@ -142,6 +148,7 @@ impl MemberMutation {
                     phone: input.phone,
                     email: input.email,
                     status: input.status.map(Into::into),
+                    member_number: input.member_number,
                 },
             )
             .await,

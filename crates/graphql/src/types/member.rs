@@ -163,6 +163,16 @@ impl Member {
         ids::encode("Member", self.row().id)
     }
 
+    /// 委员编号: the member's number, unique within the committee and the key of roster
+    /// imports and exports. Null unless the caller is staff whose scope covers the member's
+    /// committee.
+    async fn member_number(&self, ctx: &Context<'_>) -> Option<&str> {
+        let staff = ctx
+            .data::<Actor>()
+            .is_ok_and(|actor| actor.is_staff_covering(self.row().region_id));
+        staff.then_some(self.row().member_number.as_str())
+    }
+
     /// Full name (synthetic in the demo data).
     async fn name(&self) -> &str {
         &self.row().name

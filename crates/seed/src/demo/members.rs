@@ -146,6 +146,10 @@ pub(crate) fn build(world: &World) -> Result<(Vec<member::ActiveModel>, Roster),
             rows.push(member::ActiveModel {
                 id: Set(id),
                 region_id: Set(committee.id),
+                member_number: Set(domain::write::members::number(
+                    &committee.code,
+                    position + 1,
+                )),
                 name: Set(name.clone()),
                 gender: Set(if female { Gender::Female } else { Gender::Male }),
                 sector: Set(sector.to_owned()),

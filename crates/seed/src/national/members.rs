@@ -46,6 +46,10 @@ fn build(committee: &Committee) -> Result<Vec<(member::ActiveModel, String)>, Do
         let row = member::ActiveModel {
             id: Set(id),
             region_id: Set(committee.id),
+            member_number: Set(domain::write::members::number(
+                &committee.code,
+                position + 1,
+            )),
             name: Set(name.clone()),
             gender: Set(if female { Gender::Female } else { Gender::Male }),
             sector: Set(if position == 0 { "中共" } else { sector.name }.to_owned()),
