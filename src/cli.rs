@@ -1,5 +1,5 @@
 //! The command line: `serve` (the default), `migrate`, `seed`, `export-schema`, `token`, `grant`,
-//! `bench`.
+//! `bench`, `audit`, and the roster files: `import`, `export`, `template`.
 
 use std::path::PathBuf;
 
@@ -93,6 +93,41 @@ pub enum Command {
         /// What to do.
         #[command(subcommand)]
         action: AuditCommand,
+    },
+    /// Import a roster file (XLSX, or CSV in UTF-8 or GB18030): every row checked, then all
+    /// written in one transaction or, with any error, nothing. On the embedded SQLite database
+    /// only while no server holds the file.
+    Import {
+        /// What the file holds: members (later also lounges, memberships, activities,
+        /// consultations).
+        kind: String,
+        /// The .xlsx or .csv file.
+        file: PathBuf,
+        /// The committee of rows without a 委员会代码, and the subtree every row must lie in.
+        #[arg(long)]
+        region: Option<String>,
+        /// Check and report what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Export the records of a region's subtree as an XLSX workbook that imports back unchanged.
+    Export {
+        /// What to export: members.
+        kind: String,
+        /// GB/T 2260 code of the region, e.g. 330000.
+        #[arg(long)]
+        region: String,
+        /// The .xlsx file to write.
+        #[arg(long)]
+        output: PathBuf,
+    },
+    /// Write the empty template of a kind: header row, instructions, drop-downs, an example.
+    Template {
+        /// Which template: members.
+        kind: String,
+        /// The .xlsx file to write.
+        #[arg(long)]
+        output: PathBuf,
     },
     /// Print the GraphQL schema (SDL), or write it to a file.
     ExportSchema {

@@ -22,6 +22,7 @@ pub mod config;
 pub mod export;
 pub mod http;
 pub mod monitoring;
+pub mod records_cli;
 pub mod server;
 pub mod single_process;
 pub mod telemetry;

@@ -8,7 +8,7 @@ use xieshang::{
     commands,
     commands::{GrantRequest, TokenRequest},
     config::{AuthConfig, DatabaseConfig, LogConfig, NotifyConfig, ServerConfig},
-    server, telemetry,
+    records_cli, server, telemetry,
 };
 
 #[tokio::main]
@@ -89,5 +89,22 @@ async fn run_command(cli: Cli) -> anyhow::Result<()> {
         }
         Command::Audit { action } => commands::audit(&database, action).await,
         Command::ExportSchema { output } => commands::export_schema(output.as_deref()),
+        Command::Import {
+            kind,
+            file,
+            region,
+            dry_run,
+        } => {
+            let kind = records_cli::kind(&kind)?;
+            records_cli::import(&database, kind, &file, region, dry_run).await
+        }
+        Command::Export {
+            kind,
+            region,
+            output,
+        } => records_cli::export(&database, records_cli::kind(&kind)?, &region, &output).await,
+        Command::Template { kind, output } => {
+            records_cli::template(records_cli::kind(&kind)?, &output)
+        }
     }
 }

@@ -6,10 +6,11 @@
 use std::process::Command;
 
 /// The crates that ship in the service (every workspace member but `testing`).
-const PRODUCTION: [&str; 7] = [
+const PRODUCTION: [&str; 8] = [
     "xieshang",
     "graphql",
     "notify",
+    "records",
     "domain",
     "entity",
     "seed",
@@ -60,6 +61,17 @@ fn entity_domain_and_seed_know_nothing_of_graphql_or_http() {
                 "{package} must not depend on {forbidden}"
             );
         }
+    }
+}
+
+#[test]
+fn records_know_nothing_of_graphql_or_http() {
+    let records = normal_dependencies("records");
+    for forbidden in ["async-graphql", "graphql", "axum", "notify", "xieshang"] {
+        assert!(
+            !depends_on(&records, forbidden),
+            "records must not depend on {forbidden}"
+        );
     }
 }
 

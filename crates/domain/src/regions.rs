@@ -42,6 +42,23 @@ pub async fn by_code(db: &Db, code: &str) -> Result<Option<Region>, DomainError>
         .await?)
 }
 
+/// The regions with these codes, keyed by code; unknown codes are absent (malformed ones are
+/// never looked up).
+pub async fn by_codes(db: &Db, codes: &[String]) -> Result<HashMap<String, Region>, DomainError> {
+    let codes: Vec<&String> = codes.iter().filter(|code| is_region_code(code)).collect();
+    if codes.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows = region::Entity::find()
+        .filter(region::Column::Code.is_in(codes.into_iter().cloned()))
+        .all(db.reader())
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.code.clone(), row))
+        .collect())
+}
+
 /// The regions with these ids, keyed by id; unknown ids are absent.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Region>, DomainError> {
     if ids.is_empty() {

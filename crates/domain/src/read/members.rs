@@ -143,6 +143,23 @@ pub async fn pages_by_region(
     parse_pages(page::fetch(db.reader(), select, window(Some(partition), sort), request).await?)
 }
 
+/// Every member of these committees, by committee and number: the roster imports compare
+/// against and exports write. (A roster is at most a province's 25,000-odd rows.)
+pub async fn roster(db: &Db, region_ids: &[i64]) -> Result<Vec<Member>, DomainError> {
+    let mut rows = Vec::new();
+    // Bounded IN lists: SQLite limits bound parameters per statement.
+    for chunk in region_ids.chunks(500) {
+        rows.extend(
+            member::Entity::find()
+                .filter(member::Column::RegionId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| (a.region_id, &a.member_number).cmp(&(b.region_id, &b.member_number)));
+    Ok(rows)
+}
+
 /// The members with these ids.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Member>, DomainError> {
     if ids.is_empty() {

@@ -1,0 +1,81 @@
+//! Roster import and export: the spreadsheets committees keep (委员名册, lounge lists, records of
+//! past 协商 sessions), read and written in one place for the command line and the API.
+//!
+//! * [`source`] reads what people actually send — XLSX, or CSV in UTF-8 (with or without a BOM)
+//!   or GB18030 — row by row, refusing files that are not spreadsheets, encrypted, empty,
+//!   too long or zip bombs with a [`FileError`].
+//! * [`cell`] turns typed cells into values: trimmed, NFKC only where it is safe (codes,
+//!   numbers, dates, phones, e-mail addresses), dates in the forms Excel users type, and
+//!   enumerations by code or Chinese label.
+//! * Each kind ([`members`]) maps its columns (Chinese headers first, English accepted), checks
+//!   every row with the same field checks as the mutations, plans creates and updates by the
+//!   kind's key, and writes through the domain in one transaction — or writes nothing and
+//!   returns a [`Report`] whose errors point to the cell.
+//! * [`workbook`] writes exports and templates (instructions sheet, drop-downs, example row).
+
+pub mod cell;
+mod columns;
+pub mod kind;
+pub mod members;
+pub mod report;
+pub mod source;
+pub mod workbook;
+
+pub use kind::Kind;
+pub use report::{ErrorCode, FileError, Report, RowError};
+pub use source::Limits;
+
+use domain::{Actor, Db};
+
+/// How an import runs.
+#[derive(Clone, Debug, Default)]
+pub struct ImportOptions {
+    /// The committee rows without a region column belong to, and the subtree every row must
+    /// lie in (`--region`, `regionCode`).
+    pub region_code: Option<String>,
+    /// Check and plan, report what would change, write nothing.
+    pub dry_run: bool,
+    /// Reading limits.
+    pub limits: Limits,
+}
+
+/// Imports `file` (named `file_name`, whose extension says XLSX or CSV) as `kind` for `actor`:
+/// every row checked, then all of it written in one transaction, or — with any error, or a
+/// dry run — nothing. A file that cannot be read at all is a [`FileError`].
+pub async fn import(
+    db: &Db,
+    actor: &Actor,
+    kind: Kind,
+    file_name: &str,
+    file: &std::path::Path,
+    options: &ImportOptions,
+    progress: &mut dyn FnMut(usize),
+) -> Result<Report, FileError> {
+    let source = source::open(file_name, file, &options.limits)?;
+    match kind {
+        Kind::Members => members::import(db, actor, source, options, progress).await,
+        other => Err(FileError::UnsupportedKind(other)),
+    }
+}
+
+/// The export of `kind` for the subtree of `region_code`, as an XLSX workbook that imports
+/// back unchanged.
+pub async fn export(
+    db: &Db,
+    actor: &Actor,
+    kind: Kind,
+    region_code: &str,
+) -> Result<Vec<u8>, FileError> {
+    match kind {
+        Kind::Members => members::export(db, actor, region_code).await,
+        other => Err(FileError::UnsupportedKind(other)),
+    }
+}
+
+/// The empty template of `kind`: header row, instructions, drop-downs, one example row.
+pub fn template(kind: Kind) -> Result<Vec<u8>, FileError> {
+    match kind {
+        Kind::Members => members::template(),
+        other => Err(FileError::UnsupportedKind(other)),
+    }
+}

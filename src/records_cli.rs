@@ -1,0 +1,236 @@
+//! `xieshang import`, `xieshang export` and `xieshang template`: the roster files of the
+//! `records` crate from the command line, run by an operator on the server's machine with
+//! PROVINCE_STAFF rights over `--region` (or every province). Imports and exports leave audit
+//! rows (`importRecords`, `exportRecords`) like their API counterparts. On the embedded SQLite
+//! database an import writes, so it runs only while no server holds the file.
+
+use std::{io::Write as _, path::Path, sync::Arc};
+
+use anyhow::Context as _;
+use domain::{Actor, Db, Principal, Role, audit};
+use records::{ImportOptions, Kind, Limits, Report};
+
+use crate::{commands::connect, config::DatabaseConfig};
+
+/// Who the command line acts as, in audit rows and events.
+const OPERATOR: &str = "xieshang (command line)";
+
+/// The kind named on the command line.
+pub fn kind(text: &str) -> anyhow::Result<Kind> {
+    Kind::parse(text).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown kind {text:?}: expected one of {}",
+            Kind::ALL.map(Kind::as_str).join(", ")
+        )
+    })
+}
+
+/// `xieshang import <kind> FILE [--region CODE] [--dry-run]`: prints the report; fails when
+/// it has errors (nothing was written then).
+pub async fn import(
+    database: &DatabaseConfig,
+    kind: Kind,
+    file: &Path,
+    region: Option<String>,
+    dry_run: bool,
+) -> anyhow::Result<()> {
+    let db = connect(database).await?;
+    let _process_lock = if database.is_embedded() && !dry_run {
+        Some(
+            crate::single_process::lock_sqlite_file(&database.sqlite_path).map_err(|error| {
+                anyhow::anyhow!(
+                    "{error}\n`xieshang import` writes to the database: stop the server first, \
+                     or import through the `importRecords` mutation"
+                )
+            })?,
+        )
+    } else {
+        None
+    };
+    db.migrate().await?;
+    let actor = operator(&db, region.as_deref()).await?;
+    let options = ImportOptions {
+        region_code: region.clone(),
+        dry_run,
+        limits: limits_from_env()?,
+    };
+    let file_name = file
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let scope = audit::Scope::new(
+        "importRecords",
+        audit::ActorInfo::of(&actor),
+        audit::RequestInfo::default(),
+        audit::summary::summarize(serde_json::json!({
+            "kind": kind.as_str(), "file": file_name, "regionCode": region, "dryRun": dry_run,
+        })),
+        Vec::new(),
+    );
+    let progress = progress_printer();
+    let imported = audit::within(
+        Arc::clone(&scope),
+        records::import(&db, &actor, kind, &file_name, file, &options, &mut |rows| {
+            progress(rows)
+        }),
+    )
+    .await;
+    let report = match imported {
+        Ok(report) => report,
+        Err(error) => {
+            db.close().await;
+            anyhow::bail!("{} ({})", error, error.code());
+        }
+    };
+    if !report.written {
+        // Nothing committed, so the commit did not record it: record the attempt on its own.
+        if report.error_count > 0 {
+            audit::within(Arc::clone(&scope), async { audit::note_user_errors() }).await;
+        }
+        let _ = audit::finish(&db, &scope, None).await;
+    }
+    db.close().await;
+    print_report(&report, dry_run)?;
+    if report.error_count > 0 {
+        anyhow::bail!(
+            "{} error(s): nothing was written; fix the cells named above and import again",
+            report.error_count
+        );
+    }
+    Ok(())
+}
+
+/// `xieshang export <kind> --region CODE --output FILE.xlsx`.
+pub async fn export(
+    database: &DatabaseConfig,
+    kind: Kind,
+    region: &str,
+    output: &Path,
+) -> anyhow::Result<()> {
+    let db = connect(database).await?;
+    db.migrate().await?;
+    let actor = operator(&db, Some(region)).await?;
+    let bytes = records::export(&db, &actor, kind, region)
+        .await
+        .map_err(|error| anyhow::anyhow!("{} ({})", error, error.code()))?;
+    let scope = audit::Scope::new(
+        "exportRecords",
+        audit::ActorInfo::of(&actor),
+        audit::RequestInfo::default(),
+        serde_json::json!({ "kind": kind.as_str(), "regionCode": region }),
+        Vec::new(),
+    );
+    audit::finish(&db, &scope, None).await?;
+    db.close().await;
+    std::fs::write(output, &bytes).with_context(|| format!("writing {}", output.display()))?;
+    let line = format!("wrote {} ({} bytes)\n", output.display(), bytes.len());
+    std::io::stdout().write_all(line.as_bytes())?;
+    Ok(())
+}
+
+/// `xieshang template <kind> --output FILE.xlsx` (no database needed).
+pub fn template(kind: Kind, output: &Path) -> anyhow::Result<()> {
+    let bytes =
+        records::template(kind).map_err(|error| anyhow::anyhow!("{} ({})", error, error.code()))?;
+    std::fs::write(output, &bytes).with_context(|| format!("writing {}", output.display()))?;
+    let line = format!("wrote {}\n", output.display());
+    std::io::stdout().write_all(line.as_bytes())?;
+    Ok(())
+}
+
+/// The operator: PROVINCE_STAFF over `region` (its subtree), or over every province.
+async fn operator(db: &Db, region: Option<&str>) -> anyhow::Result<Actor> {
+    let principal: Principal = match region {
+        Some(code) => domain::auth::principal(db, OPERATOR, Role::ProvinceStaff, code, None)
+            .await
+            .map_err(|error| anyhow::anyhow!("--region {code:?}: {error}"))?,
+        None => {
+            let provinces = domain::regions::provinces(db).await?;
+            let first = provinces
+                .first()
+                .context("the database has no regions: run `xieshang seed --no-demo` first")?;
+            let mut principal =
+                domain::auth::principal_in(db, OPERATOR, Role::ProvinceStaff, first.clone(), None)
+                    .await?;
+            let ids: Vec<i64> = provinces.iter().map(|province| province.id).collect();
+            principal.scope = Arc::new(
+                domain::regions::subtrees(db, &ids)
+                    .await?
+                    .into_iter()
+                    .collect(),
+            );
+            principal
+        }
+    };
+    Ok(Actor::Authenticated(principal))
+}
+
+/// `XIESHANG_IMPORT_MAX_ROWS` and `XIESHANG_IMPORT_MAX_UNPACKED_BYTES`, or their defaults.
+pub fn limits_from_env() -> anyhow::Result<Limits> {
+    let mut limits = Limits::default();
+    if let Ok(value) = std::env::var("XIESHANG_IMPORT_MAX_ROWS") {
+        limits.max_rows = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|rows| *rows > 0)
+            .with_context(|| {
+                format!("XIESHANG_IMPORT_MAX_ROWS={value:?}: expected a positive number")
+            })?;
+    }
+    if let Ok(value) = std::env::var("XIESHANG_IMPORT_MAX_UNPACKED_BYTES") {
+        limits.max_unpacked_bytes = value
+            .trim()
+            .parse()
+            .ok()
+            .filter(|bytes| *bytes > 0)
+            .with_context(|| {
+                format!("XIESHANG_IMPORT_MAX_UNPACKED_BYTES={value:?}: expected a positive number")
+            })?;
+    }
+    Ok(limits)
+}
+
+/// Progress on standard error: rewritten in place on a terminal, plain lines otherwise.
+fn progress_printer() -> impl Fn(usize) {
+    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    move |rows| {
+        let line = if terminal {
+            format!("\rread {rows} rows; checking and writing…")
+        } else {
+            format!("read {rows} rows; checking and writing\n")
+        };
+        let _ = std::io::stderr().write_all(line.as_bytes());
+    }
+}
+
+fn print_report(report: &Report, dry_run: bool) -> anyhow::Result<()> {
+    let mut out = String::new();
+    let verb = if dry_run || !report.written {
+        "would be"
+    } else {
+        "were"
+    };
+    out.push_str(&format!(
+        "\n{} rows: {} {verb} created, {} {verb} updated, {} unchanged\n",
+        report.rows, report.created, report.updated, report.unchanged
+    ));
+    // The first few warnings; the rest are only counted (a roster of landlines warns per row).
+    for warning in report.warnings.iter().take(20) {
+        out.push_str(&format!("warning {warning} [{}]\n", warning.code.as_str()));
+    }
+    if report.warning_count > 20 {
+        out.push_str(&format!("… {} warnings in all\n", report.warning_count));
+    }
+    for error in &report.errors {
+        out.push_str(&format!("error {error} [{}]\n", error.code.as_str()));
+    }
+    if report.error_count > report.errors.len() {
+        out.push_str(&format!(
+            "… and {} more errors\n",
+            report.error_count - report.errors.len()
+        ));
+    }
+    std::io::stdout().write_all(out.as_bytes())?;
+    Ok(())
+}
