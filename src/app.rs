@@ -98,6 +98,10 @@ pub struct RouterOptions {
     /// How old the event pump's and the dispatcher's heartbeats may be before `/readyz`
     /// fails (`XIESHANG_READY_HEARTBEAT_SECS`).
     pub ready_heartbeat_max_age: Duration,
+    /// The largest file `importRecords` accepts (`XIESHANG_UPLOAD_MAX_BYTES`).
+    pub upload_max_bytes: u64,
+    /// What an import reads at most (`XIESHANG_IMPORT_MAX_ROWS`, …).
+    pub import_limits: records::Limits,
 }
 
 impl Default for RouterOptions {
@@ -113,6 +117,8 @@ impl Default for RouterOptions {
             persisted: PersistedOptions::default(),
             public_cache_max_age: 60,
             ready_heartbeat_max_age: DEFAULT_READY_HEARTBEAT_MAX_AGE,
+            upload_max_bytes: 20 * 1024 * 1024,
+            import_limits: records::Limits::default(),
         }
     }
 }
@@ -279,7 +285,12 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/export/statistics.csv", get(export::statistics_csv))
         .route("/export/statistics.xlsx", get(export::statistics_xlsx))
-        .route("/export/audit.csv", get(crate::audit_export::audit_csv));
+        .route("/export/audit.csv", get(crate::audit_export::audit_csv))
+        .route("/export/{file}", get(crate::records_export::records_xlsx))
+        .route(
+            "/export/templates/{file}",
+            get(crate::records_export::template_xlsx),
+        );
     // GraphiQL needs introspection: without it for anyone, the page is not served (404).
     let routes = if options.introspection.serves_graphiql() {
         routes.merge(graphiql::routes())
@@ -306,6 +317,10 @@ pub fn router(state: AppState, options: &RouterOptions) -> Router {
             documents,
         })))
         .layer(Extension(budgets))
+        .layer(Extension(graphql_over_http::multipart::UploadLimit(
+            options.upload_max_bytes,
+        )))
+        .layer(Extension(options.import_limits.clone()))
         .layer(Extension(health::Readiness {
             heartbeat_max_age: options.ready_heartbeat_max_age,
         }))
@@ -370,6 +385,7 @@ async fn graphql_endpoint(
     Extension(public): Extension<Arc<PublicSubmissions>>,
     Extension(budgets): Extension<Arc<Budgets>>,
     Extension(documents): Extension<Arc<DocumentPolicy>>,
+    Extension(import_limits): Extension<records::Limits>,
     request: Request,
 ) -> Response {
     let actor = auth::actor(state.db(), state.verifier(), request.headers()).await;
@@ -401,6 +417,7 @@ async fn graphql_endpoint(
                 graphql::request_data(graphql_request, state.db(), actor, reads.clone())
                     .data(gate)
                     .data(request_info.clone())
+                    .data(import_limits)
             })
         },
         async |graphql_request: &mut async_graphql::Request| {
@@ -501,7 +518,12 @@ async fn healthz(State(state): State<AppState>) -> Response {
 fn cors(origins: &[String]) -> CorsLayer {
     let layer = CorsLayer::new()
         .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-        .allow_headers([header::CONTENT_TYPE, header::AUTHORIZATION, header::ACCEPT])
+        .allow_headers([
+            header::CONTENT_TYPE,
+            header::AUTHORIZATION,
+            header::ACCEPT,
+            HeaderName::from_static(graphql_over_http::multipart::UPLOAD_HEADER),
+        ])
         .max_age(Duration::from_secs(600));
     if origins.iter().any(|origin| origin == "*") {
         layer.allow_origin(Any)

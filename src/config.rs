@@ -98,6 +98,11 @@ pub struct ServerConfig {
     /// `XIESHANG_METRICS_LISTEN`: where Prometheus metrics are served (`GET /metrics`), on a
     /// listener of their own so that they are never public by accident (default: off).
     pub metrics_listen: Option<SocketAddr>,
+    /// `XIESHANG_UPLOAD_MAX_BYTES`: the largest file `importRecords` accepts (default 20 MiB).
+    pub upload_max_bytes: u64,
+    /// `XIESHANG_IMPORT_MAX_ROWS` (default 200,000) and `XIESHANG_IMPORT_MAX_UNPACKED_BYTES`
+    /// (default 256 MiB): what an import reads at most.
+    pub import_limits: records::Limits,
 }
 
 impl ServerConfig {
@@ -138,8 +143,32 @@ impl ServerConfig {
                 1..=86_400,
             )?),
             metrics_listen: metrics_listen()?,
+            upload_max_bytes: within(
+                "XIESHANG_UPLOAD_MAX_BYTES",
+                20 * 1024 * 1024,
+                1..=1024 * 1024 * 1024,
+            )?,
+            import_limits: import_limits()?,
         })
     }
+}
+
+/// What an import reads at most; each limit at least 1.
+pub fn import_limits() -> Result<records::Limits, ConfigError> {
+    let defaults = records::Limits::default();
+    Ok(records::Limits {
+        max_rows: usize::try_from(within(
+            "XIESHANG_IMPORT_MAX_ROWS",
+            defaults.max_rows as u64,
+            1..=10_000_000,
+        )?)
+        .unwrap_or(defaults.max_rows),
+        max_unpacked_bytes: within(
+            "XIESHANG_IMPORT_MAX_UNPACKED_BYTES",
+            defaults.max_unpacked_bytes,
+            1..=16 * 1024 * 1024 * 1024,
+        )?,
+    })
 }
 
 /// `XIESHANG_METRICS_LISTEN`: an address, or unset/empty for no metrics listener.

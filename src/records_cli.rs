@@ -68,11 +68,19 @@ pub async fn import(
         Vec::new(),
     );
     let progress = progress_printer();
+    let opened =
+        std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let imported = audit::within(
         Arc::clone(&scope),
-        records::import(&db, &actor, kind, &file_name, file, &options, &mut |rows| {
-            progress(rows)
-        }),
+        records::import(
+            &db,
+            &actor,
+            kind,
+            &file_name,
+            opened,
+            &options,
+            &mut |rows| progress(rows),
+        ),
     )
     .await;
     let report = match imported {

@@ -79,6 +79,8 @@ pub async fn serve(
         persisted: server.persisted.clone(),
         public_cache_max_age: server.public_cache_max_age,
         ready_heartbeat_max_age: server.ready_heartbeat_max_age,
+        upload_max_bytes: server.upload_max_bytes,
+        import_limits: server.import_limits.clone(),
     };
     let feed = state.start_feed(FeedOptions {
         retention: Some(notifications.event_retention),

@@ -26,6 +26,7 @@ mod m20261205_000017_create_revoked_service_tokens;
 mod m20261205_000018_create_audit_log;
 mod m20261206_000019_event_traceparent;
 mod m20261206_000020_member_numbers;
+mod m20261206_000021_create_import_jobs;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000018_create_audit_log::Migration),
             Box::new(m20261206_000019_event_traceparent::Migration),
             Box::new(m20261206_000020_member_numbers::Migration),
+            Box::new(m20261206_000021_create_import_jobs::Migration),
         ]
     }
 }

@@ -11,7 +11,7 @@ use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use common::{AUDIT_HELPER_TABLES, EXPECTED_TABLES, on_postgres, on_sqlite, query, string};
 use entity::{
     audit_log, consultation, consultation_participant, consultation_status_change, delivery,
-    enums::*, event, event_region, lounge, lounge_activity, lounge_activity_host,
+    enums::*, event, event_region, import_job, lounge, lounge_activity, lounge_activity_host,
     lounge_activity_participant, lounge_membership, member, notification_target, region,
     region_closure, revoked_service_token, role_assignment, sentiment_report,
     sentiment_report_author, sentiment_report_source_lounge, slot_request, suggestion,
@@ -83,6 +83,7 @@ async fn assert_columns(db: &DatabaseConnection) {
         role_assignment,
         revoked_service_token,
         audit_log,
+        import_job,
     );
     let data_tables: BTreeSet<String> = EXPECTED_TABLES
         .iter()

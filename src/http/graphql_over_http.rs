@@ -40,6 +40,7 @@
 //! so do we until the audit moves.
 
 pub(crate) mod codes;
+pub mod multipart;
 mod negotiation;
 /// Also for the WebSocket transport (`super::ws`).
 pub(crate) mod nul;
@@ -157,10 +158,19 @@ async fn handle<E: Executor>(
     })?;
     let has_authorization = request.headers().contains_key(AUTHORIZATION);
 
+    let mut uploads = Vec::new();
     let mut params = if is_get {
         params::from_query_string(request.uri())?
     } else if negotiation::is_json_content_type(request.headers().get(CONTENT_TYPE)) {
         params::from_json_body(request).await?
+    } else if multipart::is_multipart(request.headers().get(CONTENT_TYPE)) {
+        let limit = request
+            .extensions()
+            .get::<multipart::UploadLimit>()
+            .copied();
+        let (params, files) = multipart::receive(request, limit).await?;
+        uploads = files;
+        params
     } else {
         return Err(Rejection {
             status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -189,7 +199,9 @@ async fn handle<E: Executor>(
     // Metrics label operations by name only for the manifest's documents (src/monitoring).
     let trusted = policy.is_trusted_document(&resolved.query);
     let register = resolved.register.map(|hash| (hash, resolved.query.clone()));
-    let graphql_request = params.into_request(resolved.query)?;
+    let mut graphql_request = params.into_request(resolved.query)?;
+    // The upload placeholders stay in the variables; the files go back in their order.
+    graphql_request.uploads = uploads;
     // ---- end of persisted documents ----
 
     // Checked after `prepare`, which may rewrite the query.

@@ -15,6 +15,7 @@ pub mod events;
 pub mod expiry;
 pub mod feed;
 pub mod health;
+pub mod import_jobs;
 pub mod lifecycle;
 pub mod limits;
 pub mod net;

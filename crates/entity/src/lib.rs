@@ -16,6 +16,7 @@ pub mod consultation_status_change;
 pub mod delivery;
 pub mod event;
 pub mod event_region;
+pub mod import_job;
 pub mod lounge;
 pub mod lounge_activity;
 pub mod lounge_activity_host;
@@ -43,6 +44,7 @@ pub mod prelude {
     pub use super::delivery::Entity as Delivery;
     pub use super::event::Entity as Event;
     pub use super::event_region::Entity as EventRegion;
+    pub use super::import_job::Entity as ImportJob;
     pub use super::lounge::Entity as Lounge;
     pub use super::lounge_activity::Entity as LoungeActivity;
     pub use super::lounge_activity_host::Entity as LoungeActivityHost;

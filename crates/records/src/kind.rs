@@ -36,6 +36,11 @@ impl Kind {
         }
     }
 
+    /// Whether this version imports and exports the kind (members so far; the others follow).
+    pub fn is_supported(self) -> bool {
+        matches!(self, Kind::Members)
+    }
+
     /// Parses the command-line word.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL

@@ -39,7 +39,7 @@ pub struct ImportOptions {
     pub limits: Limits,
 }
 
-/// Imports `file` (named `file_name`, whose extension says XLSX or CSV) as `kind` for `actor`:
+/// Imports `file` (named `file_name` by its sender) as `kind` for `actor`:
 /// every row checked, then all of it written in one transaction, or — with any error, or a
 /// dry run — nothing. A file that cannot be read at all is a [`FileError`].
 pub async fn import(
@@ -47,9 +47,9 @@ pub async fn import(
     actor: &Actor,
     kind: Kind,
     file_name: &str,
-    file: &std::path::Path,
+    file: std::fs::File,
     options: &ImportOptions,
-    progress: &mut dyn FnMut(usize),
+    progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<Report, FileError> {
     let source = source::open(file_name, file, &options.limits)?;
     match kind {

@@ -311,7 +311,7 @@ pub(crate) async fn import(
     actor: &Actor,
     source: Source,
     options: &ImportOptions,
-    progress: &mut dyn FnMut(usize),
+    progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<Report, FileError> {
     let principal = actor.principal().ok_or(FileError::Unauthenticated)?;
     if !principal.role.is_staff() {

@@ -1,6 +1,6 @@
 //! What an import says back: counts, and errors that point to the cell.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::Kind;
 
@@ -8,7 +8,7 @@ use crate::Kind;
 pub const MAX_LISTED_ERRORS: usize = 1_000;
 
 /// The outcome of an import (or a dry run): the same shape from the command line and the API.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Report {
     /// Data rows read.
@@ -51,7 +51,7 @@ impl Report {
 }
 
 /// One bad (or doubtful) cell: `成员!C17: 性别 '男性' 不是 男/女 之一`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct RowError {
     /// The sheet (for a CSV file, the file's kind name).
@@ -81,7 +81,7 @@ impl std::fmt::Display for RowError {
 }
 
 /// Why a cell or row was refused (or warned about).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum ErrorCode {
     /// A required cell is empty.

@@ -43,7 +43,17 @@ async fn import(
         dry_run,
         limits: Limits::default(),
     };
-    records::import(db, actor, Kind::Members, name, &path, &options, &mut |_| {}).await
+    let opened = std::fs::File::open(&path).expect("the file");
+    records::import(
+        db,
+        actor,
+        Kind::Members,
+        name,
+        opened,
+        &options,
+        &mut |_| {},
+    )
+    .await
 }
 
 async fn members_of(db: &Db, code: &str) -> Vec<member::Model> {
@@ -363,7 +373,7 @@ async fn bad_files_are_refused_with_their_error() {
         &county,
         Kind::Members,
         "m.csv",
-        &path,
+        std::fs::File::open(&path).expect("the file"),
         &options,
         &mut |_| {},
     )

@@ -207,6 +207,7 @@ pub const EXPECTED_TABLES: &[&str] = &[
     "enum_topic_source",
     "event_regions",
     "events",
+    "import_jobs",
     "lounge_activities",
     "lounge_activity_hosts",
     "lounge_activity_participants",

@@ -118,6 +118,32 @@ pub(super) async fn from_json_body(request: Request) -> Result<Params, Rejection
 }
 
 impl Params {
+    /// The parameters of a request async-graphql already read (a multipart upload's
+    /// `operations` part), so that it goes through the same steps as any other.
+    pub(super) fn from_request(request: async_graphql::Request) -> Result<Self, Rejection> {
+        let object = |value: Value, name: &str| -> Result<Option<Map<String, Json>>, Rejection> {
+            let json = value
+                .into_json()
+                .map_err(|error| Rejection::bad_request(format!("`{name}`: {error}")))?;
+            object_param(name, json)
+        };
+        let extensions = Value::Object(
+            request
+                .extensions
+                .0
+                .into_iter()
+                .map(|(name, value)| (async_graphql::Name::new(name), value))
+                .collect(),
+        );
+        Ok(Self {
+            query: Some(request.query).filter(|query| !query.is_empty()),
+            operation_name: request.operation_name,
+            variables: object(request.variables.into_value(), "variables")?,
+            extensions: object(extensions, "extensions")?,
+            document_id: None,
+        })
+    }
+
     /// Builds the executor's request around `query`, the document the request
     /// sent or named.
     pub(super) fn into_request(self, query: String) -> Result<async_graphql::Request, Rejection> {

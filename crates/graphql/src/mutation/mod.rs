@@ -3,6 +3,7 @@
 //! `userErrors`.
 
 mod consultations;
+mod imports;
 mod lounges;
 mod members;
 mod notifications;
@@ -19,6 +20,7 @@ mod activity_hosts;
 
 use async_graphql::MergedObject;
 
+pub(crate) use consultations::database_id;
 pub use public_topics::PublicSubmissionGate;
 
 /// The root of every write.
@@ -35,4 +37,5 @@ pub struct Mutation(
     activity_hosts::ActivityHostingMutation,
     roles::RoleMutation,
     service_tokens::ServiceTokenMutation,
+    imports::ImportMutation,
 );

@@ -4,6 +4,7 @@ mod activities;
 mod audit_log;
 mod consultations;
 mod events;
+mod imports;
 mod lounges;
 mod node;
 mod notifications;
@@ -34,4 +35,5 @@ pub struct Query(
     public_topics::PublicTopicQuery,
     role_assignments::RoleAssignmentQuery,
     audit_log::AuditLogQuery,
+    imports::ImportQuery,
 );

@@ -6,6 +6,7 @@ pub mod common;
 pub mod consultation;
 pub mod delivery;
 pub mod event;
+pub mod import_job;
 pub mod lounge;
 pub mod member;
 pub mod node;

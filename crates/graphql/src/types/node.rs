@@ -14,6 +14,7 @@ use crate::{
         activity::LoungeActivity,
         consultation::Consultation,
         delivery::Delivery,
+        import_job::ImportJob,
         lounge::Lounge,
         member::Member,
         notification::NotificationTarget,
@@ -55,6 +56,8 @@ pub enum Node {
     Delivery(Delivery),
     /// A role held by a person of the identity provider (visible to staff in scope).
     RoleAssignment(RoleAssignment),
+    /// A roster import job (visible to whoever started it and staff covering their committee).
+    ImportJob(ImportJob),
 }
 
 /// Loads the nodes of one type by database id, as one generation (one statement). Unknown ids
@@ -139,6 +142,11 @@ async fn load_of_type(
             let actor = ctx.data::<domain::Actor>()?;
             let rows = domain::roles::by_ids(db, actor, &ids).await?;
             generation(rows, |row| row.id, Node::RoleAssignment)
+        }
+        "ImportJob" => {
+            let actor = ctx.data::<domain::Actor>()?;
+            let rows = domain::import_jobs::by_ids(db, actor, &ids).await?;
+            generation(rows, |row| row.id, Node::ImportJob)
         }
         other => {
             return Err(crate::ErrorCode::BadUserInput

@@ -1,7 +1,7 @@
 //! CSV in UTF-8 (with or without a byte-order mark) or GB18030, which Excel on Chinese Windows
 //! writes; decoded as it is read, never held whole.
 
-use std::{fs::File, io::Read, path::Path};
+use std::{fs::File, io::Read};
 
 use encoding_rs::{Decoder, Encoding, GB18030, UTF_8};
 
@@ -10,11 +10,11 @@ use crate::FileError;
 
 /// Reads every record of the CSV file at `path` as a row (record `n` is row `n`).
 pub(super) fn read(
-    path: &Path,
+    file: &File,
     each: &mut dyn FnMut(Row) -> Result<(), FileError>,
 ) -> Result<(), FileError> {
-    let encoding = detect(path)?;
-    let file = File::open(path).map_err(|error| FileError::Unreadable(error.to_string()))?;
+    let encoding = detect(super::rewound(file)?)?;
+    let file = super::rewound(file)?;
     let decoded = Decoding::new(file, encoding);
     let mut reader = ::csv::ReaderBuilder::new()
         .has_headers(false)
@@ -39,10 +39,10 @@ pub(super) fn read(
 
 /// UTF-8 when the file starts with its byte-order mark or its first 64 KiB are valid UTF-8
 /// (a sequence cut at the end of the sample allowed), GB18030 otherwise.
-fn detect(path: &Path) -> Result<&'static Encoding, FileError> {
+fn detect(file: File) -> Result<&'static Encoding, FileError> {
     let mut sample = Vec::with_capacity(64 * 1024);
-    File::open(path)
-        .and_then(|file| file.take(64 * 1024).read_to_end(&mut sample))
+    file.take(64 * 1024)
+        .read_to_end(&mut sample)
         .map_err(|error| FileError::Unreadable(error.to_string()))?;
     if sample.starts_with(b"\xEF\xBB\xBF") {
         return Ok(UTF_8);

@@ -1,6 +1,6 @@
 //! What a file is, and whether a zip container is safe to unpack.
 
-use std::{fs::File, io::Read, path::Path};
+use std::{fs::File, io::Read};
 
 use crate::FileError;
 
@@ -9,8 +9,7 @@ use crate::FileError;
 const MAX_RATIO: u64 = 1_000;
 
 /// The first 8 KiB of the file.
-pub(super) fn head(path: &Path) -> Result<Vec<u8>, FileError> {
-    let mut file = File::open(path).map_err(|error| FileError::Unreadable(error.to_string()))?;
+pub(super) fn head(mut file: File) -> Result<Vec<u8>, FileError> {
     let mut head = vec![0; 8 * 1024];
     let mut filled = 0;
     loop {
@@ -32,8 +31,7 @@ pub(super) fn head(path: &Path) -> Result<Vec<u8>, FileError> {
 /// Refuses a zip container whose entries declare more than `limit` bytes in all, or one packed
 /// more tightly than spreadsheets are, before anything is unpacked. (The zip reader never
 /// unpacks more than an entry declares, so the declared sizes bound the work.)
-pub(super) fn check_zip(path: &Path, limit: u64) -> Result<(), FileError> {
-    let file = File::open(path).map_err(|error| FileError::Unreadable(error.to_string()))?;
+pub(super) fn check_zip(file: File, limit: u64) -> Result<(), FileError> {
     let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file))
         .map_err(|_| FileError::NotASpreadsheet)?;
     let mut total: u64 = 0;

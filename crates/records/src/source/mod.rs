@@ -9,7 +9,10 @@ mod csv;
 mod guard;
 mod xlsx;
 
-use std::path::{Path, PathBuf};
+use std::{
+    fs::File,
+    io::{Seek, SeekFrom},
+};
 
 use crate::FileError;
 
@@ -52,7 +55,7 @@ impl Row {
 /// An opened file.
 #[derive(Debug)]
 pub struct Source {
-    path: PathBuf,
+    file: File,
     format: Format,
     limits: Limits,
 }
@@ -63,11 +66,11 @@ enum Format {
     Csv,
 }
 
-/// Opens `path` (called `file_name` by its sender), refusing what cannot be a spreadsheet.
-pub fn open(file_name: &str, path: &Path, limits: &Limits) -> Result<Source, FileError> {
-    let head = guard::head(path)?;
+/// Opens `file` (called `file_name` by its sender), refusing what cannot be a spreadsheet.
+pub fn open(file_name: &str, file: File, limits: &Limits) -> Result<Source, FileError> {
+    let head = guard::head(rewound(&file)?)?;
     let format = if head.starts_with(b"PK\x03\x04") {
-        guard::check_zip(path, limits.max_unpacked_bytes)?;
+        guard::check_zip(rewound(&file)?, limits.max_unpacked_bytes)?;
         Format::Xlsx
     } else if head.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
         return Err(FileError::Encrypted);
@@ -81,7 +84,7 @@ pub fn open(file_name: &str, path: &Path, limits: &Limits) -> Result<Source, Fil
         return Err(FileError::NotASpreadsheet);
     };
     Ok(Source {
-        path: path.to_owned(),
+        file,
         format,
         limits: limits.clone(),
     })
@@ -122,12 +125,25 @@ impl Source {
         let mut data_rows = 0;
         match self.format {
             Format::Csv => {
-                csv::read(&self.path, &mut |row| counted(row, &mut data_rows))?;
+                csv::read(&self.file, &mut |row| counted(row, &mut data_rows))?;
                 Ok(names.first().copied().unwrap_or("CSV").to_owned())
             }
-            Format::Xlsx => xlsx::read(&self.path, names, &mut |row| counted(row, &mut data_rows)),
+            Format::Xlsx => xlsx::read(rewound(&self.file)?, names, &mut |row| {
+                counted(row, &mut data_rows)
+            }),
         }
     }
+}
+
+/// Another handle on `file`, at its start (handles share one position, so each pass rewinds).
+pub(crate) fn rewound(file: &File) -> Result<File, FileError> {
+    let mut handle = file
+        .try_clone()
+        .map_err(|error| FileError::Unreadable(error.to_string()))?;
+    handle
+        .seek(SeekFrom::Start(0))
+        .map_err(|error| FileError::Unreadable(error.to_string()))?;
+    Ok(handle)
 }
 
 /// The spreadsheet column letter of a 0-based index: 0 → `A`, 26 → `AA`.

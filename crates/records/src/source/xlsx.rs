@@ -1,6 +1,6 @@
 //! XLSX, read cell by cell from the worksheet's XML (only the shared-strings table is held).
 
-use std::{fs::File, io::BufReader, path::Path};
+use std::{fs::File, io::BufReader};
 
 use calamine::{DataRef, Reader, Xlsx};
 
@@ -12,11 +12,10 @@ const NOT_DATA: [&str; 4] = ["说明", "instructions", "选项", "lists"];
 
 /// Reads the sheet called one of `names`, or the first data sheet; returns its name.
 pub(super) fn read(
-    path: &Path,
+    file: File,
     names: &[&str],
     each: &mut dyn FnMut(Row) -> Result<(), FileError>,
 ) -> Result<String, FileError> {
-    let file = File::open(path).map_err(|error| FileError::Unreadable(error.to_string()))?;
     let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
     let sheets = workbook.sheet_names();
     let sheet = sheets

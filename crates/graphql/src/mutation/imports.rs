@@ -1,0 +1,184 @@
+//! `importRecords`: a roster file (GraphQL multipart request) imported as a background job.
+//!
+//! The request only stores the job and hands the file to a task; reading, checking and writing
+//! run outside the request (and its timeout), the writing in one transaction. The task records
+//! the import in the audit log (`importRecordsJob`, in the transaction that writes) besides the
+//! mutation's own row.
+
+use std::sync::Arc;
+
+use async_graphql::{Context, InputObject, Object, SimpleObject, Upload};
+use domain::{
+    Actor, Db,
+    audit::{self, ActorInfo, RequestInfo, Scope},
+    import_jobs::{self, Ending, NewJob},
+};
+
+use super::user_error::{UserError, UserErrorCode, outcome};
+use crate::{
+    error::Result,
+    types::import_job::{ImportJob, ImportKind},
+};
+
+/// Input of `importRecords`.
+#[derive(InputObject)]
+pub struct ImportRecordsInput {
+    /// What the file holds.
+    pub kind: ImportKind,
+    /// The .xlsx or .csv file (UTF-8 with or without BOM, or GB18030), sent as a multipart
+    /// request with the `X-Xieshang-Upload: 1` header.
+    pub file: Upload,
+    /// The committee of rows without a 委员会代码, and the subtree every row must lie in.
+    pub region_code: Option<String>,
+    /// Check and report only; write nothing.
+    pub dry_run: Option<bool>,
+}
+
+/// Result of `importRecords`.
+#[derive(SimpleObject)]
+pub struct ImportRecordsPayload {
+    /// The job; poll `importJob(id:)` until it SUCCEEDED or FAILED. Null when refused.
+    pub job: Option<ImportJob>,
+    /// Why it was refused; empty on success.
+    pub user_errors: Vec<UserError>,
+}
+
+/// Roster imports.
+#[derive(Default)]
+pub struct ImportMutation;
+
+#[Object]
+impl ImportMutation {
+    /// Imports a roster file for staff within their scope: every row is checked (as the
+    /// mutations check it), then all are written in one transaction, or — with any error, or a
+    /// dry run — nothing. Runs as a job; the report names each bad cell.
+    async fn import_records(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The file and how to import it.")] input: ImportRecordsInput,
+    ) -> Result<ImportRecordsPayload> {
+        let db = ctx.data::<Db>()?;
+        let actor = ctx.data::<Actor>()?;
+        let kind = records::Kind::from(input.kind);
+        if !kind.is_supported() {
+            return Ok(ImportRecordsPayload {
+                job: None,
+                user_errors: vec![UserError {
+                    field: Some(vec!["kind".to_owned()]),
+                    message: format!("importing {kind} is not supported yet"),
+                    code: UserErrorCode::Invalid,
+                }],
+            });
+        }
+        let upload = input.file.value(ctx).map_err(|error| {
+            crate::ErrorCode::BadUserInput.error(format!("the uploaded file: {error}"))
+        })?;
+        let dry_run = input.dry_run.unwrap_or(false);
+        let created = import_jobs::create(
+            db,
+            actor,
+            NewJob {
+                kind: kind.as_str().to_owned(),
+                file_name: upload.filename.clone(),
+                region_code: input.region_code.clone(),
+                dry_run,
+            },
+        )
+        .await;
+        let (job, user_errors) = outcome(created)?;
+        let Some(job) = job else {
+            return Ok(ImportRecordsPayload {
+                job: None,
+                user_errors,
+            });
+        };
+        let run = Run {
+            db: db.clone(),
+            actor: actor.clone(),
+            request: ctx.data_opt::<RequestInfo>().cloned().unwrap_or_default(),
+            job: job.id,
+            kind,
+            file_name: upload.filename,
+            options: records::ImportOptions {
+                region_code: input.region_code,
+                dry_run,
+                limits: ctx
+                    .data_opt::<records::Limits>()
+                    .cloned()
+                    .unwrap_or_default(),
+            },
+        };
+        tokio::spawn(run.run(upload.content));
+        Ok(ImportRecordsPayload {
+            job: Some(ImportJob::single(job)),
+            user_errors,
+        })
+    }
+}
+
+/// One job's work, off the request.
+struct Run {
+    db: Db,
+    actor: Actor,
+    request: RequestInfo,
+    job: i64,
+    kind: records::Kind,
+    file_name: String,
+    options: records::ImportOptions,
+}
+
+impl Run {
+    async fn run(self, file: std::fs::File) {
+        if let Err(error) = import_jobs::progress(&self.db, self.job, 0).await {
+            tracing::warn!(%error, job = self.job, "could not mark the import job running");
+        }
+        let scope = Scope::new(
+            "importRecordsJob",
+            ActorInfo::of(&self.actor),
+            self.request.clone(),
+            serde_json::json!({
+                "job": self.job, "kind": self.kind.as_str(), "file": self.file_name,
+                "regionCode": self.options.region_code, "dryRun": self.options.dry_run,
+            }),
+            Vec::new(),
+        );
+        let mut read = 0;
+        let imported = audit::within(
+            Arc::clone(&scope),
+            records::import(
+                &self.db,
+                &self.actor,
+                self.kind,
+                &self.file_name,
+                file,
+                &self.options,
+                &mut |rows| read = rows,
+            ),
+        )
+        .await;
+        let ending = match imported {
+            Ok(report) => {
+                if !report.written {
+                    if report.error_count > 0 {
+                        audit::within(Arc::clone(&scope), async { audit::note_user_errors() })
+                            .await;
+                    }
+                    if let Err(error) = audit::finish(&self.db, &scope, None).await {
+                        tracing::error!(%error, "could not record an import in the audit log");
+                    }
+                }
+                Ending::Report {
+                    json: serde_json::to_string(&report).unwrap_or_default(),
+                    rows: report.rows.max(read),
+                }
+            }
+            Err(error) => Ending::Failure {
+                code: error.code().to_owned(),
+                message: error.to_string(),
+            },
+        };
+        if let Err(error) = import_jobs::finish(&self.db, self.job, ending).await {
+            tracing::error!(%error, job = self.job, "could not record the end of an import job");
+        }
+    }
+}
