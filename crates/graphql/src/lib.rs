@@ -8,6 +8,9 @@
 //! database handle with `.data(db)` and, per request, the caller's [`domain::Actor`] and a fresh
 //! [`Loaders`] with `request.data(…)`. This crate knows nothing of HTTP.
 
+// The merged query root nests one tuple level per area; its futures need a deeper limit.
+#![recursion_limit = "256"]
+
 mod audit;
 pub mod connection;
 mod contact_reads;
