@@ -220,6 +220,7 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ("regions", "idx_regions_parent_id", false),
     ("region_closure", "idx_region_closure_descendant_id", false),
     ("members", "idx_members_region_id", false),
+    ("members", "idx_members_region_id_member_number", true),
     ("members", "idx_members_gender", false),
     ("members", "idx_members_status", false),
     ("lounges", "idx_lounges_region_id", false),
@@ -355,6 +356,7 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
         false,
     ),
     ("events", "idx_events_type", false),
+    ("import_jobs", "idx_import_jobs_created_at", false),
     ("events", "idx_events_occurred_at", false),
     ("event_regions", "idx_event_regions_region_id", false),
     (
