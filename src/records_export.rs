@@ -36,7 +36,7 @@ fn kind_of(file: &str) -> Option<Kind> {
 fn no_such_file(file: &str) -> Response {
     (
         StatusCode::NOT_FOUND,
-        format!("no export named {file:?}: try members.xlsx\n"),
+        format!("no export named {file:?}: try members.xlsx, lounges.xlsx or memberships.xlsx\n"),
     )
         .into_response()
 }

@@ -289,7 +289,7 @@ async fn exports_go_to_staff_in_scope_and_templates_to_anyone() {
         403
     );
     assert_eq!(
-        get("/export/lounges.xlsx?region=330212", Some(&county))
+        get("/export/activities.xlsx?region=330212", Some(&county))
             .await
             .unwrap()
             .status(),

@@ -36,9 +36,10 @@ impl Kind {
         }
     }
 
-    /// Whether this version imports and exports the kind (members so far; the others follow).
+    /// Whether this version imports and exports the kind (members, lounges and memberships so
+    /// far; activities and consultations follow).
     pub fn is_supported(self) -> bool {
-        matches!(self, Kind::Members)
+        matches!(self, Kind::Members | Kind::Lounges | Kind::Memberships)
     }
 
     /// Parses the command-line word.

@@ -16,9 +16,13 @@
 pub mod cell;
 mod columns;
 pub mod kind;
+pub mod lounges;
 pub mod members;
+pub mod memberships;
 pub mod report;
+mod scope;
 pub mod source;
+mod table;
 pub mod workbook;
 
 pub use kind::Kind;
@@ -54,6 +58,8 @@ pub async fn import(
     let source = source::open(file_name, file, &options.limits)?;
     match kind {
         Kind::Members => members::import(db, actor, source, options, progress).await,
+        Kind::Lounges => lounges::import(db, actor, source, options, progress).await,
+        Kind::Memberships => memberships::import(db, actor, source, options, progress).await,
         other => Err(FileError::UnsupportedKind(other)),
     }
 }
@@ -68,6 +74,8 @@ pub async fn export(
 ) -> Result<Vec<u8>, FileError> {
     match kind {
         Kind::Members => members::export(db, actor, region_code).await,
+        Kind::Lounges => lounges::export(db, actor, region_code).await,
+        Kind::Memberships => memberships::export(db, actor, region_code).await,
         other => Err(FileError::UnsupportedKind(other)),
     }
 }
@@ -76,6 +84,8 @@ pub async fn export(
 pub fn template(kind: Kind) -> Result<Vec<u8>, FileError> {
     match kind {
         Kind::Members => members::template(),
+        Kind::Lounges => lounges::template(),
+        Kind::Memberships => memberships::template(),
         other => Err(FileError::UnsupportedKind(other)),
     }
 }

@@ -555,16 +555,7 @@ pub(crate) async fn export(
     actor: &Actor,
     region_code: &str,
 ) -> Result<Vec<u8>, FileError> {
-    let region = domain::regions::by_code(db, region_code)
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(|| FileError::UnknownRegion(region_code.to_owned()))?;
-    if !actor.is_staff_covering(region.id) {
-        return Err(FileError::Forbidden);
-    }
-    let ids = domain::regions::subtrees(db, &[region.id]).await?;
-    let regions = domain::regions::by_ids(db, &ids).await?;
+    let (ids, regions) = subtree(db, actor, region_code).await?;
     let mut members = domain::read::members::roster(db, &ids).await?;
     members.sort_by(|a, b| {
         let code = |member: &member::Model| {
@@ -596,6 +587,25 @@ pub(crate) async fn export(
         })
         .collect();
     workbook::write(&spec(&rows))
+}
+
+/// The region ids of the subtree of `region_code`, and the regions, for staff covering it.
+pub(crate) async fn subtree(
+    db: &Db,
+    actor: &Actor,
+    region_code: &str,
+) -> Result<(Vec<i64>, HashMap<i64, Region>), FileError> {
+    let region = domain::regions::by_code(db, region_code)
+        .await
+        .ok()
+        .flatten()
+        .ok_or_else(|| FileError::UnknownRegion(region_code.to_owned()))?;
+    if !actor.is_staff_covering(region.id) {
+        return Err(FileError::Forbidden);
+    }
+    let ids = domain::regions::subtrees(db, &[region.id]).await?;
+    let regions = domain::regions::by_ids(db, &ids).await?;
+    Ok((ids, regions))
 }
 
 /// The empty template, with one example row.
@@ -640,7 +650,8 @@ fn spec(rows: &[Vec<String>]) -> SheetSpec<'_> {
     }
 }
 
-fn label<T: PartialEq + Copy>(options: &[(T, &str, &[&str])], value: T) -> String {
+/// The first label of `value` among `options` (what exports write).
+pub(crate) fn label<T: PartialEq + Copy>(options: &[(T, &str, &[&str])], value: T) -> String {
     options
         .iter()
         .find(|(item, _, _)| *item == value)

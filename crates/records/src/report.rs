@@ -104,6 +104,10 @@ pub enum ErrorCode {
     LooksLikeExisting,
     /// A valid phone that is not a mainland mobile number (a warning).
     NotMobile,
+    /// No lounge of that name in that committee.
+    UnknownLounge,
+    /// No member with that number in that committee.
+    UnknownMember,
 }
 
 impl ErrorCode {
@@ -120,6 +124,8 @@ impl ErrorCode {
             ErrorCode::OutOfScope => "OUT_OF_SCOPE",
             ErrorCode::LooksLikeExisting => "LOOKS_LIKE_EXISTING",
             ErrorCode::NotMobile => "NOT_MOBILE",
+            ErrorCode::UnknownLounge => "UNKNOWN_LOUNGE",
+            ErrorCode::UnknownMember => "UNKNOWN_MEMBER",
         }
     }
 }

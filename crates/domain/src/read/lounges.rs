@@ -150,6 +150,39 @@ pub async fn pages_by_region(
     parse_pages(page::fetch(db.reader(), select, window, request).await?)
 }
 
+/// Every lounge of these committees (a roster import compares against them, an export writes
+/// them), by committee and name.
+pub async fn of_regions(db: &Db, region_ids: &[i64]) -> Result<Vec<Lounge>, DomainError> {
+    let mut rows = Vec::new();
+    for chunk in region_ids.chunks(500) {
+        rows.extend(
+            lounge::Entity::find()
+                .filter(lounge::Column::RegionId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| (a.region_id, &a.name).cmp(&(b.region_id, &b.name)));
+    Ok(rows)
+}
+
+/// Every membership (current and former) of these lounges.
+pub async fn memberships_of(
+    db: &Db,
+    lounge_ids: &[i64],
+) -> Result<Vec<entity::lounge_membership::Model>, DomainError> {
+    let mut rows = Vec::new();
+    for chunk in lounge_ids.chunks(500) {
+        rows.extend(
+            entity::lounge_membership::Entity::find()
+                .filter(entity::lounge_membership::Column::LoungeId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    Ok(rows)
+}
+
 /// The lounges with these ids.
 pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Lounge>, DomainError> {
     if ids.is_empty() {

@@ -34,19 +34,19 @@ use crate::{
     read::today,
 };
 
-const NAME: Field = Field {
+pub(super) const NAME: Field = Field {
     name: "name",
     max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
-const THEME: Field = Field {
+pub(super) const THEME: Field = Field {
     name: "theme",
     max_chars: crate::limits::THEME_CHARS,
 };
-const VENUE: Field = Field {
+pub(super) const VENUE: Field = Field {
     name: "venue",
     max_chars: crate::limits::VENUE_CHARS,
 };
-const ADDRESS: Field = Field {
+pub(super) const ADDRESS: Field = Field {
     name: "address",
     max_chars: crate::limits::ADDRESS_CHARS,
 };
@@ -705,7 +705,7 @@ const VERSIONED: Versioned<lounge::Entity> = Versioned {
 };
 
 /// Writes `change` only if nobody changed the row since `current` was read; bumps the version.
-async fn save(
+pub(super) async fn save(
     transaction: &DatabaseTransaction,
     current: &Lounge,
     change: lounge::ActiveModel,
@@ -717,7 +717,7 @@ async fn save(
 
 /// The outbox event of a change of the lounge row; `extra` is merged into the snapshot. No
 /// personal data.
-async fn emit(
+pub(super) async fn emit(
     transaction: &DatabaseTransaction,
     lounge: &Lounge,
     event_type: EventType,
@@ -743,7 +743,7 @@ async fn emit(
     Ok(())
 }
 
-async fn emit_membership(
+pub(super) async fn emit_membership(
     transaction: &DatabaseTransaction,
     lounge: &Lounge,
     membership: &Membership,

@@ -5,6 +5,7 @@
 pub mod activity_hosts;
 pub mod consultations;
 pub mod lounges;
+pub mod lounges_import;
 pub mod members;
 pub mod notification_targets;
 pub mod public_topics;

@@ -21,9 +21,9 @@ impl Row for JobRow {
 pub enum ImportKind {
     /// 委员名册: members of committees.
     Members,
-    /// 委员会客厅: lounges (not importable yet).
+    /// 委员会客厅: lounges, keyed by (committee, 名称).
     Lounges,
-    /// Lead and team members of lounges (not importable yet).
+    /// Lead and team members of lounges, keyed by (lounge, member, 起始日期).
     Memberships,
     /// 客厅活动: lounge activities (not importable yet).
     Activities,

@@ -1,0 +1,94 @@
+//! A data sheet read into rows of a kind's columns, and errors that point into it.
+
+use crate::{
+    ErrorCode, FileError, Report, RowError,
+    columns::{Column, Header},
+    source::{Row, Source},
+};
+
+/// A sheet's data rows, each with one cell per column of the kind (in the kind's order).
+pub(crate) struct Table {
+    /// The sheet's name, as errors name it.
+    pub(crate) sheet: String,
+    /// Where the file put each column.
+    pub(crate) header: Header,
+    /// The data rows.
+    pub(crate) rows: Vec<Row>,
+    /// `rows` counted.
+    pub(crate) report: Report,
+}
+
+/// Reads the sheet called one of `names` (blocking file work: run it off the runtime).
+pub(crate) fn read(
+    source: &Source,
+    names: &[&str],
+    columns: &'static [Column],
+) -> Result<Table, FileError> {
+    let mut header: Option<Header> = None;
+    let mut rows = Vec::new();
+    let sheet = source.read(names, &mut |row| {
+        let Some(known) = &header else {
+            header = Some(Header::read(&row, columns)?);
+            return Ok(());
+        };
+        let cells = (0..columns.len())
+            .map(|index| known.cell(&row, index).to_owned())
+            .collect();
+        rows.push(Row {
+            number: row.number,
+            cells,
+        });
+        Ok(())
+    })?;
+    let header = header.ok_or_else(|| FileError::EmptySheet {
+        sheet: sheet.clone(),
+    })?;
+    let report = Report {
+        rows: rows.len(),
+        ..Report::default()
+    };
+    Ok(Table {
+        sheet,
+        header,
+        rows,
+        report,
+    })
+}
+
+impl Table {
+    /// The error of column `column` (index into the kind's columns) in `row`.
+    pub(crate) fn error(
+        &self,
+        columns: &[Column],
+        row: &Row,
+        column: usize,
+        code: ErrorCode,
+        message: String,
+    ) -> RowError {
+        let (name, letter) = self.header.locate(column);
+        RowError {
+            sheet: self.sheet.clone(),
+            row: row.number,
+            column: if name.is_empty() {
+                columns[column].chinese.to_owned()
+            } else {
+                name
+            },
+            column_letter: letter,
+            value: row.cells.get(column).cloned().unwrap_or_default(),
+            message,
+            code,
+        }
+    }
+}
+
+/// Reads `source` off the async runtime.
+pub(crate) async fn read_off_runtime(
+    source: Source,
+    names: &'static [&'static str],
+    columns: &'static [Column],
+) -> Result<Table, FileError> {
+    tokio::task::spawn_blocking(move || read(&source, names, columns))
+        .await
+        .map_err(|error| FileError::Unreadable(error.to_string()))?
+}
