@@ -4,11 +4,12 @@
 #   benches/import/run.sh [rounds, default 3]
 #
 # 1. builds xieshang (release);
-# 2. exports the demo data's members of the whole province (25,733 rows, one XLSX file) with
-#    `xieshang export members --region 330000`;
+# 2. exports the demo data of the whole province with `xieshang export <kind> --region 330000`:
+#    members (25,733 rows), lounges (110) and memberships (761), one XLSX file each;
 # 3. per round and engine: a fresh database holding the divisions only (`seed --no-demo`),
-#    then `xieshang import members FILE --region 330000` timed (wall clock), then the same
-#    import again (every row unchanged) timed;
+#    then `xieshang import <kind> FILE --region 330000` for the three files in order, timed
+#    together (wall clock, three processes), then the same three imports again (every row
+#    unchanged) timed;
 # 4. prints the medians.
 #
 # PostgreSQL is a throwaway cluster with default durability (run as the `xieshang-pg` user
@@ -45,10 +46,13 @@ cleanup() {
 trap cleanup EXIT
 export XIESHANG_LOG=warn
 
-step "export the demo roster of 330000"
+step "export the demo's members, lounges and memberships of 330000"
 XIESHANG_SQLITE_PATH="$work/demo.db" "$xieshang" seed >/dev/null
-XIESHANG_SQLITE_PATH="$work/demo.db" "$xieshang" export members --region 330000 \
-  --output "$work/members.xlsx" >&2
+kinds=(members lounges memberships)
+for kind in "${kinds[@]}"; do
+  XIESHANG_SQLITE_PATH="$work/demo.db" "$xieshang" export "$kind" --region 330000 \
+    --output "$work/$kind.xlsx" >&2
+done
 
 mkdir -p "$work/pg"
 [ "$(id -u)" = 0 ] && chown xieshang-pg "$work/pg"
@@ -59,10 +63,13 @@ run_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/postgres.log" -w \
 pg_url="postgres://xieshang@127.0.0.1:$pg_port"
 
 seconds() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
+# Times the three imports, in order, with the environment given as arguments.
 timed() {
-  local start end
+  local start end kind
   start=$(seconds)
-  "$@" >/dev/null
+  for kind in "${kinds[@]}"; do
+    "$@" "$xieshang" import "$kind" "$work/$kind.xlsx" --region 330000 >/dev/null
+  done
   end=$(seconds)
   python3 -c "print(f'{$end - $start:.2f}')"
 }
@@ -83,15 +90,15 @@ for ((round = 1; round <= rounds; round++)); do
       env_vars=(env DATABASE_URL="$pg_url/bench" XIESHANG_JWT_SECRET=import-bench-secret-import-bench-secret)
     fi
     "${env_vars[@]}" "$xieshang" seed --no-demo >/dev/null
-    a=$(timed "${env_vars[@]}" "$xieshang" import members "$work/members.xlsx" --region 330000)
-    b=$(timed "${env_vars[@]}" "$xieshang" import members "$work/members.xlsx" --region 330000)
+    a=$(timed "${env_vars[@]}")
+    b=$(timed "${env_vars[@]}")
     first[$engine]+=" $a"
     second[$engine]+=" $b"
     printf 'round %d %-8s import %6ss   again (unchanged) %6ss\n' "$round" "$engine" "$a" "$b" >&2
   done
 done
-printf '\n25,733 members, one XLSX file (%s bytes), release build; medians of %d rounds\n' \
-  "$(stat -c %s "$work/members.xlsx")" "$rounds"
+printf '\n25,733 members, 110 lounges, 761 memberships (XLSX files of %s bytes), release build; medians of %d rounds\n' \
+  "$(cat "$work"/*.xlsx | wc -c)" "$rounds"
 for engine in sqlite postgres; do
   # shellcheck disable=SC2086
   printf '%-9s import %6ss   again (unchanged) %6ss\n' "$engine" "$(median ${first[$engine]})" "$(median ${second[$engine]})"

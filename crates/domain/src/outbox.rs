@@ -8,8 +8,8 @@
 use chrono::Utc;
 use entity::{enums::EventType, event, event_region, region};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait,
-    FromQueryResult, QueryFilter, QueryOrder, QuerySelect, Set, Statement,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, Set, Statement,
 };
 
 use crate::{DomainError, visibility::Audience};
@@ -44,6 +44,26 @@ pub async fn append(
     transaction: &DatabaseTransaction,
     event: NewEvent,
 ) -> Result<i64, DomainError> {
+    let sequences = append_many(transaction, vec![event]).await?;
+    sequences
+        .first()
+        .copied()
+        .ok_or_else(|| DomainError::Refused("no event was appended".to_owned()))
+}
+
+/// Rows per multi-row insert: well under SQLite's and PostgreSQL's bound-parameter limits.
+const BATCH: usize = 500;
+
+/// Appends `events` inside `transaction`, in order, and returns their sequence numbers: one
+/// lock, one read of the last sequence and one of the committees' codes, and multi-row inserts,
+/// however many events (a roster import appends thousands at once).
+pub async fn append_many(
+    transaction: &DatabaseTransaction,
+    events: Vec<NewEvent>,
+) -> Result<Vec<i64>, DomainError> {
+    if events.is_empty() {
+        return Ok(Vec::new());
+    }
     let backend = transaction.get_database_backend();
     if backend == sea_orm::DbBackend::Postgres {
         transaction
@@ -61,54 +81,93 @@ pub async fn append(
         .await?
         .and_then(|row| row.last)
         .unwrap_or(0);
-    let sequence = last + 1;
-    let mut region_ids = event.region_ids.clone();
-    region_ids.sort_unstable();
-    region_ids.dedup();
-    let codes: Vec<String> = region::Entity::find()
-        .filter(region::Column::Id.is_in(region_ids.iter().copied()))
-        .order_by_asc(region::Column::Code)
-        .all(transaction)
-        .await?
-        .into_iter()
-        .map(|row| row.code)
+    let mut all_regions: Vec<i64> = events
+        .iter()
+        .flat_map(|event| event.region_ids.iter().copied())
         .collect();
-    // The changed record is a target of the mutation being audited (if any).
-    crate::audit::note_target(event.entity_type, event.entity_id, &region_ids);
-    let restricted =
-        crate::visibility::of_event(event.entity_type, &event.snapshot) != Audience::Public;
-    event::ActiveModel {
-        sequence: Set(sequence),
-        r#type: Set(event.event_type),
-        entity_type: Set(event.entity_type.to_owned()),
-        entity_id: Set(event.entity_id),
-        region_codes: Set(serde_json::to_string(&codes).unwrap_or_else(|_| "[]".to_owned())),
-        snapshot: Set(event.snapshot.to_string()),
-        actor: Set(event.actor),
-        occurred_at: Set(Utc::now()),
-        restricted: Set(restricted),
-        traceparent: Set(crate::trace_context::current().map(|parent| parent.to_string())),
-    }
-    .insert(transaction)
-    .await?;
-    for region_id in region_ids {
-        event_region::ActiveModel {
-            event_sequence: Set(sequence),
-            region_id: Set(region_id),
+    all_regions.sort_unstable();
+    all_regions.dedup();
+    let mut codes = std::collections::HashMap::new();
+    for chunk in all_regions.chunks(BATCH) {
+        for row in region::Entity::find()
+            .filter(region::Column::Id.is_in(chunk.iter().copied()))
+            .all(transaction)
+            .await?
+        {
+            codes.insert(row.id, row.code);
         }
-        .insert(transaction)
-        .await?;
     }
-    if backend == sea_orm::DbBackend::Postgres {
+    let now = Utc::now();
+    let traceparent = crate::trace_context::current().map(|parent| parent.to_string());
+    let mut sequences = Vec::with_capacity(events.len());
+    let mut rows = Vec::with_capacity(events.len());
+    let mut links = Vec::new();
+    for (offset, event) in events.into_iter().enumerate() {
+        let sequence = last + 1 + i64::try_from(offset).unwrap_or(i64::MAX);
+        let mut region_ids = event.region_ids.clone();
+        region_ids.sort_unstable();
+        region_ids.dedup();
+        let mut region_codes: Vec<&String> =
+            region_ids.iter().filter_map(|id| codes.get(id)).collect();
+        region_codes.sort_unstable();
+        // The changed record is a target of the mutation being audited (if any).
+        crate::audit::note_target(event.entity_type, event.entity_id, &region_ids);
+        let restricted =
+            crate::visibility::of_event(event.entity_type, &event.snapshot) != Audience::Public;
+        rows.push(event::ActiveModel {
+            sequence: Set(sequence),
+            r#type: Set(event.event_type),
+            entity_type: Set(event.entity_type.to_owned()),
+            entity_id: Set(event.entity_id),
+            region_codes: Set(
+                serde_json::to_string(&region_codes).unwrap_or_else(|_| "[]".to_owned())
+            ),
+            snapshot: Set(event.snapshot.to_string()),
+            actor: Set(event.actor),
+            occurred_at: Set(now),
+            restricted: Set(restricted),
+            traceparent: Set(traceparent.clone()),
+        });
+        links.extend(
+            region_ids
+                .into_iter()
+                .map(|region_id| event_region::ActiveModel {
+                    event_sequence: Set(sequence),
+                    region_id: Set(region_id),
+                }),
+        );
+        sequences.push(sequence);
+    }
+    for chunk in chunked(rows) {
+        event::Entity::insert_many(chunk).exec(transaction).await?;
+    }
+    for chunk in chunked(links) {
+        event_region::Entity::insert_many(chunk)
+            .exec(transaction)
+            .await?;
+    }
+    if backend == sea_orm::DbBackend::Postgres
+        && let Some(newest) = sequences.last()
+    {
         // Wakes the event feeds of every replica once the transaction commits (PostgreSQL
         // delivers notifications on commit, and drops them on rollback). Only the sequence
         // travels; readers take the events themselves from the outbox.
         transaction
             .execute_raw(Statement::from_string(
                 backend,
-                format!("SELECT pg_notify('{}', '{sequence}')", crate::feed::CHANNEL),
+                format!("SELECT pg_notify('{}', '{newest}')", crate::feed::CHANNEL),
             ))
             .await?;
     }
-    Ok(sequence)
+    Ok(sequences)
+}
+
+/// `rows` in batches of at most [`BATCH`].
+fn chunked<T>(rows: Vec<T>) -> Vec<Vec<T>> {
+    let mut batches = Vec::new();
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        batches.push(rows.by_ref().take(BATCH).collect());
+    }
+    batches
 }

@@ -240,6 +240,29 @@ async fn what_people_type_is_read() {
     .unwrap();
     assert_eq!(report.created, 1, "{:?}", report.errors);
     assert_eq!(report.warnings[0].code, ErrorCode::NotMobile);
+
+    // Keyless rows are numbered on from the committee's highest number, one after another.
+    let two = format!("{HEADER}\n,李四,男,经济界,企业家,12,,,\n,王五,女,经济界,企业家,12,,,\n");
+    let report = import(
+        &test.db,
+        &county,
+        "m.csv",
+        two.as_bytes(),
+        Some("330212"),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.created, 2, "{:?}", report.errors);
+    let numbers: Vec<String> = members_of(&test.db, "330212")
+        .await
+        .into_iter()
+        .map(|member| member.member_number)
+        .collect();
+    assert_eq!(
+        numbers,
+        ["330212-0001", "330212-0002", "330212-0003", "330212-0004"]
+    );
 }
 
 #[tokio::test]

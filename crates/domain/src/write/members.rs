@@ -387,6 +387,17 @@ async fn next_number(
     transaction: &DatabaseTransaction,
     region: &region::Model,
 ) -> Result<String, DomainError> {
+    Ok(number(
+        &region.code,
+        next_position(transaction, region).await?,
+    ))
+}
+
+/// One past the highest position of a `<code>-NNNN` number the committee has given.
+async fn next_position(
+    transaction: &DatabaseTransaction,
+    region: &region::Model,
+) -> Result<usize, DomainError> {
     let prefix = format!("{}-", region.code);
     let numbers: Vec<String> = member::Entity::find()
         .select_only()
@@ -401,7 +412,7 @@ async fn next_number(
         .filter_map(|number| number.strip_prefix(&prefix)?.parse::<usize>().ok())
         .max()
         .unwrap_or(0);
-    Ok(number(&region.code, highest + 1))
+    Ok(highest + 1)
 }
 
 /// One row of a roster import, checked and resolved: a new member of `region` (when `id` is
@@ -427,6 +438,9 @@ pub struct Written {
 
 /// Writes a roster import in one transaction, as the mutations would one by one (policy,
 /// numbers, `MEMBER_CREATED` / `MEMBER_UPDATED` events): all of it or, on any error, nothing.
+/// The caller has checked the rows against the stored roster (keys, numbers); the unique index
+/// on (committee, number) still refuses a number taken meanwhile. Events are appended together
+/// at the end ([`outbox::append_many`]), so a large roster costs about one statement per row.
 pub async fn import(
     db: &Db,
     actor: &Actor,
@@ -437,31 +451,51 @@ pub async fn import(
         policy::may_manage_member(actor, row.region.id)?;
     }
     let mut written = Written::default();
+    let mut events = Vec::with_capacity(rows.len());
+    let mut next: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
     let transaction = db.begin_write().await?;
     for row in rows {
-        match row.id {
+        let fields = row.fields;
+        let (member, event_type) = match row.id {
             None => {
-                let created = insert(&transaction, &row.region, row.fields).await?;
-                emit(
-                    &transaction,
-                    &created,
-                    vec![created.region_id],
-                    EventType::MemberCreated,
-                    actor,
-                )
+                let number = match fields.member_number.clone() {
+                    Some(number) => number,
+                    None => {
+                        let position = match next.get(&row.region.id) {
+                            Some(position) => *position,
+                            None => next_position(&transaction, &row.region).await?,
+                        };
+                        next.insert(row.region.id, position + 1);
+                        number(&row.region.code, position)
+                    }
+                };
+                let now = Utc::now();
+                let created = member::ActiveModel {
+                    region_id: Set(row.region.id),
+                    member_number: Set(number),
+                    name: Set(fields.name),
+                    gender: Set(fields.gender),
+                    sector: Set(fields.sector),
+                    occupation: Set(fields.occupation),
+                    term: Set(fields.term),
+                    phone: Set(fields.phone),
+                    email: Set(fields.email),
+                    status: Set(fields.status),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                    ..Default::default()
+                }
+                .insert(&transaction)
                 .await?;
                 written.created += 1;
+                (created, EventType::MemberCreated)
             }
             Some(id) => {
                 let current = member::Entity::find_by_id(id)
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("member {id}")))?;
-                let fields = row.fields;
-                let mut change = member::ActiveModel::from(current.clone());
-                if let Some(number) = fields.member_number {
-                    change.member_number = Set(number);
-                }
+                let mut change = member::ActiveModel::from(current);
                 change.name = Set(fields.name);
                 change.gender = Set(fields.gender);
                 change.sector = Set(fields.sector);
@@ -471,19 +505,13 @@ pub async fn import(
                 change.email = Set(fields.email);
                 change.status = Set(fields.status);
                 change.updated_at = Set(Utc::now());
-                let updated = change.update(&transaction).await?;
-                emit(
-                    &transaction,
-                    &updated,
-                    vec![updated.region_id],
-                    EventType::MemberUpdated,
-                    actor,
-                )
-                .await?;
                 written.updated += 1;
+                (change.update(&transaction).await?, EventType::MemberUpdated)
             }
-        }
+        };
+        events.push(event(&member, vec![member.region_id], event_type, actor));
     }
+    outbox::append_many(&transaction, events).await?;
     db.commit(transaction).await?;
     Ok(written)
 }
@@ -548,7 +576,7 @@ fn email(value: &str) -> Result<Option<String>, DomainError> {
     Ok(Some(trimmed.to_owned()))
 }
 
-/// The outbox event of a change; the snapshot carries no contact data (phone, e-mail).
+/// Appends the outbox event of a change.
 async fn emit(
     transaction: &DatabaseTransaction,
     member: &Member,
@@ -556,6 +584,12 @@ async fn emit(
     event_type: EventType,
     actor: &Actor,
 ) -> Result<(), DomainError> {
+    outbox::append(transaction, event(member, region_ids, event_type, actor)).await?;
+    Ok(())
+}
+
+/// The outbox event of a change; the snapshot carries no contact data (phone, e-mail).
+fn event(member: &Member, region_ids: Vec<i64>, event_type: EventType, actor: &Actor) -> NewEvent {
     let snapshot = json!({
         "id": member.id,
         "name": member.name,
@@ -565,19 +599,14 @@ async fn emit(
         "term": member.term,
         "status": member.status.as_str(),
     });
-    outbox::append(
-        transaction,
-        NewEvent {
-            event_type,
-            entity_type: "Member",
-            entity_id: member.id,
-            region_ids,
-            snapshot,
-            actor: actor.name(),
-        },
-    )
-    .await?;
-    Ok(())
+    NewEvent {
+        event_type,
+        entity_type: "Member",
+        entity_id: member.id,
+        region_ids,
+        snapshot,
+        actor: actor.name(),
+    }
 }
 
 #[cfg(test)]
