@@ -7,7 +7,7 @@
 //! [`finish`] in a transaction of its own.
 
 use std::{
-    collections::BTreeSet,
+    collections::{BTreeSet, HashSet},
     future::Future,
     sync::{Arc, Mutex},
 };
@@ -34,6 +34,8 @@ pub struct Scope {
 #[derive(Debug, Default)]
 struct State {
     target_ids: Vec<String>,
+    /// `target_ids` as a set: an import notes tens of thousands of targets.
+    seen_targets: HashSet<String>,
     region_ids: BTreeSet<i64>,
     user_errors: bool,
     recorded: bool,
@@ -57,7 +59,7 @@ impl Scope {
             state: Mutex::new(State::default()),
         });
         for id in target_ids {
-            scope.with_state(|state| push_unique(&mut state.target_ids, id));
+            scope.with_state(|state| state.push_target(id));
         }
         scope
     }
@@ -94,9 +96,12 @@ impl Scope {
     }
 }
 
-fn push_unique(list: &mut Vec<String>, id: String) {
-    if !list.contains(&id) {
-        list.push(id);
+impl State {
+    /// Notes a target once, in the order first seen.
+    fn push_target(&mut self, id: String) {
+        if self.seen_targets.insert(id.clone()) {
+            self.target_ids.push(id);
+        }
     }
 }
 
@@ -110,7 +115,7 @@ pub async fn within<F: Future>(scope: Arc<Scope>, future: F) -> F::Output {
 pub fn note_target(type_name: &str, id: i64, region_ids: &[i64]) {
     let _ = SCOPE.try_with(|scope| {
         scope.with_state(|state| {
-            push_unique(&mut state.target_ids, global_id(type_name, id));
+            state.push_target(global_id(type_name, id));
             state.region_ids.extend(region_ids.iter().copied());
         })
     });
