@@ -125,19 +125,9 @@ pub(crate) async fn import(
     let rows = std::mem::take(&mut table.rows);
     let mut report = std::mem::take(&mut table.report);
     progress(report.rows);
-    let mut codes: Vec<String> = rows
-        .iter()
-        .map(|row| cell::normalized(&row.cells[REGION]))
-        .filter(|code| !code.is_empty())
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let regions = domain::regions::by_codes(db, &codes).await?;
-    let region_ids: Vec<i64> = regions
-        .values()
-        .map(|region| region.id)
-        .chain(scope.within.as_ref().map(|region| region.id))
-        .collect();
+    let (regions, region_ids) = scope
+        .committees(db, rows.iter().map(|row| &row.cells[REGION]))
+        .await?;
     let stored = domain::read::lounges::of_regions(db, &region_ids).await?;
     let by_name: HashMap<(i64, &str), &Lounge> = stored
         .iter()
@@ -150,42 +140,13 @@ pub(crate) async fn import(
             report.error(table.error(&COLUMNS, row, column, code, message));
         };
         let code = cell::normalized(&row.cells[REGION]);
-        let region = if code.is_empty() {
-            match &scope.within {
-                Some(region) => region.clone(),
-                None => {
-                    fail(
-                        REGION,
-                        ErrorCode::Required,
-                        "委员会代码 不能为空（或在导入时指定区域）".to_owned(),
-                    );
-                    continue;
-                }
-            }
-        } else {
-            match regions.get(&code) {
-                Some(region) => region.clone(),
-                None => {
-                    fail(
-                        REGION,
-                        ErrorCode::UnknownRegion,
-                        format!("没有代码为 '{code}' 的行政区"),
-                    );
-                    continue;
-                }
+        let region = match scope.committee(actor, &code, &regions, COLUMNS[REGION].chinese) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(REGION, code, message);
+                continue;
             }
         };
-        if !scope.allows(actor, region.id) {
-            fail(
-                REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    region.name, region.code
-                ),
-            );
-            continue;
-        }
         let mut typed_ok = true;
         for index in [NAME, THEME, VENUE, ADDRESS, ESTABLISHED] {
             if cell::text(&row.cells[index]).is_empty() {
@@ -246,11 +207,7 @@ pub(crate) async fn import(
         let fields = match fields.checked() {
             Ok(fields) => fields,
             Err(errors) => {
-                for failure in errors {
-                    let (field, message) = match failure {
-                        domain::DomainError::Invalid { field, message } => (field, message),
-                        other => ("input".to_owned(), other.to_string()),
-                    };
+                for (field, message) in table::invalid_fields(errors) {
                     let column = column_of_field(&field);
                     fail(
                         column,

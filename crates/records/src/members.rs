@@ -20,9 +20,11 @@ use entity::{
 };
 
 use crate::{
-    ErrorCode, FileError, ImportOptions, Report, RowError, cell,
-    columns::{Column, Header},
+    ErrorCode, FileError, ImportOptions, Report, cell,
+    columns::Column,
+    scope::ImportScope,
     source::{Row, Source},
+    table::{self, Table},
     workbook::{self, SheetSpec},
 };
 
@@ -129,85 +131,9 @@ fn column_of_field(field: &str) -> usize {
     }
 }
 
-/// A data row read and typed (its fields not yet checked against the mutations' rules).
-#[derive(Clone, Debug)]
-struct Parsed {
-    row: usize,
-    region_code: Option<String>,
-    fields: MemberFields,
-    raw: Vec<String>,
-}
-
-/// What the reading pass gives the planning pass.
-struct Read {
-    sheet: String,
-    header: Option<Header>,
-    rows: Vec<Parsed>,
-    report: Report,
-}
-
-/// Reads the file's rows (off the async runtime: reading is blocking file work).
-fn read(source: &Source) -> Result<Read, FileError> {
-    let mut header: Option<Header> = None;
-    let mut parsed = Vec::new();
-    let mut report = Report::default();
-    let mut errors: Vec<(usize, usize, ErrorCode, String)> = Vec::new();
-    let mut raws: Vec<Row> = Vec::new();
-    let sheet = source.read(&[SHEET, "members", "Members"], &mut |row| {
-        let Some(known) = &header else {
-            header = Some(Header::read(&row, &COLUMNS)?);
-            return Ok(());
-        };
-        report.rows += 1;
-        let cells: Vec<String> = (0..COLUMNS.len())
-            .map(|index| known.cell(&row, index).to_owned())
-            .collect();
-        match typed(&cells) {
-            Ok(row_parsed) => parsed.push(Parsed {
-                row: row.number,
-                region_code: row_parsed.0,
-                fields: row_parsed.1,
-                raw: cells,
-            }),
-            Err(cell_errors) => {
-                for (column, code, message) in cell_errors {
-                    errors.push((row.number, column, code, message));
-                }
-                raws.push(Row {
-                    number: row.number,
-                    cells,
-                });
-            }
-        }
-        Ok(())
-    })?;
-    let Some(header) = header else {
-        return Err(FileError::EmptySheet { sheet });
-    };
-    for (row, column, code, message) in errors {
-        let value = raws
-            .iter()
-            .find(|raw| raw.number == row)
-            .and_then(|raw| raw.cells.get(column).cloned())
-            .unwrap_or_default();
-        report.error(cell_error(
-            &sheet, &header, row, column, value, code, message,
-        ));
-    }
-    Ok(Read {
-        sheet,
-        header: Some(header),
-        rows: parsed,
-        report,
-    })
-}
-
 /// The typed values of one row's cells (in [`COLUMNS`] order), or every cell that is not of
 /// its column's type.
-#[allow(clippy::type_complexity)]
-fn typed(
-    cells: &[String],
-) -> Result<(Option<String>, MemberFields), Vec<(usize, ErrorCode, String)>> {
+fn typed(cells: &[String]) -> Result<MemberFields, Vec<(usize, ErrorCode, String)>> {
     let mut errors = Vec::new();
     let cell_at = |index: usize| cells.get(index).map_or("", String::as_str);
     let required = |index: usize, errors: &mut Vec<(usize, ErrorCode, String)>| {
@@ -263,46 +189,17 @@ fn typed(
         let value = cell::normalized(cell_at(index));
         (!value.is_empty()).then_some(value)
     };
-    let region_code = optional(REGION);
-    Ok((
-        region_code,
-        MemberFields {
-            member_number: optional(NUMBER),
-            name: cell::text(cell_at(NAME)),
-            gender: gender.unwrap_or(Gender::Male),
-            sector: cell::text(cell_at(SECTOR)),
-            occupation: cell::text(cell_at(OCCUPATION)),
-            term: term.unwrap_or_default(),
-            phone: optional(PHONE),
-            email: optional(EMAIL),
-            status: status.unwrap_or(MemberStatus::Active),
-        },
-    ))
-}
-
-fn cell_error(
-    sheet: &str,
-    header: &Header,
-    row: usize,
-    column: usize,
-    value: String,
-    code: ErrorCode,
-    message: String,
-) -> RowError {
-    let (name, letter) = header.locate(column);
-    RowError {
-        sheet: sheet.to_owned(),
-        row,
-        column: if name.is_empty() {
-            COLUMNS[column].chinese.to_owned()
-        } else {
-            name
-        },
-        column_letter: letter,
-        value,
-        message,
-        code,
-    }
+    Ok(MemberFields {
+        member_number: optional(NUMBER),
+        name: cell::text(cell_at(NAME)),
+        gender: gender.unwrap_or(Gender::Male),
+        sector: cell::text(cell_at(SECTOR)),
+        occupation: cell::text(cell_at(OCCUPATION)),
+        term: term.unwrap_or_default(),
+        phone: optional(PHONE),
+        email: optional(EMAIL),
+        status: status.unwrap_or(MemberStatus::Active),
+    })
 }
 
 /// Imports a member roster: see the module doc.
@@ -313,47 +210,13 @@ pub(crate) async fn import(
     options: &ImportOptions,
     progress: &mut (dyn FnMut(usize) + Send),
 ) -> Result<Report, FileError> {
-    let principal = actor.principal().ok_or(FileError::Unauthenticated)?;
-    if !principal.role.is_staff() {
-        return Err(FileError::Forbidden);
-    }
-    let within = match &options.region_code {
-        Some(code) => {
-            let region = domain::regions::by_code(db, code)
-                .await
-                .ok()
-                .flatten()
-                .ok_or_else(|| FileError::UnknownRegion(code.clone()))?;
-            if !actor.is_staff_covering(region.id) {
-                return Err(FileError::Forbidden);
-            }
-            Some(region)
-        }
-        None => None,
-    };
-    let read = tokio::task::spawn_blocking(move || read(&source))
-        .await
-        .map_err(|error| FileError::Unreadable(error.to_string()))??;
-    let Read {
-        sheet,
-        header,
-        rows,
-        mut report,
-    } = read;
-    let Some(header) = header else {
-        return Err(FileError::EmptySheet { sheet });
-    };
+    let scope = ImportScope::resolve(db, actor, options).await?;
+    let mut table =
+        table::read_off_runtime(source, &[SHEET, "members", "Members"], &COLUMNS).await?;
+    let rows = std::mem::take(&mut table.rows);
+    let mut report = std::mem::take(&mut table.report);
     progress(report.rows);
-    let plan = plan(
-        db,
-        actor,
-        within.as_ref(),
-        &sheet,
-        &header,
-        rows,
-        &mut report,
-    )
-    .await?;
+    let plan = plan(db, actor, &scope, &table, &rows, &mut report).await?;
     report.created = plan.iter().filter(|row| row.id.is_none()).count();
     report.updated = plan.len() - report.created;
     if report.error_count > 0 || options.dry_run || plan.is_empty() {
@@ -364,38 +227,20 @@ pub(crate) async fn import(
     Ok(report)
 }
 
-/// Checks every parsed row against the mutations' rules, the committees, the caller's scope and
-/// the stored roster; returns the rows to write (unchanged ones left out, and counted).
+/// Checks every row against its columns' types, the mutations' rules, the committees, the
+/// caller's scope and the stored roster; returns the rows to write (unchanged ones left out,
+/// and counted).
 async fn plan(
     db: &Db,
     actor: &Actor,
-    within: Option<&Region>,
-    sheet: &str,
-    header: &Header,
-    rows: Vec<Parsed>,
+    scope: &ImportScope,
+    table: &Table,
+    rows: &[Row],
     report: &mut Report,
 ) -> Result<Vec<ImportedMember>, FileError> {
-    let mut codes: Vec<String> = rows
-        .iter()
-        .filter_map(|row| row.region_code.clone())
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let regions = domain::regions::by_codes(db, &codes).await?;
-    let allowed: Option<HashSet<i64>> = match within {
-        Some(region) => Some(
-            domain::regions::subtrees(db, &[region.id])
-                .await?
-                .into_iter()
-                .collect(),
-        ),
-        None => None,
-    };
-    let region_ids: Vec<i64> = regions
-        .values()
-        .map(|region| region.id)
-        .chain(within.map(|region| region.id))
-        .collect();
+    let (regions, region_ids) = scope
+        .committees(db, rows.iter().map(|row| &row.cells[REGION]))
+        .await?;
     let stored = domain::read::members::roster(db, &region_ids).await?;
     let by_number: HashMap<(i64, &str), &member::Model> = stored
         .iter()
@@ -407,69 +252,34 @@ async fn plan(
         .collect();
     let mut seen_numbers: HashMap<(i64, String), usize> = HashMap::new();
     let mut planned = Vec::new();
-    let error = |report: &mut Report, row: &Parsed, column: usize, code, message: String| {
-        let value = row.raw.get(column).cloned().unwrap_or_default();
-        report.error(cell_error(
-            sheet, header, row.row, column, value, code, message,
-        ));
-    };
     for row in rows {
-        let region = match (&row.region_code, within) {
-            (Some(code), _) => match regions.get(code) {
-                Some(region) => region.clone(),
-                None => {
-                    error(
-                        report,
-                        &row,
-                        REGION,
-                        ErrorCode::UnknownRegion,
-                        format!("没有代码为 '{code}' 的行政区"),
-                    );
-                    continue;
+        let fail = |report: &mut Report, column: usize, code: ErrorCode, message: String| {
+            report.error(table.error(&COLUMNS, row, column, code, message));
+        };
+        let fields = match typed(&row.cells) {
+            Ok(fields) => fields,
+            Err(errors) => {
+                for (column, code, message) in errors {
+                    fail(report, column, code, message);
                 }
-            },
-            (None, Some(region)) => region.clone(),
-            (None, None) => {
-                error(
-                    report,
-                    &row,
-                    REGION,
-                    ErrorCode::Required,
-                    "委员会代码 不能为空（或在导入时指定区域）".to_owned(),
-                );
                 continue;
             }
         };
-        let in_import = allowed.as_ref().is_none_or(|ids| ids.contains(&region.id));
-        if !in_import || !actor.is_staff_covering(region.id) {
-            error(
-                report,
-                &row,
-                REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    region.name, region.code
-                ),
-            );
-            continue;
-        }
-        let fields = match row.fields.clone().checked() {
+        let code = cell::normalized(&row.cells[REGION]);
+        let region = match scope.committee(actor, &code, &regions, COLUMNS[REGION].chinese) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(report, REGION, code, message);
+                continue;
+            }
+        };
+        let fields = match fields.checked() {
             Ok(fields) => fields,
             Err(errors) => {
-                for failure in errors {
-                    let (field, message) = match failure {
-                        domain::DomainError::Invalid { field, message } => (field, message),
-                        other => ("input".to_owned(), other.to_string()),
-                    };
+                for (field, message) in table::invalid_fields(errors) {
                     let column = column_of_field(&field);
-                    error(
-                        report,
-                        &row,
-                        column,
-                        ErrorCode::InvalidValue,
-                        format!("{}：{message}", COLUMNS[column].chinese),
-                    );
+                    let message = format!("{}：{message}", COLUMNS[column].chinese);
+                    fail(report, column, ErrorCode::InvalidValue, message);
                 }
                 continue;
             }
@@ -477,43 +287,25 @@ async fn plan(
         if let Some(phone) = &fields.phone
             && !write::is_mainland_mobile(phone)
         {
-            let (name, letter) = header.locate(PHONE);
-            report.warning(RowError {
-                sheet: sheet.to_owned(),
-                row: row.row,
-                column: name,
-                column_letter: letter,
-                value: phone.clone(),
-                message: "手机 不是大陆手机号（仍会导入）".to_owned(),
-                code: ErrorCode::NotMobile,
-            });
+            let message = "手机 不是大陆手机号（仍会导入）".to_owned();
+            report.warning(table.error(&COLUMNS, row, PHONE, ErrorCode::NotMobile, message));
         }
         let existing = match &fields.member_number {
             Some(number) => {
-                if let Some(first) = seen_numbers.insert((region.id, number.clone()), row.row) {
-                    error(
-                        report,
-                        &row,
-                        NUMBER,
-                        ErrorCode::DuplicateKey,
-                        format!("委员编号 '{number}' 与第 {first} 行重复"),
-                    );
+                if let Some(first) = seen_numbers.insert((region.id, number.clone()), row.number) {
+                    let message = format!("委员编号 '{number}' 与第 {first} 行重复");
+                    fail(report, NUMBER, ErrorCode::DuplicateKey, message);
                     continue;
                 }
                 by_number.get(&(region.id, number.as_str())).copied()
             }
             None => {
                 if by_name.contains(&(region.id, fields.term, fields.name.as_str())) {
-                    error(
-                        report,
-                        &row,
-                        NUMBER,
-                        ErrorCode::LooksLikeExisting,
-                        format!(
-                            "看起来是已有委员（{} 第{}届 {}）：请填写其委员编号",
-                            region.name, fields.term, fields.name
-                        ),
+                    let message = format!(
+                        "看起来是已有委员（{} 第{}届 {}）：请填写其委员编号",
+                        region.name, fields.term, fields.name
                     );
+                    fail(report, NUMBER, ErrorCode::LooksLikeExisting, message);
                     continue;
                 }
                 None

@@ -112,20 +112,10 @@ pub(crate) async fn import(
     let rows = std::mem::take(&mut table.rows);
     let mut report = std::mem::take(&mut table.report);
     progress(report.rows);
-    let mut codes: Vec<String> = rows
+    let codes = rows
         .iter()
-        .flat_map(|row| [&row.cells[LOUNGE_REGION], &row.cells[MEMBER_REGION]])
-        .map(|code| cell::normalized(code))
-        .filter(|code| !code.is_empty())
-        .collect();
-    codes.sort_unstable();
-    codes.dedup();
-    let regions = domain::regions::by_codes(db, &codes).await?;
-    let region_ids: Vec<i64> = regions
-        .values()
-        .map(|region| region.id)
-        .chain(scope.within.as_ref().map(|region| region.id))
-        .collect();
+        .flat_map(|row| [&row.cells[LOUNGE_REGION], &row.cells[MEMBER_REGION]]);
+    let (regions, region_ids) = scope.committees(db, codes).await?;
     let lounges = domain::read::lounges::of_regions(db, &region_ids).await?;
     let lounge_by_name: HashMap<(i64, &str), &Lounge> = lounges
         .iter()
@@ -153,43 +143,19 @@ pub(crate) async fn import(
         let mut fail = |column: usize, code: ErrorCode, message: String| {
             report.error(table.error(&COLUMNS, row, column, code, message));
         };
+        let code = cell::normalized(&row.cells[LOUNGE_REGION]);
+        let column = COLUMNS[LOUNGE_REGION].chinese;
+        let lounge_region = match scope.committee(actor, &code, &regions, column) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(LOUNGE_REGION, code, message);
+                continue;
+            }
+        };
         let region_of = |column: usize| {
             let code = cell::normalized(&row.cells[column]);
             (!code.is_empty()).then(|| (regions.get(&code).cloned(), code))
         };
-        let lounge_region = match region_of(LOUNGE_REGION) {
-            Some((Some(region), _)) => region,
-            Some((None, code)) => {
-                fail(
-                    LOUNGE_REGION,
-                    ErrorCode::UnknownRegion,
-                    format!("没有代码为 '{code}' 的行政区"),
-                );
-                continue;
-            }
-            None => match &scope.within {
-                Some(region) => region.clone(),
-                None => {
-                    fail(
-                        LOUNGE_REGION,
-                        ErrorCode::Required,
-                        "客厅委员会代码 不能为空（或在导入时指定区域）".to_owned(),
-                    );
-                    continue;
-                }
-            },
-        };
-        if !scope.allows(actor, lounge_region.id) {
-            fail(
-                LOUNGE_REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    lounge_region.name, lounge_region.code
-                ),
-            );
-            continue;
-        }
         let member_region = match region_of(MEMBER_REGION) {
             Some((Some(region), _)) => region,
             Some((None, code)) => {
@@ -269,11 +235,7 @@ pub(crate) async fn import(
         let fields = match (MembershipFields { role, since, until }).checked(lounge) {
             Ok(fields) => fields,
             Err(errors) => {
-                for failure in errors {
-                    let (field, message) = match failure {
-                        domain::DomainError::Invalid { field, message } => (field, message),
-                        other => ("input".to_owned(), other.to_string()),
-                    };
+                for (field, message) in table::invalid_fields(errors) {
                     let column = if field == "until" { UNTIL } else { SINCE };
                     fail(
                         column,

@@ -1,11 +1,11 @@
 //! Who may import what: staff only, every row inside the caller's scope and inside the
 //! import's region (when one is given).
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use domain::{Actor, Db, regions::Region};
 
-use crate::{FileError, ImportOptions};
+use crate::{ErrorCode, FileError, ImportOptions, cell};
 
 /// The import's region and the committees rows may belong to.
 pub(crate) struct ImportScope {
@@ -47,6 +47,65 @@ impl ImportScope {
             within: Some(region),
             allowed: Some(allowed),
         })
+    }
+
+    /// The committees the (raw) code cells name, keyed by code, and the ids of those and of the
+    /// import's region: what the stored records to compare with are read for.
+    pub(crate) async fn committees<'a>(
+        &self,
+        db: &Db,
+        cells: impl Iterator<Item = &'a String>,
+    ) -> Result<(HashMap<String, Region>, Vec<i64>), FileError> {
+        let mut codes: Vec<String> = cells
+            .map(|code| cell::normalized(code))
+            .filter(|code| !code.is_empty())
+            .collect();
+        codes.sort_unstable();
+        codes.dedup();
+        let regions = domain::regions::by_codes(db, &codes).await?;
+        let ids = regions
+            .values()
+            .map(|region| region.id)
+            .chain(self.within.as_ref().map(|region| region.id))
+            .collect();
+        Ok((regions, ids))
+    }
+
+    /// The committee a row names by its (normalised) `code` — blank means the import's region —
+    /// or why the row may not name it: missing, unknown, or outside the caller's scope or the
+    /// import's region. `column` names the code's column in the messages.
+    pub(crate) fn committee(
+        &self,
+        actor: &Actor,
+        code: &str,
+        regions: &HashMap<String, Region>,
+        column: &str,
+    ) -> Result<Region, (ErrorCode, String)> {
+        let region = if code.is_empty() {
+            self.within.clone().ok_or_else(|| {
+                (
+                    ErrorCode::Required,
+                    format!("{column} 不能为空（或在导入时指定区域）"),
+                )
+            })?
+        } else {
+            regions.get(code).cloned().ok_or_else(|| {
+                (
+                    ErrorCode::UnknownRegion,
+                    format!("没有代码为 '{code}' 的行政区"),
+                )
+            })?
+        };
+        if !self.allows(actor, region.id) {
+            return Err((
+                ErrorCode::OutOfScope,
+                format!(
+                    "{}（{}）不在你的管辖范围或本次导入的区域内",
+                    region.name, region.code
+                ),
+            ));
+        }
+        Ok(region)
     }
 
     /// Whether a row of committee `region_id` may be imported by `actor` here.

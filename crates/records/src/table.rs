@@ -82,6 +82,18 @@ impl Table {
     }
 }
 
+/// The (input field, message) of each of a field check's errors (`MemberFields::checked` and
+/// the like), for the caller to map to its columns.
+pub(crate) fn invalid_fields(errors: Vec<domain::DomainError>) -> Vec<(String, String)> {
+    errors
+        .into_iter()
+        .map(|error| match error {
+            domain::DomainError::Invalid { field, message } => (field, message),
+            other => ("input".to_owned(), other.to_string()),
+        })
+        .collect()
+}
+
 /// Reads `source` off the async runtime.
 pub(crate) async fn read_off_runtime(
     source: Source,

@@ -323,16 +323,26 @@ async fn insert(
     region: &region::Model,
     fields: MemberFields,
 ) -> Result<Member, DomainError> {
-    let number = match fields.member_number {
+    let number = match fields.member_number.clone() {
         Some(number) => {
             ensure_number_free(transaction, region.id, &number, None).await?;
             number
         }
         None => next_number(transaction, region).await?,
     };
+    insert_numbered(transaction, region.id, number, fields).await
+}
+
+/// Inserts a member of committee `region_id` with `number` (already known to be free).
+async fn insert_numbered(
+    transaction: &DatabaseTransaction,
+    region_id: i64,
+    number: String,
+    fields: MemberFields,
+) -> Result<Member, DomainError> {
     let now = Utc::now();
     Ok(member::ActiveModel {
-        region_id: Set(region.id),
+        region_id: Set(region_id),
         member_number: Set(number),
         name: Set(fields.name),
         gender: Set(fields.gender),
@@ -469,24 +479,7 @@ pub async fn import(
                         number(&row.region.code, position)
                     }
                 };
-                let now = Utc::now();
-                let created = member::ActiveModel {
-                    region_id: Set(row.region.id),
-                    member_number: Set(number),
-                    name: Set(fields.name),
-                    gender: Set(fields.gender),
-                    sector: Set(fields.sector),
-                    occupation: Set(fields.occupation),
-                    term: Set(fields.term),
-                    phone: Set(fields.phone),
-                    email: Set(fields.email),
-                    status: Set(fields.status),
-                    created_at: Set(now),
-                    updated_at: Set(now),
-                    ..Default::default()
-                }
-                .insert(&transaction)
-                .await?;
+                let created = insert_numbered(&transaction, row.region.id, number, fields).await?;
                 written.created += 1;
                 (created, EventType::MemberCreated)
             }
