@@ -169,7 +169,8 @@ impl ImportJob {
 #[derive(SimpleObject)]
 pub struct ImportFailure {
     /// A stable code: NOT_A_SPREADSHEET, ENCRYPTED_WORKBOOK, FILE_TOO_LARGE, EMPTY_SHEET,
-    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION, FORBIDDEN, INTERNAL.
+    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION, UNSUPPORTED_KIND,
+    /// UNAUTHENTICATED, FORBIDDEN, INTERNAL.
     pub code: String,
     /// In words (Chinese, then English).
     pub message: String,
@@ -214,7 +215,8 @@ pub struct ImportCellError {
     /// What is wrong, in Chinese, e.g. `性别 '男性' 不是 男/女 之一`.
     pub message: String,
     /// A stable code: REQUIRED, INVALID_ENUM, INVALID_DATE, INVALID_NUMBER, INVALID_VALUE,
-    /// DUPLICATE_KEY, UNKNOWN_REGION, OUT_OF_SCOPE, LOOKS_LIKE_EXISTING, NOT_MOBILE.
+    /// DUPLICATE_KEY, UNKNOWN_REGION, UNKNOWN_LOUNGE, UNKNOWN_MEMBER, OUT_OF_SCOPE,
+    /// LOOKS_LIKE_EXISTING, NOT_MOBILE (a warning).
     pub code: String,
 }
 
