@@ -27,6 +27,7 @@ mod m20261205_000018_create_audit_log;
 mod m20261206_000019_event_traceparent;
 mod m20261206_000020_member_numbers;
 mod m20261206_000021_create_import_jobs;
+mod m20261207_000022_record_numbers;
 
 /// Every migration of xieshang, in the order they run.
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261206_000019_event_traceparent::Migration),
             Box::new(m20261206_000020_member_numbers::Migration),
             Box::new(m20261206_000021_create_import_jobs::Migration),
+            Box::new(m20261207_000022_record_numbers::Migration),
         ]
     }
 }

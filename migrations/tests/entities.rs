@@ -312,6 +312,8 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
     }, unset: [id]);
     let activity = roundtrip!(db, lounge_activity, lounge_activity::Model {
         id: 1,
+        region_id: county.id,
+        record_number: "330421-HD-0001".into(),
         title: "网络议政".into(),
         kind: ActivityKind::Flexible,
         format: ActivityFormat::OnlineDeliberation,
@@ -335,6 +337,7 @@ async fn insert_and_read_every_table(db: &DatabaseConnection) {
     let consultation = roundtrip!(db, consultation, consultation::Model {
         id: 1,
         region_id: county.id,
+        record_number: "330421-XS-0001".into(),
         title: "公交线路".into(),
         topic: "开通农村公交".into(),
         topic_source: TopicSource::Public,

@@ -224,6 +224,16 @@ const EXPECTED_INDEXES: &[(&str, &str, bool)] = &[
     ("members", "idx_members_gender", false),
     ("members", "idx_members_status", false),
     ("lounges", "idx_lounges_region_id", false),
+    (
+        "lounge_activities",
+        "idx_lounge_activities_region_id_record_number",
+        true,
+    ),
+    (
+        "consultations",
+        "idx_consultations_region_id_record_number",
+        true,
+    ),
     ("lounges", "idx_lounges_status", false),
     (
         "lounge_memberships",

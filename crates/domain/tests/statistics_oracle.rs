@@ -361,7 +361,15 @@ async fn insert(db: &Db, places: &[i64], scenario: &Scenario) -> Rows {
         rows.memberships.push(row);
     }
     for (index, spec) in scenario.activities.iter().enumerate() {
+        // Hosts are never empty here; a host-less activity would be numbered by region 0.
+        let numbering = spec
+            .hosts
+            .first_key_value()
+            .map(|(host, _)| rows.lounges[*host % rows.lounges.len()].region_id)
+            .unwrap_or_default();
         let row = lounge_activity::ActiveModel {
+            region_id: Set(numbering),
+            record_number: Set(format!("HD-{index}")),
             title: Set(format!("活动{index}")),
             kind: Set(if spec.planned {
                 ActivityKind::Planned
@@ -415,6 +423,7 @@ async fn insert(db: &Db, places: &[i64], scenario: &Scenario) -> Rows {
     for (index, spec) in scenario.consultations.iter().enumerate() {
         let row = consultation::ActiveModel {
             region_id: Set(places[spec.place]),
+            record_number: Set(format!("XS-{index}")),
             title: Set(format!("协商{index}")),
             topic: Set("议题".to_owned()),
             topic_source: Set(spec.source),

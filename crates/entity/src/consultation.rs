@@ -15,6 +15,9 @@ pub struct Model {
     pub id: i64,
     /// The committee (region) holding the consultation.
     pub region_id: i64,
+    /// 协商编号: the key imports and exports use, unique per committee (`330212-XS-0001`).
+    #[sea_orm(column_type = "Text")]
+    pub record_number: String,
     /// Title.
     #[sea_orm(column_type = "Text")]
     pub title: String,

@@ -14,6 +14,11 @@ pub struct Model {
     /// Primary key.
     #[sea_orm(primary_key)]
     pub id: i64,
+    /// The committee that numbers the activity: that of its first host lounge.
+    pub region_id: i64,
+    /// 活动编号: the key imports and exports use, unique per `region_id` (`330212-HD-0001`).
+    #[sea_orm(column_type = "Text")]
+    pub record_number: String,
     /// Title.
     #[sea_orm(column_type = "Text")]
     pub title: String,

@@ -13,6 +13,7 @@ use entity::{
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 use serde_json::json;
 
+use super::record_numbers::{NumberedRecord, next_record_number};
 use super::validate::{Field, text};
 use super::versioned::Versioned;
 use crate::{
@@ -178,8 +179,16 @@ pub async fn propose(db: &Db, actor: &Actor, input: Propose) -> Result<Consultat
     };
     let now = Utc::now();
     let transaction = db.begin_write().await?;
+    let record_number = next_record_number(
+        &transaction,
+        NumberedRecord::Consultation,
+        region.id,
+        &region.code,
+    )
+    .await?;
     let created = consultation::ActiveModel {
         region_id: Set(region.id),
+        record_number: Set(record_number),
         title: Set(title),
         topic: Set(topic),
         topic_source: Set(input.topic_source),
@@ -576,8 +585,16 @@ pub async fn submit_public_topic(
     let receipt = super::public_topics::Receipt::new()?;
     let now = Utc::now();
     let transaction = db.begin_write().await?;
+    let record_number = next_record_number(
+        &transaction,
+        NumberedRecord::Consultation,
+        region.id,
+        &region.code,
+    )
+    .await?;
     let created = consultation::ActiveModel {
         region_id: Set(region.id),
+        record_number: Set(record_number),
         title: Set(title),
         topic: Set(topic),
         topic_source: Set(TopicSource::Public),

@@ -15,7 +15,7 @@ use entity::{
         MemberStatus, OnlinePlatform,
     },
     lounge, lounge_activity, lounge_activity_host, lounge_activity_participant, lounge_membership,
-    member,
+    member, region,
 };
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, Condition, DatabaseTransaction, EntityTrait, PaginatorTrait,
@@ -24,6 +24,7 @@ use sea_orm::{
 use serde_json::json;
 
 use super::activity_hosts;
+use super::record_numbers::{NumberedRecord, next_record_number};
 use super::validate::{Field, text};
 use super::versioned::Versioned;
 use crate::{
@@ -547,7 +548,25 @@ pub async fn record_activity(
         )
         .await?;
     }
+    // The first host's committee numbers the activity.
+    let first_region = hosts
+        .first()
+        .map(|host| host.region_id)
+        .ok_or_else(|| DomainError::invalid("loungeIds", "name at least one host lounge"))?;
+    let numbering = region::Entity::find_by_id(first_region)
+        .one(&transaction)
+        .await?
+        .ok_or_else(|| DomainError::NotFound(format!("region {first_region}")))?;
+    let record_number = next_record_number(
+        &transaction,
+        NumberedRecord::Activity,
+        numbering.id,
+        &numbering.code,
+    )
+    .await?;
     let created = lounge_activity::ActiveModel {
+        region_id: Set(numbering.id),
+        record_number: Set(record_number),
         title: Set(title),
         kind: Set(input.kind),
         format: Set(input.format),

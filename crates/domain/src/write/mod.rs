@@ -9,6 +9,7 @@ pub mod lounges_import;
 pub mod members;
 pub mod notification_targets;
 pub mod public_topics;
+pub mod record_numbers;
 pub mod sentiment_reports;
 pub mod slot_requests;
 pub mod suggestions;

@@ -19,6 +19,7 @@ use entity::{
 use sea_orm::{ActiveModelTrait, DatabaseTransaction, EntityTrait, Set};
 use serde_json::json;
 
+use super::record_numbers::{NumberedRecord, next_record_number};
 use super::validate::{Field, text};
 use super::versioned::Versioned;
 use crate::{
@@ -139,8 +140,16 @@ pub async fn accept(
         .ok_or_else(|| DomainError::NotFound(format!("region {}", current.region_id)))?;
     let title = title.unwrap_or_else(|| current.topic.chars().take(TITLE.max_chars).collect());
     let now = Utc::now();
+    let record_number = next_record_number(
+        &transaction,
+        NumberedRecord::Consultation,
+        region.id,
+        &region.code,
+    )
+    .await?;
     let created = consultation::ActiveModel {
         region_id: Set(current.region_id),
+        record_number: Set(record_number),
         title: Set(title),
         topic: Set(current.topic.clone()),
         topic_source: Set(TopicSource::PartyGovernment),

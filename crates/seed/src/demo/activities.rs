@@ -20,8 +20,10 @@ use super::{
     memberships::Membership,
     names::town,
     rng::Rng,
+    world::World,
 };
 use domain::DomainError;
+use domain::write::record_numbers::{NumberedRecord, record_number};
 
 /// Activities held in 2019, the article's "240+".
 const ACTIVITIES_2019: usize = 243;
@@ -52,6 +54,7 @@ pub(crate) struct ActivityRows {
 
 /// Generates every activity, the named ones included, ordered by start (ids follow time).
 pub(crate) fn build(
+    world: &World,
     lounges: &[Lounge],
     memberships: &[Membership],
     named: Vec<Activity>,
@@ -108,7 +111,7 @@ pub(crate) fn build(
         spread(&mut rng, &mut all, lounges, index, 2020, kinds)?;
     }
     all.sort_by(|a, b| (a.starts_at, &a.hosts, &a.title).cmp(&(b.starts_at, &b.hosts, &b.title)));
-    Ok(rows(&mut rng, all, lounges, memberships))
+    rows(&mut rng, world, all, lounges, memberships)
 }
 
 /// Places activities of the given kinds over the part of `year` a lounge was open: one in
@@ -246,17 +249,29 @@ fn shares_2019(lounges: &[Lounge]) -> Result<Vec<usize>, DomainError> {
 /// Ids, host rows and participants (members of the host lounges on the day, plus guests).
 fn rows(
     rng: &mut Rng,
+    world: &World,
     all: Vec<Activity>,
     lounges: &[Lounge],
     memberships: &[Membership],
-) -> ActivityRows {
+) -> Result<ActivityRows, DomainError> {
     let mut out = ActivityRows {
         activities: Vec::new(),
         hosts: Vec::new(),
         participants: Vec::new(),
     };
+    // Each committee numbers the activities whose first host it owns, in id order.
+    let mut numbered: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for (position, activity) in all.into_iter().enumerate() {
         let id = position as i64 + 1;
+        let first_host = activity
+            .hosts
+            .first()
+            .ok_or_else(|| DomainError::Config(format!("demo activity {id} has no host")))?;
+        let numbering = lounges[*first_host].committee;
+        let count = numbered.entry(numbering).or_default();
+        *count += 1;
+        let committee = world.get(numbering);
+        let record_number = record_number(NumberedRecord::Activity, &committee.code, *count);
         let day = china_date(activity.starts_at);
         let mut people: Vec<i64> = activity.guests.clone();
         for &host in &activity.hosts {
@@ -290,6 +305,8 @@ fn rows(
         }));
         out.activities.push(lounge_activity::ActiveModel {
             id: Set(id),
+            region_id: Set(committee.id),
+            record_number: Set(record_number),
             title: Set(activity.title),
             kind: Set(activity.kind),
             format: Set(activity.format),
@@ -306,5 +323,5 @@ fn rows(
             created_at: Set(activity.ends_at),
         });
     }
-    out
+    Ok(out)
 }

@@ -23,6 +23,7 @@ use super::{
     world::World,
 };
 use domain::DomainError;
+use domain::write::record_numbers::{NumberedRecord, record_number};
 
 /// Who wrote the seeded history.
 pub(crate) const ACTOR: &str = "seed";
@@ -59,8 +60,17 @@ pub(crate) fn build(
     let mut rng = Rng::new("lifecycle");
     let end = cutoff()?;
     let mut out = ConsultationRows::default();
+    // Each committee numbers its sessions in id order.
+    let mut numbered: std::collections::HashMap<usize, usize> = std::collections::HashMap::new();
     for (index, session) in sessions.iter().enumerate() {
         let id = index as i64 + 1;
+        let count = numbered.entry(session.committee).or_default();
+        *count += 1;
+        let record_number = record_number(
+            NumberedRecord::Consultation,
+            &world.get(session.committee).code,
+            *count,
+        );
         let (path, scheduled_at, held_at, cancel_reason) = history(&mut rng, session, end);
         let status = path
             .last()
@@ -95,6 +105,7 @@ pub(crate) fn build(
         out.consultations.push(consultation::ActiveModel {
             id: Set(id),
             region_id: Set(world.get(session.committee).id),
+            record_number: Set(record_number),
             title: Set(session.title.clone()),
             topic: Set(session.topic.clone()),
             topic_source: Set(session.source),

@@ -44,7 +44,7 @@ fn generate(world: &world::World) -> Result<DemoRows, DomainError> {
     let (memberships, membership_list) = memberships::build(world, &roster, &lounge_list)?;
     let province = world.index("330000")?;
     let named = named_activities::build(roster.chair(province).id)?;
-    let activities = activities::build(&lounge_list, &membership_list, named)?;
+    let activities = activities::build(world, &lounge_list, &membership_list, named)?;
     let named = named_sessions::build(world, &lounge_list)?;
     let mut sessions = sessions::plan(world, &lounge_list, named)?;
     slots::mark(world, &mut sessions)?;

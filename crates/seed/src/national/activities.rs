@@ -14,6 +14,7 @@ use super::sink::Sink;
 use super::text::ACTIVITY_WORDS;
 use crate::Progress;
 use crate::demo::calendar::{add_days, days_between, hm, ymd};
+use domain::write::record_numbers::{NumberedRecord, record_number};
 use domain::{Db, DomainError};
 
 /// Formats in the order of [`ACTIVITY_WORDS`].
@@ -64,6 +65,13 @@ fn for_lounge(lounge: &Lounge, code: &str, first_id: i64) -> Result<Vec<Activity
             activities.push(Activity {
                 row: lounge_activity::ActiveModel {
                     id: Set(id),
+                    region_id: Set(lounge.region_id),
+                    // Unique per committee: ids are unique everywhere.
+                    record_number: Set(record_number(
+                        NumberedRecord::Activity,
+                        code,
+                        usize::try_from(id).unwrap_or_default(),
+                    )),
                     title: Set(format!("{}{}", lounge.theme, ACTIVITY_WORDS[word])),
                     kind: Set(if index < 4 {
                         ActivityKind::Planned

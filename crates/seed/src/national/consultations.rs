@@ -3,6 +3,7 @@
 //! sessions being prepared for 2021. City and provincial committees get none in this data set.
 
 use chrono::{DateTime, TimeDelta, Utc};
+use domain::write::record_numbers::{NumberedRecord, record_number};
 use entity::{
     consultation,
     enums::{ConsultationKind, ConsultationStatus, OrganizerKind, RegionLevel, TopicSource},
@@ -173,6 +174,11 @@ fn for_committee(
             let row = consultation::ActiveModel {
                 id: Set(id),
                 region_id: Set(committee.id),
+                record_number: Set(record_number(
+                    NumberedRecord::Consultation,
+                    &committee.code,
+                    out.len() + 1,
+                )),
                 title: Set(if main {
                     format!("{year}年{}“{}”专题协商", committee.name, TOPICS[topic])
                 } else {

@@ -25,6 +25,8 @@ pub(super) struct Lounge {
     pub(super) id: i64,
     /// Index of the owning committee in the committee list.
     pub(super) committee: usize,
+    /// `regions.id` of the owning committee.
+    pub(super) region_id: i64,
     pub(super) name: String,
     pub(super) theme: &'static str,
     pub(super) established: NaiveDate,
@@ -84,6 +86,7 @@ pub(super) fn plan(committees: &[Committee]) -> Result<Vec<Lounge>, DomainError>
             lounges.push(Lounge {
                 id: lounges.len() as i64 + 1,
                 committee: index,
+                region_id: committee.id,
                 name: format!("{}委员会客厅·{}{}", committee.name, theme, position + 1),
                 theme,
                 established,

@@ -1,0 +1,71 @@
+//! Record numbers (协商编号, 活动编号): the keys imports and exports find consultations and lounge
+//! activities by, unique per committee. A new record takes its committee's next number
+//! `<code>-XS-NNNN` (consultations) or `<code>-HD-NNNN` (activities); an import may bring its
+//! own.
+
+use entity::{consultation, lounge_activity};
+use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+
+use crate::DomainError;
+
+/// Which records a number belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum NumberedRecord {
+    /// Consultations (协商编号, `XS`).
+    Consultation,
+    /// Lounge activities (活动编号, `HD`), numbered by the committee of the first host lounge.
+    Activity,
+}
+
+impl NumberedRecord {
+    fn infix(self) -> &'static str {
+        match self {
+            NumberedRecord::Consultation => "XS",
+            NumberedRecord::Activity => "HD",
+        }
+    }
+}
+
+/// The `position`-th default number of the committee with `committee_code`
+/// (`330212-XS-0001`): what the record-number migration gave existing rows, in id order.
+pub fn record_number(record: NumberedRecord, committee_code: &str, position: usize) -> String {
+    format!("{committee_code}-{}-{position:04}", record.infix())
+}
+
+/// The committee's next default number: one past the highest default number it has given.
+pub async fn next_record_number(
+    transaction: &DatabaseTransaction,
+    record: NumberedRecord,
+    region_id: i64,
+    committee_code: &str,
+) -> Result<String, DomainError> {
+    let prefix = format!("{committee_code}-{}-", record.infix());
+    let numbers: Vec<String> = match record {
+        NumberedRecord::Consultation => {
+            consultation::Entity::find()
+                .select_only()
+                .column(consultation::Column::RecordNumber)
+                .filter(consultation::Column::RegionId.eq(region_id))
+                .filter(consultation::Column::RecordNumber.starts_with(&prefix))
+                .into_tuple()
+                .all(transaction)
+                .await?
+        }
+        NumberedRecord::Activity => {
+            lounge_activity::Entity::find()
+                .select_only()
+                .column(lounge_activity::Column::RecordNumber)
+                .filter(lounge_activity::Column::RegionId.eq(region_id))
+                .filter(lounge_activity::Column::RecordNumber.starts_with(&prefix))
+                .into_tuple()
+                .all(transaction)
+                .await?
+        }
+    };
+    let highest = numbers
+        .iter()
+        .filter_map(|number| number.strip_prefix(&prefix)?.parse::<usize>().ok())
+        .max()
+        .unwrap_or(0);
+    Ok(record_number(record, committee_code, highest + 1))
+}
