@@ -6,7 +6,7 @@
 //! export puts before a cell beginning with `=`, `+`, `-` or `@` (so that a spreadsheet does not
 //! run it) is removed again.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, NaiveTime, Offset, TimeZone, Utc};
 use unicode_normalization::UnicodeNormalization;
 
 /// Characters after which the export's neutralising `'` stands (src/export.rs).
@@ -72,6 +72,60 @@ fn from_serial(serial: f64) -> Option<NaiveDate> {
     let base = NaiveDate::from_ymd_opt(1899, 12, 30)?;
     let days = if days < 61 { days + 1 } else { days };
     base.checked_add_signed(chrono::Duration::days(days))
+}
+
+/// China Standard Time, in which people type times and exports write them.
+fn china() -> FixedOffset {
+    FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
+}
+
+/// A moment typed in China Standard Time as a date (see [`date`]) followed by `14:30` or
+/// `14:30:05` (`2020-06-01 14:30`, `2020/6/1 14:30`, `2020年6月1日 14:30`), a date alone
+/// (midnight), RFC 3339 with its own offset, or an Excel serial number with a fraction of a day.
+pub fn datetime(raw: &str) -> Option<DateTime<Utc>> {
+    let value = normalized(raw);
+    if value.is_empty() {
+        return None;
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(&value) {
+        return Some(at.with_timezone(&Utc));
+    }
+    if let Ok(serial) = value.parse::<f64>() {
+        let day = from_serial(serial)?;
+        let seconds = ((serial - serial.floor()) * 86_400.0).round() as u32;
+        let time = NaiveTime::from_num_seconds_from_midnight_opt(seconds.min(86_399), 0)?;
+        return local(day.and_time(time));
+    }
+    let (day, time) = match value.split_once([' ', 'T']) {
+        Some((day, time)) => (day.trim(), Some(time.trim())),
+        None => (value.as_str(), None),
+    };
+    let day = date(day)?;
+    let time = match time {
+        None => NaiveTime::MIN,
+        Some(time) => NaiveTime::parse_from_str(time, "%H:%M:%S")
+            .or_else(|_| NaiveTime::parse_from_str(time, "%H:%M"))
+            .ok()?,
+    };
+    local(day.and_time(time))
+}
+
+fn local(at: NaiveDateTime) -> Option<DateTime<Utc>> {
+    china()
+        .from_local_datetime(&at)
+        .single()
+        .map(|at| at.with_timezone(&Utc))
+}
+
+/// How exports write a moment: China Standard Time, `2020-06-01 14:30`, with seconds only when
+/// there are some (sub-second parts are not kept).
+pub fn format_datetime(at: DateTime<Utc>) -> String {
+    let local = at.with_timezone(&china());
+    if local.format("%S").to_string() == "00" {
+        local.format("%Y-%m-%d %H:%M").to_string()
+    } else {
+        local.format("%Y-%m-%d %H:%M:%S").to_string()
+    }
 }
 
 /// The Excel serial number of `date` (what an export writes when it writes a date cell).
@@ -155,5 +209,32 @@ mod tests {
         assert_eq!(choice(" male ", OPTIONS), Some(1));
         assert_eq!(choice("男性", OPTIONS), None);
         assert_eq!(labels(OPTIONS), "男/女");
+    }
+
+    #[test]
+    fn moments_are_read_in_china_time_and_written_back_the_same() {
+        let expected = "2020-06-01T06:30:00Z".parse::<DateTime<Utc>>().ok();
+        for typed in [
+            "2020-06-01 14:30",
+            "2020/6/1 14:30:00",
+            "2020年6月1日 14:30",
+            "２０２０-０６-０１　14:30",
+            "2020-06-01T14:30:00+08:00",
+            "43983.6041666667",
+        ] {
+            assert_eq!(datetime(typed), expected, "{typed}");
+        }
+        assert_eq!(
+            datetime("2020-06-01"),
+            "2020-05-31T16:00:00Z".parse::<DateTime<Utc>>().ok()
+        );
+        for bad in ["", "2020-06-01 25:00", "明天下午", "2020-06-01 14"] {
+            assert_eq!(datetime(bad), None, "{bad}");
+        }
+        let at = datetime("2020-06-01 14:30").unwrap();
+        assert_eq!(format_datetime(at), "2020-06-01 14:30");
+        assert_eq!(datetime(&format_datetime(at)), Some(at));
+        let with_seconds = datetime("2020-06-01 14:30:05").unwrap();
+        assert_eq!(format_datetime(with_seconds), "2020-06-01 14:30:05");
     }
 }

@@ -61,6 +61,14 @@ impl Header {
         })
     }
 
+    /// The header of a sheet the file does not have.
+    pub(crate) fn absent(columns: &[Column]) -> Self {
+        Self {
+            positions: vec![None; columns.len()],
+            names: Vec::new(),
+        }
+    }
+
     /// The raw cell of column `index` (of the kind's columns) in `row`; empty when the file
     /// lacks the column or the row is short.
     pub(crate) fn cell<'a>(&self, row: &'a Row, index: usize) -> &'a str {

@@ -108,6 +108,9 @@ pub enum ErrorCode {
     UnknownLounge,
     /// No member with that number in that committee.
     UnknownMember,
+    /// A linked sheet's row names a 协商编号 or 活动编号 (or a suggestion's 序号) that the
+    /// file's main sheet does not have.
+    UnknownRecord,
 }
 
 impl ErrorCode {
@@ -126,6 +129,7 @@ impl ErrorCode {
             ErrorCode::NotMobile => "NOT_MOBILE",
             ErrorCode::UnknownLounge => "UNKNOWN_LOUNGE",
             ErrorCode::UnknownMember => "UNKNOWN_MEMBER",
+            ErrorCode::UnknownRecord => "UNKNOWN_RECORD",
         }
     }
 }

@@ -18,15 +18,36 @@ pub(crate) struct Table {
     pub(crate) report: Report,
 }
 
+/// One sheet of a kind's workbook: the names it goes by and its columns.
+#[derive(Clone, Copy)]
+pub(crate) struct SheetOf {
+    /// Its names (Chinese first, then English).
+    pub(crate) names: &'static [&'static str],
+    /// Its columns.
+    pub(crate) columns: &'static [Column],
+}
+
 /// Reads the sheet called one of `names` (blocking file work: run it off the runtime).
 pub(crate) fn read(
     source: &Source,
     names: &[&str],
     columns: &'static [Column],
 ) -> Result<Table, FileError> {
+    read_sheet(source, names, columns, false)?.ok_or_else(|| FileError::EmptySheet {
+        sheet: names.first().copied().unwrap_or_default().to_owned(),
+    })
+}
+
+/// Reads a sheet; a `linked` one is found by name only, and `None` when the workbook lacks it.
+fn read_sheet(
+    source: &Source,
+    names: &[&str],
+    columns: &'static [Column],
+    linked: bool,
+) -> Result<Option<Table>, FileError> {
     let mut header: Option<Header> = None;
     let mut rows = Vec::new();
-    let sheet = source.read(names, &mut |row| {
+    let mut each = |row: Row| {
         let Some(known) = &header else {
             header = Some(Header::read(&row, columns)?);
             return Ok(());
@@ -39,7 +60,15 @@ pub(crate) fn read(
             cells,
         });
         Ok(())
-    })?;
+    };
+    let sheet = if linked {
+        match source.read_named(names, &mut each)? {
+            Some(sheet) => sheet,
+            None => return Ok(None),
+        }
+    } else {
+        source.read(names, &mut each)?
+    };
     let header = header.ok_or_else(|| FileError::EmptySheet {
         sheet: sheet.clone(),
     })?;
@@ -47,12 +76,38 @@ pub(crate) fn read(
         rows: rows.len(),
         ..Report::default()
     };
-    Ok(Table {
+    Ok(Some(Table {
         sheet,
         header,
         rows,
         report,
+    }))
+}
+
+/// Reads a kind's workbook off the runtime: its `main` sheet (as [`read`] does) and each of
+/// its `linked` sheets, found by name only; a workbook without a linked sheet (and every CSV
+/// file) reads it as empty.
+pub(crate) async fn read_workbook(
+    source: Source,
+    main: SheetOf,
+    linked: &'static [SheetOf],
+) -> Result<(Table, Vec<Table>), FileError> {
+    tokio::task::spawn_blocking(move || {
+        let table = read(&source, main.names, main.columns)?;
+        let mut others = Vec::with_capacity(linked.len());
+        for sheet in linked {
+            let found = read_sheet(&source, sheet.names, sheet.columns, true)?;
+            others.push(found.unwrap_or_else(|| Table {
+                sheet: sheet.names.first().copied().unwrap_or_default().to_owned(),
+                header: Header::absent(sheet.columns),
+                rows: Vec::new(),
+                report: Report::default(),
+            }));
+        }
+        Ok((table, others))
     })
+    .await
+    .map_err(|error| FileError::Unreadable(error.to_string()))?
 }
 
 impl Table {

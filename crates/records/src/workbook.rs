@@ -27,17 +27,23 @@ pub(crate) struct SheetSpec<'a> {
 
 /// The workbook of `sheet` and its instructions.
 pub(crate) fn write(sheet: &SheetSpec<'_>) -> Result<Vec<u8>, FileError> {
-    build(sheet).map_err(|error| FileError::Storage(format!("writing the workbook: {error}")))
+    write_sheets(std::slice::from_ref(sheet))
 }
 
-fn build(sheet: &SheetSpec<'_>) -> Result<Vec<u8>, XlsxError> {
+/// The workbook of several linked data sheets (the first is the kind's main sheet) and one
+/// instructions sheet that describes them all.
+pub(crate) fn write_sheets(sheets: &[SheetSpec<'_>]) -> Result<Vec<u8>, FileError> {
+    build(sheets).map_err(|error| FileError::Storage(format!("writing the workbook: {error}")))
+}
+
+fn build(sheets: &[SheetSpec<'_>]) -> Result<Vec<u8>, XlsxError> {
     let mut workbook = Workbook::new();
     // A fixed creation time: exporting the same records twice gives the same bytes.
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     workbook.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let bold = Format::new().set_bold();
     let text = Format::new().set_num_format("@");
-    {
+    for sheet in sheets {
         let data = workbook.add_worksheet();
         data.set_name(sheet.name)?;
         for (index, column) in sheet.columns.iter().enumerate() {
@@ -66,23 +72,33 @@ fn build(sheet: &SheetSpec<'_>) -> Result<Vec<u8>, XlsxError> {
     }
     let about = workbook.add_worksheet();
     about.set_name("说明")?;
-    about.write_string(0, 0, sheet.about)?;
-    for (offset, header) in ["列 (column)", "English", "必填 (required)", "说明 (notes)"]
-        .iter()
-        .enumerate()
-    {
-        about.write_string_with_format(2, col(offset), *header, &bold)?;
-    }
-    for (index, column) in sheet.columns.iter().enumerate() {
-        let at = u32::try_from(index + 3).unwrap_or(u32::MAX);
-        about.write_string(at, 0, column.chinese)?;
-        about.write_string(at, 1, column.english)?;
-        about.write_string(at, 2, if column.required { "是" } else { "否" })?;
-        let mut help = column.help.to_owned();
-        if let Some((_, labels)) = sheet.choices.iter().find(|(choice, _)| *choice == index) {
-            help.push_str(&format!(" 可选值：{}", labels.join("、")));
+    let mut at = 0_u32;
+    for sheet in sheets {
+        if sheets.len() > 1 {
+            about.write_string_with_format(at, 0, format!("工作表“{}”", sheet.name), &bold)?;
+            at += 1;
         }
-        about.write_string(at, 3, help)?;
+        about.write_string(at, 0, sheet.about)?;
+        at += 2;
+        for (offset, header) in ["列 (column)", "English", "必填 (required)", "说明 (notes)"]
+            .iter()
+            .enumerate()
+        {
+            about.write_string_with_format(at, col(offset), *header, &bold)?;
+        }
+        at += 1;
+        for (index, column) in sheet.columns.iter().enumerate() {
+            about.write_string(at, 0, column.chinese)?;
+            about.write_string(at, 1, column.english)?;
+            about.write_string(at, 2, if column.required { "是" } else { "否" })?;
+            let mut help = column.help.to_owned();
+            if let Some((_, labels)) = sheet.choices.iter().find(|(choice, _)| *choice == index) {
+                help.push_str(&format!(" 可选值：{}", labels.join("、")));
+            }
+            about.write_string(at, 3, help)?;
+            at += 1;
+        }
+        at += 1;
     }
     about.set_column_width(0, 22)?;
     about.set_column_width(3, 80)?;

@@ -227,6 +227,12 @@ impl LoungeActivity {
         ids::encode("LoungeActivity", self.row().id)
     }
 
+    /// 活动编号: the activity's number within the committee of its first host lounge
+    /// (`330212-HD-0001`), the key that imports and exports use.
+    async fn record_number(&self) -> &str {
+        &self.row().record_number
+    }
+
     /// Title.
     async fn title(&self) -> &str {
         &self.row().title

@@ -259,6 +259,12 @@ impl Consultation {
         ids::encode("Consultation", self.row().id)
     }
 
+    /// 协商编号: the session's number within its committee (`330212-XS-0001`), the key that
+    /// imports and exports use.
+    async fn record_number(&self) -> &str {
+        &self.row().record_number
+    }
+
     /// Title of the session.
     async fn title(&self) -> &str {
         &self.row().title

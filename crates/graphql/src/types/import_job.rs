@@ -215,7 +215,7 @@ pub struct ImportCellError {
     /// What is wrong, in Chinese, e.g. `性别 '男性' 不是 男/女 之一`.
     pub message: String,
     /// A stable code: REQUIRED, INVALID_ENUM, INVALID_DATE, INVALID_NUMBER, INVALID_VALUE,
-    /// DUPLICATE_KEY, UNKNOWN_REGION, UNKNOWN_LOUNGE, UNKNOWN_MEMBER, OUT_OF_SCOPE,
+    /// DUPLICATE_KEY, UNKNOWN_REGION, UNKNOWN_LOUNGE, UNKNOWN_MEMBER, UNKNOWN_RECORD, OUT_OF_SCOPE,
     /// LOOKS_LIKE_EXISTING, NOT_MOBILE (a warning).
     pub code: String,
 }

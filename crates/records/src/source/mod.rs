@@ -109,6 +109,32 @@ impl Source {
         names: &[&str],
         each: &mut dyn FnMut(Row) -> Result<(), FileError>,
     ) -> Result<String, FileError> {
+        self.read_sheet(names, true, each)?
+            .ok_or_else(|| FileError::EmptySheet {
+                sheet: names.first().copied().unwrap_or_default().to_owned(),
+            })
+    }
+
+    /// Reads the XLSX sheet called one of `names`, like [`Source::read`] but without falling
+    /// back to another sheet: `None` when the workbook has no such sheet, and always for CSV,
+    /// which holds one table only (the kind's main sheet).
+    pub fn read_named(
+        &self,
+        names: &[&str],
+        each: &mut dyn FnMut(Row) -> Result<(), FileError>,
+    ) -> Result<Option<String>, FileError> {
+        if self.format == Format::Csv {
+            return Ok(None);
+        }
+        self.read_sheet(names, false, each)
+    }
+
+    fn read_sheet(
+        &self,
+        names: &[&str],
+        first_data_sheet: bool,
+        each: &mut dyn FnMut(Row) -> Result<(), FileError>,
+    ) -> Result<Option<String>, FileError> {
         let mut counted = |row: Row, data_rows: &mut usize| -> Result<(), FileError> {
             if row.is_blank() {
                 return Ok(());
@@ -126,9 +152,9 @@ impl Source {
         match self.format {
             Format::Csv => {
                 csv::read(&self.file, &mut |row| counted(row, &mut data_rows))?;
-                Ok(names.first().copied().unwrap_or("CSV").to_owned())
+                Ok(Some(names.first().copied().unwrap_or("CSV").to_owned()))
             }
-            Format::Xlsx => xlsx::read(rewound(&self.file)?, names, &mut |row| {
+            Format::Xlsx => xlsx::read(rewound(&self.file)?, names, first_data_sheet, &mut |row| {
                 counted(row, &mut data_rows)
             }),
         }

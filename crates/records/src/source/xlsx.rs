@@ -10,28 +10,34 @@ use crate::FileError;
 /// Sheets that hold instructions or drop-down lists, never data.
 const NOT_DATA: [&str; 4] = ["说明", "instructions", "选项", "lists"];
 
-/// Reads the sheet called one of `names`, or the first data sheet; returns its name.
+/// Reads the sheet called one of `names` — or, when `first_data_sheet` and no sheet is so
+/// called, the first data sheet; returns its name, or `None` when there is no such sheet.
 pub(super) fn read(
     file: File,
     names: &[&str],
+    first_data_sheet: bool,
     each: &mut dyn FnMut(Row) -> Result<(), FileError>,
-) -> Result<String, FileError> {
+) -> Result<Option<String>, FileError> {
     let mut workbook: Xlsx<_> = Xlsx::new(BufReader::new(file)).map_err(unreadable)?;
     let sheets = workbook.sheet_names();
-    let sheet = sheets
+    let named = sheets
         .iter()
-        .find(|sheet| names.iter().any(|name| sheet.trim() == *name))
-        .or_else(|| {
-            sheets.iter().find(|sheet| {
+        .find(|sheet| names.iter().any(|name| sheet.trim() == *name));
+    let sheet = match named {
+        Some(sheet) => sheet.clone(),
+        None if first_data_sheet => sheets
+            .iter()
+            .find(|sheet| {
                 !NOT_DATA
                     .iter()
                     .any(|skip| sheet.trim().eq_ignore_ascii_case(skip))
             })
-        })
-        .cloned()
-        .ok_or_else(|| FileError::EmptySheet {
-            sheet: names.first().copied().unwrap_or_default().to_owned(),
-        })?;
+            .cloned()
+            .ok_or_else(|| FileError::EmptySheet {
+                sheet: names.first().copied().unwrap_or_default().to_owned(),
+            })?,
+        None => return Ok(None),
+    };
     let mut cells = workbook
         .worksheet_cells_reader(&sheet)
         .map_err(unreadable)?;
@@ -61,7 +67,7 @@ pub(super) fn read(
     if let Some(done) = current {
         each(done)?;
     }
-    Ok(sheet)
+    Ok(Some(sheet))
 }
 
 /// A cell as text: numbers in their shortest exact form (a whole number without `.0`, so that
