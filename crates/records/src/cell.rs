@@ -75,7 +75,7 @@ fn from_serial(serial: f64) -> Option<NaiveDate> {
 }
 
 /// China Standard Time, in which people type times and exports write them.
-fn china() -> FixedOffset {
+pub(crate) fn china() -> FixedOffset {
     FixedOffset::east_opt(8 * 3600).unwrap_or_else(|| Utc.fix())
 }
 

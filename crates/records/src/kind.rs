@@ -39,7 +39,10 @@ impl Kind {
     /// Whether this version imports and exports the kind (members, lounges and memberships so
     /// far; activities and consultations follow).
     pub fn is_supported(self) -> bool {
-        matches!(self, Kind::Members | Kind::Lounges | Kind::Memberships)
+        matches!(
+            self,
+            Kind::Members | Kind::Lounges | Kind::Memberships | Kind::Activities
+        )
     }
 
     /// Parses the command-line word.

@@ -13,6 +13,7 @@
 //!   returns a [`Report`] whose errors point to the cell.
 //! * [`workbook`] writes exports and templates (instructions sheet, drop-downs, example row).
 
+pub mod activities;
 pub mod cell;
 mod columns;
 pub mod kind;
@@ -60,6 +61,7 @@ pub async fn import(
         Kind::Members => members::import(db, actor, source, options, progress).await,
         Kind::Lounges => lounges::import(db, actor, source, options, progress).await,
         Kind::Memberships => memberships::import(db, actor, source, options, progress).await,
+        Kind::Activities => activities::import(db, actor, source, options, progress).await,
         other => Err(FileError::UnsupportedKind(other)),
     }
 }
@@ -76,6 +78,7 @@ pub async fn export(
         Kind::Members => members::export(db, actor, region_code).await,
         Kind::Lounges => lounges::export(db, actor, region_code).await,
         Kind::Memberships => memberships::export(db, actor, region_code).await,
+        Kind::Activities => activities::export(db, actor, region_code).await,
         other => Err(FileError::UnsupportedKind(other)),
     }
 }
@@ -86,6 +89,7 @@ pub fn template(kind: Kind) -> Result<Vec<u8>, FileError> {
         Kind::Members => members::template(),
         Kind::Lounges => lounges::template(),
         Kind::Memberships => memberships::template(),
+        Kind::Activities => activities::template(),
         other => Err(FileError::UnsupportedKind(other)),
     }
 }

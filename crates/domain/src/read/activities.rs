@@ -293,3 +293,57 @@ pub async fn participants(
     }
     Ok(grouped)
 }
+
+/// Every activity numbered by these committees (the committee of its first host lounge): what
+/// an activities import compares with and an export writes.
+pub async fn numbered_by(db: &Db, region_ids: &[i64]) -> Result<Vec<Activity>, DomainError> {
+    let mut rows = Vec::new();
+    for chunk in region_ids.chunks(500) {
+        rows.extend(
+            lounge_activity::Entity::find()
+                .filter(lounge_activity::Column::RegionId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| (a.region_id, &a.record_number).cmp(&(b.region_id, &b.record_number)));
+    Ok(rows)
+}
+
+/// Every host link (any status) of these activities, by activity and lounge id.
+pub async fn host_rows(
+    db: &Db,
+    activity_ids: &[i64],
+) -> Result<Vec<lounge_activity_host::Model>, DomainError> {
+    let mut rows = Vec::new();
+    for chunk in activity_ids.chunks(500) {
+        rows.extend(
+            lounge_activity_host::Entity::find()
+                .filter(lounge_activity_host::Column::ActivityId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by_key(|row| (row.activity_id, row.lounge_id));
+    Ok(rows)
+}
+
+/// Every participant link of these activities, by activity and member id.
+pub async fn participant_rows(
+    db: &Db,
+    activity_ids: &[i64],
+) -> Result<Vec<lounge_activity_participant::Model>, DomainError> {
+    let mut rows = Vec::new();
+    for chunk in activity_ids.chunks(500) {
+        rows.extend(
+            lounge_activity_participant::Entity::find()
+                .filter(
+                    lounge_activity_participant::Column::ActivityId.is_in(chunk.iter().copied()),
+                )
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by_key(|row| (row.activity_id, row.member_id));
+    Ok(rows)
+}

@@ -11,8 +11,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     enums::{
-        ActivityChannel, ActivityFormat, ActivityKind, EventType, LoungeRole, LoungeStatus,
-        MemberStatus, OnlinePlatform,
+        ActivityChannel, ActivityFormat, ActivityHostStatus, ActivityKind, EventType, LoungeRole,
+        LoungeStatus, MemberStatus, OnlinePlatform,
     },
     lounge, lounge_activity, lounge_activity_host, lounge_activity_participant, lounge_membership,
     member, region,
@@ -23,6 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
+use super::activities_import::ActivityFields;
 use super::activity_hosts;
 use super::record_numbers::{NumberedRecord, next_record_number};
 use super::validate::{Field, text};
@@ -51,12 +52,12 @@ pub(super) const ADDRESS: Field = Field {
     name: "address",
     max_chars: crate::limits::ADDRESS_CHARS,
 };
-const TITLE: Field = Field {
+pub(super) const TITLE: Field = Field {
     name: "title",
     max_chars: crate::limits::TITLE_CHARS,
 };
 /// Most characters of an activity summary (which may be empty).
-const SUMMARY_MAX_CHARS: usize = 5_000;
+pub(super) const SUMMARY_MAX_CHARS: usize = 5_000;
 /// Most lead members named when creating a lounge.
 pub const MAX_LEADS: usize = 20;
 /// Most host lounges of one (joint) activity.
@@ -501,38 +502,19 @@ pub async fn record_activity(
             ));
         }
     }
-    let title = text(TITLE, &input.title)?;
-    let summary = input.summary.unwrap_or_default().trim().to_owned();
-    if summary.chars().count() > SUMMARY_MAX_CHARS {
-        return Err(DomainError::invalid(
-            "summary",
-            format!("at most {SUMMARY_MAX_CHARS} characters"),
-        ));
+    let fields = ActivityFields {
+        title: input.title,
+        kind: input.kind,
+        format: input.format,
+        channel: input.channel,
+        platform: input.platform,
+        starts_at: input.starts_at,
+        ends_at: input.ends_at,
+        public_attendance: input.public_attendance,
+        summary: input.summary.unwrap_or_default(),
     }
-    match (input.channel, input.platform) {
-        (ActivityChannel::Online, None) => {
-            return Err(DomainError::invalid(
-                "platform",
-                "an online activity needs its platform",
-            ));
-        }
-        (ActivityChannel::Offline, Some(_)) => {
-            return Err(DomainError::invalid(
-                "platform",
-                "an offline activity has no platform",
-            ));
-        }
-        _ => {}
-    }
-    if input.ends_at <= input.starts_at {
-        return Err(DomainError::invalid("endsAt", "must be after startsAt"));
-    }
-    if !(0..=MAX_ATTENDANCE).contains(&input.public_attendance) {
-        return Err(DomainError::invalid(
-            "publicAttendance",
-            format!("must be between 0 and {MAX_ATTENDANCE}"),
-        ));
-    }
+    .checked()
+    .map_err(super::members::first_error)?;
     if input.participant_member_ids.len() > MAX_PARTICIPANTS {
         return Err(DomainError::invalid(
             "participantMemberIds",
@@ -567,15 +549,15 @@ pub async fn record_activity(
     let created = lounge_activity::ActiveModel {
         region_id: Set(numbering.id),
         record_number: Set(record_number),
-        title: Set(title),
-        kind: Set(input.kind),
-        format: Set(input.format),
-        channel: Set(input.channel),
-        platform: Set(input.platform),
-        starts_at: Set(input.starts_at),
-        ends_at: Set(input.ends_at),
-        public_attendance: Set(input.public_attendance),
-        summary: Set(summary),
+        title: Set(fields.title),
+        kind: Set(fields.kind),
+        format: Set(fields.format),
+        channel: Set(fields.channel),
+        platform: Set(fields.platform),
+        starts_at: Set(fields.starts_at),
+        ends_at: Set(fields.ends_at),
+        public_attendance: Set(fields.public_attendance),
+        summary: Set(fields.summary),
         created_at: Set(Utc::now()),
         ..Default::default()
     }
@@ -600,36 +582,69 @@ pub async fn record_activity(
         .exec_without_returning(&transaction)
         .await?;
     }
-    outbox::append(
+    let host_rows: Vec<(i64, i64, ActivityHostStatus)> = hosts
+        .iter()
+        .zip(&statuses)
+        .map(|(host, status)| (host.id, host.region_id, *status))
+        .collect();
+    emit_activity(
         &transaction,
-        NewEvent {
-            event_type: EventType::LoungeActivityRecorded,
-            entity_type: "LoungeActivity",
-            entity_id: created.id,
-            region_ids,
-            snapshot: json!({
-                "id": created.id,
-                "title": created.title,
-                "kind": created.kind.as_str(),
-                "format": created.format.as_str(),
-                "channel": created.channel.as_str(),
-                "platform": created.platform.map(|platform| platform.as_str()),
-                "startsAt": created.starts_at,
-                "endsAt": created.ends_at,
-                "publicAttendance": created.public_attendance,
-                "summary": created.summary,
-                "loungeIds": input.lounge_ids,
-                "hosts": input.lounge_ids.iter().zip(&statuses).map(|(lounge_id, status)| {
-                    json!({ "loungeId": lounge_id, "status": status.as_str() })
-                }).collect::<Vec<_>>(),
-                "participantMemberIds": input.participant_member_ids,
-            }),
-            actor: actor.name(),
-        },
+        &created,
+        &host_rows,
+        &input.participant_member_ids,
+        actor,
+        false,
     )
     .await?;
     db.commit(transaction).await?;
     Ok(created)
+}
+
+/// The `LOUNGE_ACTIVITY_RECORDED` event of a recorded (or imported) activity: to the host
+/// lounges' committees, with the whole activity, its hosts `(lounge, committee, status)` and
+/// participants. No personal data: members appear by id.
+pub(super) async fn emit_activity(
+    transaction: &DatabaseTransaction,
+    activity: &lounge_activity::Model,
+    hosts: &[(i64, i64, ActivityHostStatus)],
+    participant_member_ids: &[i64],
+    actor: &Actor,
+    imported: bool,
+) -> Result<(), DomainError> {
+    let mut snapshot = json!({
+        "id": activity.id,
+        "recordNumber": activity.record_number,
+        "title": activity.title,
+        "kind": activity.kind.as_str(),
+        "format": activity.format.as_str(),
+        "channel": activity.channel.as_str(),
+        "platform": activity.platform.map(|platform| platform.as_str()),
+        "startsAt": activity.starts_at,
+        "endsAt": activity.ends_at,
+        "publicAttendance": activity.public_attendance,
+        "summary": activity.summary,
+        "loungeIds": hosts.iter().map(|(lounge_id, _, _)| *lounge_id).collect::<Vec<_>>(),
+        "hosts": hosts.iter().map(|(lounge_id, _, status)| {
+            json!({ "loungeId": lounge_id, "status": status.as_str() })
+        }).collect::<Vec<_>>(),
+        "participantMemberIds": participant_member_ids,
+    });
+    if imported && let Some(fields) = snapshot.as_object_mut() {
+        fields.insert("imported".to_owned(), json!(true));
+    }
+    outbox::append(
+        transaction,
+        NewEvent {
+            event_type: EventType::LoungeActivityRecorded,
+            entity_type: "LoungeActivity",
+            entity_id: activity.id,
+            region_ids: hosts.iter().map(|(_, region_id, _)| *region_id).collect(),
+            snapshot,
+            actor: actor.name(),
+        },
+    )
+    .await?;
+    Ok(())
 }
 
 /// `INVALID` on the first repeated id, naming its position.

@@ -309,7 +309,7 @@ pub async fn update(
 }
 
 /// The first of several field errors (the mutations report one at a time).
-fn first_error(mut errors: Vec<DomainError>) -> DomainError {
+pub(super) fn first_error(mut errors: Vec<DomainError>) -> DomainError {
     if errors.is_empty() {
         DomainError::invalid("input", "invalid")
     } else {

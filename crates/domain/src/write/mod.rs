@@ -2,6 +2,7 @@
 //! fails leaves no change and no event. Authorization comes first ([`crate::policy`]), then
 //! validation, then the lifecycle rules ([`crate::lifecycle`]).
 
+pub mod activities_import;
 pub mod activity_hosts;
 pub mod consultations;
 pub mod lounges;
