@@ -67,22 +67,16 @@ pub async fn import(
         })),
         Vec::new(),
     );
-    let progress = progress_printer();
+    let progress = Arc::new(records::Progress::default());
+    let shown = tokio::spawn(show_progress(Arc::clone(&progress)));
     let opened =
         std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?;
     let imported = audit::within(
         Arc::clone(&scope),
-        records::import(
-            &db,
-            &actor,
-            kind,
-            &file_name,
-            opened,
-            &options,
-            &mut |rows| progress(rows),
-        ),
+        records::import(&db, &actor, kind, &file_name, opened, &options, &progress),
     )
     .await;
+    let _ = shown.await;
     let report = match imported {
         Ok(report) => report,
         Err(error) => {
@@ -199,16 +193,43 @@ pub fn limits_from_env() -> anyhow::Result<Limits> {
     Ok(limits)
 }
 
-/// Progress on standard error: rewritten in place on a terminal, plain lines otherwise.
-fn progress_printer() -> impl Fn(usize) {
-    let terminal = std::io::IsTerminal::is_terminal(&std::io::stderr());
-    move |rows| {
-        let line = if terminal {
-            format!("\rread {rows} rows; checking and writing…")
-        } else {
-            format!("read {rows} rows; checking and writing\n")
-        };
-        let _ = std::io::stderr().write_all(line.as_bytes());
+/// Shows an import's progress on standard error until it is done: a progress bar on a
+/// terminal (rows read, rate, phase), plain lines otherwise (each phase, and the rows read every
+/// few seconds), so that a log of a long import shows it moving.
+async fn show_progress(progress: Arc<records::Progress>) {
+    use records::Phase;
+    let every = std::time::Duration::from_millis(100);
+    if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        let bar = indicatif::ProgressBar::new_spinner();
+        if let Ok(style) =
+            indicatif::ProgressStyle::with_template("{spinner} {msg} {pos} 行 rows ({per_sec})")
+        {
+            bar.set_style(style);
+        }
+        while progress.phase() != Phase::Done {
+            bar.set_position(progress.rows_read() as u64);
+            bar.set_message(progress.phase().label());
+            bar.tick();
+            tokio::time::sleep(every).await;
+        }
+        bar.finish_and_clear();
+        return;
+    }
+    let mut phase = None;
+    let mut last_line = std::time::Instant::now();
+    loop {
+        let now = progress.phase();
+        let due = last_line.elapsed() >= std::time::Duration::from_secs(5);
+        if phase != Some(now) || (now == Phase::Reading && due) {
+            let line = format!("{}: {} rows\n", now.label(), progress.rows_read());
+            let _ = std::io::stderr().write_all(line.as_bytes());
+            phase = Some(now);
+            last_line = std::time::Instant::now();
+        }
+        if now == Phase::Done {
+            return;
+        }
+        tokio::time::sleep(every).await;
     }
 }
 

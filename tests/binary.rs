@@ -843,3 +843,96 @@ async fn spans_reach_an_otlp_collector_with_their_parent_links() {
         .collect();
     assert!(logs.contains(&format!("trace_id={trace_id}")), "{logs}");
 }
+
+#[tokio::test]
+async fn records_go_in_and_out_through_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db_path = dir.path().join("x.db");
+    let seeded = xieshang_embedded(&db_path)
+        .args(["seed", "--no-demo"])
+        .output()
+        .unwrap();
+    assert!(seeded.status.success());
+
+    let template = dir.path().join("activities.xlsx");
+    let made = xieshang_embedded(&db_path)
+        .args(["template", "activities", "--output"])
+        .arg(&template)
+        .output()
+        .unwrap();
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    assert!(std::fs::read(&template).unwrap().starts_with(b"PK"));
+
+    let roster = dir.path().join("members.csv");
+    std::fs::write(
+        &roster,
+        "委员编号,姓名,性别,界别,职业/工作单位及职务,届次,手机,邮箱,状态\n\
+         ,王晓红,女,教育界,某中学校长,12,13800000001,,在任\n\
+         ,李建国,男,经济界,某公司董事长,12,,,在任\n",
+    )
+    .unwrap();
+    let imported = xieshang_embedded(&db_path)
+        .args(["import", "members"])
+        .arg(&roster)
+        .args(["--region", "330212"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&imported.stdout);
+    let progress = String::from_utf8_lossy(&imported.stderr);
+    assert!(imported.status.success(), "{out}\n{progress}");
+    assert!(
+        out.contains("2 rows: 2 were created, 0 were updated"),
+        "{out}"
+    );
+    // Not a terminal: plain progress lines, from the start to the end (phases quicker than a
+    // poll are not shown).
+    for phase in ["读取 reading: 0 rows", "完成 done: 2 rows"] {
+        assert!(progress.contains(phase), "{progress}");
+    }
+
+    let exported = dir.path().join("export.xlsx");
+    let written = xieshang_embedded(&db_path)
+        .args(["export", "members", "--region", "330212", "--output"])
+        .arg(&exported)
+        .output()
+        .unwrap();
+    assert!(
+        written.status.success(),
+        "{}",
+        String::from_utf8_lossy(&written.stderr)
+    );
+    let again = xieshang_embedded(&db_path)
+        .args(["import", "members"])
+        .arg(&exported)
+        .args(["--region", "330212", "--dry-run"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&again.stdout);
+    assert!(again.status.success(), "{out}");
+    assert!(
+        out.contains("0 would be created, 0 would be updated, 2 unchanged"),
+        "{out}"
+    );
+
+    // One bad cell: nothing written, the cell named, a failing exit status.
+    std::fs::write(
+        &roster,
+        "委员编号,姓名,性别,界别,职业/工作单位及职务,届次,手机,邮箱,状态\n\
+         ,张三,男性,教育界,某中学教师,12,,,在任\n",
+    )
+    .unwrap();
+    let refused = xieshang_embedded(&db_path)
+        .args(["import", "members"])
+        .arg(&roster)
+        .args(["--region", "330212"])
+        .output()
+        .unwrap();
+    let out = String::from_utf8_lossy(&refused.stdout);
+    assert!(!refused.status.success(), "{out}");
+    assert!(out.contains("!C2: 性别 '男性'"), "{out}");
+    assert!(out.contains("[INVALID_ENUM]"), "{out}");
+}

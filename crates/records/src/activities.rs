@@ -12,6 +12,7 @@
 //! host).
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
@@ -29,7 +30,7 @@ use entity::{
 };
 
 use crate::{
-    ErrorCode, FileError, ImportOptions, Report, cell,
+    ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     members::label,
     scope::ImportScope,
@@ -285,15 +286,16 @@ pub(crate) async fn import(
     actor: &Actor,
     source: Source,
     options: &ImportOptions,
-    progress: &mut (dyn FnMut(usize) + Send),
+    progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let (mut table, linked) = table::read_workbook(source, MAIN, LINKED).await?;
+    let (mut table, linked) =
+        table::read_workbook(source, MAIN, LINKED, Arc::clone(progress)).await?;
     let [hosts_table, participants_table] = <[Table; 2]>::try_from(linked)
         .map_err(|_| FileError::Unreadable("the activities workbook has three sheets".into()))?;
     let mut report = std::mem::take(&mut table.report);
     report.rows += hosts_table.rows.len() + participants_table.rows.len();
-    progress(report.rows);
+    progress.enter(Phase::Checking);
 
     let codes = table
         .rows
@@ -723,6 +725,7 @@ pub(crate) async fn import(
     if report.error_count > 0 || options.dry_run || planned.is_empty() {
         return Ok(report);
     }
+    progress.enter(Phase::Writing);
     write::import_activities(db, actor, planned).await?;
     report.written = true;
     Ok(report)

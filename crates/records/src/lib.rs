@@ -20,6 +20,7 @@ pub mod kind;
 pub mod lounges;
 pub mod members;
 pub mod memberships;
+pub mod progress;
 pub mod report;
 mod scope;
 pub mod source;
@@ -27,8 +28,11 @@ mod table;
 pub mod workbook;
 
 pub use kind::Kind;
+pub use progress::{Phase, Progress};
 pub use report::{ErrorCode, FileError, Report, RowError};
 pub use source::Limits;
+
+use std::sync::Arc;
 
 use domain::{Actor, Db};
 
@@ -46,7 +50,8 @@ pub struct ImportOptions {
 
 /// Imports `file` (named `file_name` by its sender) as `kind` for `actor`:
 /// every row checked, then all of it written in one transaction, or — with any error, or a
-/// dry run — nothing. A file that cannot be read at all is a [`FileError`].
+/// dry run — nothing. A file that cannot be read at all is a [`FileError`]. `progress` counts the
+/// rows as they are read and names the phase; it is [`Phase::Done`] when this returns.
 pub async fn import(
     db: &Db,
     actor: &Actor,
@@ -54,9 +59,24 @@ pub async fn import(
     file_name: &str,
     file: std::fs::File,
     options: &ImportOptions,
-    progress: &mut (dyn FnMut(usize) + Send),
+    progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
-    let source = source::open(file_name, file, &options.limits)?;
+    let report = match source::open(file_name, file, &options.limits) {
+        Ok(source) => import_source(db, actor, kind, source, options, progress).await,
+        Err(error) => Err(error),
+    };
+    progress.enter(Phase::Done);
+    report
+}
+
+async fn import_source(
+    db: &Db,
+    actor: &Actor,
+    kind: Kind,
+    source: source::Source,
+    options: &ImportOptions,
+    progress: &Arc<Progress>,
+) -> Result<Report, FileError> {
     match kind {
         Kind::Members => members::import(db, actor, source, options, progress).await,
         Kind::Lounges => lounges::import(db, actor, source, options, progress).await,

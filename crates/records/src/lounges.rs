@@ -3,6 +3,7 @@
 //! import's region. Lead and team members come in the memberships file.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::{
@@ -13,7 +14,7 @@ use domain::{
 use entity::enums::LoungeStatus;
 
 use crate::{
-    ErrorCode, FileError, ImportOptions, Report, cell,
+    ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     scope::ImportScope,
     source::Source,
@@ -117,14 +118,19 @@ pub(crate) async fn import(
     actor: &Actor,
     source: Source,
     options: &ImportOptions,
-    progress: &mut (dyn FnMut(usize) + Send),
+    progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table =
-        table::read_off_runtime(source, &[SHEET, "lounges", "Lounges"], &COLUMNS).await?;
+    let mut table = table::read_off_runtime(
+        source,
+        &[SHEET, "lounges", "Lounges"],
+        &COLUMNS,
+        Arc::clone(progress),
+    )
+    .await?;
     let rows = std::mem::take(&mut table.rows);
     let mut report = std::mem::take(&mut table.report);
-    progress(report.rows);
+    progress.enter(Phase::Checking);
     let (regions, region_ids) = scope
         .committees(db, rows.iter().map(|row| &row.cells[REGION]))
         .await?;
@@ -245,6 +251,7 @@ pub(crate) async fn import(
     if report.error_count > 0 || options.dry_run || planned.is_empty() {
         return Ok(report);
     }
+    progress.enter(Phase::Writing);
     write::import_lounges(db, actor, planned).await?;
     report.written = true;
     Ok(report)

@@ -8,6 +8,7 @@
 //! blank.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use domain::{
     Actor, Db,
@@ -20,7 +21,7 @@ use entity::{
 };
 
 use crate::{
-    ErrorCode, FileError, ImportOptions, Report, cell,
+    ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     scope::ImportScope,
     source::{Row, Source},
@@ -208,20 +209,26 @@ pub(crate) async fn import(
     actor: &Actor,
     source: Source,
     options: &ImportOptions,
-    progress: &mut (dyn FnMut(usize) + Send),
+    progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table =
-        table::read_off_runtime(source, &[SHEET, "members", "Members"], &COLUMNS).await?;
+    let mut table = table::read_off_runtime(
+        source,
+        &[SHEET, "members", "Members"],
+        &COLUMNS,
+        Arc::clone(progress),
+    )
+    .await?;
     let rows = std::mem::take(&mut table.rows);
     let mut report = std::mem::take(&mut table.report);
-    progress(report.rows);
+    progress.enter(Phase::Checking);
     let plan = plan(db, actor, &scope, &table, &rows, &mut report).await?;
     report.created = plan.iter().filter(|row| row.id.is_none()).count();
     report.updated = plan.len() - report.created;
     if report.error_count > 0 || options.dry_run || plan.is_empty() {
         return Ok(report);
     }
+    progress.enter(Phase::Writing);
     write::import(db, actor, plan).await?;
     report.written = true;
     Ok(report)

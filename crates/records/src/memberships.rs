@@ -5,6 +5,7 @@
 //! day; periods of one member in one lounge must not overlap, as `addLoungeMember` requires.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use chrono::NaiveDate;
 use domain::{
@@ -15,7 +16,7 @@ use domain::{
 use entity::{enums::LoungeRole, lounge_membership, member};
 
 use crate::{
-    ErrorCode, FileError, ImportOptions, Report, cell,
+    ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     lounges::date_cell,
     scope::ImportScope,
@@ -104,14 +105,19 @@ pub(crate) async fn import(
     actor: &Actor,
     source: Source,
     options: &ImportOptions,
-    progress: &mut (dyn FnMut(usize) + Send),
+    progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table =
-        table::read_off_runtime(source, &[SHEET, "memberships", "Memberships"], &COLUMNS).await?;
+    let mut table = table::read_off_runtime(
+        source,
+        &[SHEET, "memberships", "Memberships"],
+        &COLUMNS,
+        Arc::clone(progress),
+    )
+    .await?;
     let rows = std::mem::take(&mut table.rows);
     let mut report = std::mem::take(&mut table.report);
-    progress(report.rows);
+    progress.enter(Phase::Checking);
     let codes = rows
         .iter()
         .flat_map(|row| [&row.cells[LOUNGE_REGION], &row.cells[MEMBER_REGION]]);
@@ -320,6 +326,7 @@ pub(crate) async fn import(
             fields: row.fields,
         })
         .collect();
+    progress.enter(Phase::Writing);
     write::import_memberships(db, actor, rows).await?;
     report.written = true;
     Ok(report)

@@ -1,7 +1,9 @@
 //! A data sheet read into rows of a kind's columns, and errors that point into it.
 
+use std::sync::Arc;
+
 use crate::{
-    ErrorCode, FileError, Report, RowError,
+    ErrorCode, FileError, Progress, Report, RowError,
     columns::{Column, Header},
     source::{Row, Source},
 };
@@ -32,8 +34,9 @@ pub(crate) fn read(
     source: &Source,
     names: &[&str],
     columns: &'static [Column],
+    progress: &Progress,
 ) -> Result<Table, FileError> {
-    read_sheet(source, names, columns, false)?.ok_or_else(|| FileError::EmptySheet {
+    read_sheet(source, names, columns, false, progress)?.ok_or_else(|| FileError::EmptySheet {
         sheet: names.first().copied().unwrap_or_default().to_owned(),
     })
 }
@@ -44,6 +47,7 @@ fn read_sheet(
     names: &[&str],
     columns: &'static [Column],
     linked: bool,
+    progress: &Progress,
 ) -> Result<Option<Table>, FileError> {
     let mut header: Option<Header> = None;
     let mut rows = Vec::new();
@@ -59,6 +63,7 @@ fn read_sheet(
             number: row.number,
             cells,
         });
+        progress.row();
         Ok(())
     };
     let sheet = if linked {
@@ -91,12 +96,13 @@ pub(crate) async fn read_workbook(
     source: Source,
     main: SheetOf,
     linked: &'static [SheetOf],
+    progress: Arc<Progress>,
 ) -> Result<(Table, Vec<Table>), FileError> {
     tokio::task::spawn_blocking(move || {
-        let table = read(&source, main.names, main.columns)?;
+        let table = read(&source, main.names, main.columns, &progress)?;
         let mut others = Vec::with_capacity(linked.len());
         for sheet in linked {
-            let found = read_sheet(&source, sheet.names, sheet.columns, true)?;
+            let found = read_sheet(&source, sheet.names, sheet.columns, true, &progress)?;
             others.push(found.unwrap_or_else(|| Table {
                 sheet: sheet.names.first().copied().unwrap_or_default().to_owned(),
                 header: Header::absent(sheet.columns),
@@ -154,8 +160,9 @@ pub(crate) async fn read_off_runtime(
     source: Source,
     names: &'static [&'static str],
     columns: &'static [Column],
+    progress: Arc<Progress>,
 ) -> Result<Table, FileError> {
-    tokio::task::spawn_blocking(move || read(&source, names, columns))
+    tokio::task::spawn_blocking(move || read(&source, names, columns, &progress))
         .await
         .map_err(|error| FileError::Unreadable(error.to_string()))?
 }

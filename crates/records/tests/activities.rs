@@ -83,7 +83,7 @@ async fn import(
         name,
         file,
         &options,
-        &mut |_| {},
+        &Default::default(),
     )
     .await
 }

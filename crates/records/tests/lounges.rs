@@ -33,7 +33,7 @@ async fn lounge_and_membership_rows_are_checked_cell_by_cell() {
         "l.csv",
         std::fs::File::open(&path).unwrap(),
         &options,
-        &mut |_| {},
+        &Default::default(),
     )
     .await
     .unwrap();
@@ -77,7 +77,7 @@ async fn lounge_and_membership_rows_are_checked_cell_by_cell() {
         "m.csv",
         std::fs::File::open(&path).unwrap(),
         &options,
-        &mut |_| {},
+        &Default::default(),
     )
     .await
     .unwrap();

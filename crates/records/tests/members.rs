@@ -51,7 +51,7 @@ async fn import(
         name,
         opened,
         &options,
-        &mut |_| {},
+        &Default::default(),
     )
     .await
 }
@@ -398,7 +398,7 @@ async fn bad_files_are_refused_with_their_error() {
         "m.csv",
         std::fs::File::open(&path).expect("the file"),
         &options,
-        &mut |_| {},
+        &Default::default(),
     )
     .await;
     assert_eq!(code(limited), "TOO_MANY_ROWS");

@@ -42,9 +42,17 @@ async fn import(db: &Db, actor: &Actor, kind: Kind, bytes: &[u8]) -> Report {
         limits: Limits::default(),
     };
     let file = std::fs::File::open(&path).expect("the file");
-    records::import(db, actor, kind, "file.xlsx", file, &options, &mut |_| {})
-        .await
-        .expect("a report")
+    records::import(
+        db,
+        actor,
+        kind,
+        "file.xlsx",
+        file,
+        &options,
+        &Default::default(),
+    )
+    .await
+    .expect("a report")
 }
 
 /// A figure set without the sentiment-report figures.

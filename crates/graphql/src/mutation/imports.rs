@@ -142,7 +142,12 @@ impl Run {
             }),
             Vec::new(),
         );
-        let mut read = 0;
+        let progress = Arc::new(records::Progress::default());
+        let ticker = tokio::spawn(report_progress(
+            self.db.clone(),
+            self.job,
+            Arc::clone(&progress),
+        ));
         let imported = audit::within(
             Arc::clone(&scope),
             records::import(
@@ -152,10 +157,14 @@ impl Run {
                 &self.file_name,
                 file,
                 &self.options,
-                &mut |rows| read = rows,
+                &progress,
             ),
         )
         .await;
+        // Stopped for good before the job's end is recorded, so that a late progress update
+        // cannot mark a finished job RUNNING again.
+        ticker.abort();
+        let _ = ticker.await;
         let ending = match imported {
             Ok(report) => {
                 if !report.written {
@@ -169,7 +178,7 @@ impl Run {
                 }
                 Ending::Report {
                     json: serde_json::to_string(&report).unwrap_or_default(),
-                    rows: report.rows.max(read),
+                    rows: report.rows.max(progress.rows_read()),
                 }
             }
             Err(error) => Ending::Failure {
@@ -179,6 +188,32 @@ impl Run {
         };
         if let Err(error) = import_jobs::finish(&self.db, self.job, ending).await {
             tracing::error!(%error, job = self.job, "could not record the end of an import job");
+        }
+    }
+}
+
+/// How often a running job's row count is written to its row while the file is read.
+const PROGRESS_EVERY: std::time::Duration = std::time::Duration::from_secs(1);
+
+/// Writes the rows read so far to the job's row, once a second while the file is being read,
+/// so that `importJob(id:)` shows the count growing; stops when checking begins (the count is
+/// final then, and the write phase must not wait for this task's updates).
+async fn report_progress(db: Db, job: i64, progress: Arc<records::Progress>) {
+    let mut shown = 0;
+    loop {
+        tokio::time::sleep(PROGRESS_EVERY).await;
+        let rows = progress.rows_read();
+        if rows != shown {
+            shown = rows;
+            if let Err(error) = import_jobs::progress(&db, job, rows).await {
+                tracing::warn!(%error, job, "could not record an import job's progress");
+            }
+        }
+        if progress.phase() > records::Phase::Reading {
+            if let Err(error) = import_jobs::progress(&db, job, progress.rows_read()).await {
+                tracing::warn!(%error, job, "could not record an import job's progress");
+            }
+            return;
         }
     }
 }
