@@ -103,6 +103,9 @@ pub struct ServerConfig {
     /// `XIESHANG_IMPORT_MAX_ROWS` (default 200,000) and `XIESHANG_IMPORT_MAX_UNPACKED_BYTES`
     /// (default 256 MiB): what an import reads at most.
     pub import_limits: records::Limits,
+    /// `XIESHANG_IMPORT_JOB_RETENTION_DAYS`: how long an import job and its report (which
+    /// quotes cells) are kept after it started (default 7, 1 to 3650).
+    pub import_job_retention: Duration,
 }
 
 impl ServerConfig {
@@ -149,6 +152,9 @@ impl ServerConfig {
                 1..=1024 * 1024 * 1024,
             )?,
             import_limits: import_limits()?,
+            import_job_retention: Duration::from_secs(
+                within("XIESHANG_IMPORT_JOB_RETENTION_DAYS", 7, 1..=3650)? * 86_400,
+            ),
         })
     }
 }

@@ -96,6 +96,13 @@ pub async fn serve(
             ..dispatch_options(&notifications)
         },
     );
+    let (stop_pruning, pruning_stopped) = tokio::sync::watch::channel(false);
+    let pruning = tokio::spawn(domain::import_jobs::prune_periodically(
+        db.clone(),
+        server.import_job_retention,
+        IMPORT_JOB_PRUNE_EVERY,
+        pruning_stopped,
+    ));
     let (stop_metrics, metrics_stopped) = tokio::sync::watch::channel(false);
     let metrics_task = match metrics {
         Some((listen, handle)) => {
@@ -127,6 +134,8 @@ pub async fn serve(
     );
     run(listener, state, options, shutdown_signal()).await?;
     stop_metrics.send_replace(true);
+    stop_pruning.send_replace(true);
+    let _ = pruning.await;
     if let Some(task) = metrics_task
         && let Ok(Err(error)) = task.await
     {
@@ -152,6 +161,9 @@ fn dispatch_options(notifications: &NotifyConfig) -> DispatchOptions {
         ..defaults
     }
 }
+
+/// How often finished import jobs past their retention are deleted.
+const IMPORT_JOB_PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// How long shutdown waits for WebSockets to finish closing.
 const WEBSOCKET_CLOSE_WAIT: Duration = Duration::from_secs(5);

@@ -436,6 +436,8 @@ fn unusable_dispatcher_settings_are_refused_with_the_variable_named() {
         ("XIESHANG_OIDC_LEEWAY_SECS", "3600"),
         ("XIESHANG_TOKEN_MAX_TTL", "forever"),
         ("OTEL_EXPORTER_OTLP_ENDPOINT", "collector without a scheme"),
+        ("XIESHANG_IMPORT_JOB_RETENTION_DAYS", "0"),
+        ("XIESHANG_UPLOAD_MAX_BYTES", "lots"),
     ] {
         let output = xieshang_embedded(&dir.path().join("x.db"))
             .args(["serve"])

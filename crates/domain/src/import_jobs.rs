@@ -187,3 +187,41 @@ pub async fn by_ids(
         .map(|job| (job.id, job))
         .collect())
 }
+
+/// Deletes the jobs started more than `retention` ago, whatever their status: a report quotes
+/// cells (possibly personal data) and is kept only that long, and a job still RUNNING then died
+/// with its replica. Returns how many were deleted.
+pub async fn prune(db: &Db, retention: std::time::Duration) -> Result<u64, DomainError> {
+    let retention = chrono::Duration::from_std(retention).map_err(|_| {
+        DomainError::Config(format!("import job retention {retention:?} is too long"))
+    })?;
+    let cutoff = Utc::now() - retention;
+    let transaction = db.begin_write().await?;
+    let deleted = import_job::Entity::delete_many()
+        .filter(import_job::Column::CreatedAt.lt(cutoff))
+        .exec(&transaction)
+        .await?
+        .rows_affected;
+    db.commit(transaction).await?;
+    Ok(deleted)
+}
+
+/// Runs [`prune`] now and then every `interval` until `stop` turns true.
+pub async fn prune_periodically(
+    db: Db,
+    retention: std::time::Duration,
+    interval: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        match prune(&db, retention).await {
+            Ok(0) => {}
+            Ok(deleted) => tracing::info!(deleted, "import job retention: deleted old jobs"),
+            Err(error) => tracing::warn!(%error, "import job retention: pruning failed"),
+        }
+        tokio::select! {
+            _ = stop.wait_for(|stopped| *stopped) => return,
+            () = tokio::time::sleep(interval) => {}
+        }
+    }
+}
