@@ -34,9 +34,14 @@ fn kind_of(file: &str) -> Option<Kind> {
 }
 
 fn no_such_file(file: &str) -> Response {
+    let known: Vec<String> = Kind::ALL
+        .iter()
+        .filter(|kind| kind.is_supported())
+        .map(|kind| format!("{kind}.xlsx"))
+        .collect();
     (
         StatusCode::NOT_FOUND,
-        format!("no export named {file:?}: try members.xlsx, lounges.xlsx or memberships.xlsx\n"),
+        format!("no export named {file:?}: try {}\n", known.join(", ")),
     )
         .into_response()
 }

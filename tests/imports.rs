@@ -288,8 +288,13 @@ async fn exports_go_to_staff_in_scope_and_templates_to_anyone() {
             .status(),
         403
     );
+    let activities = get("/export/activities.xlsx?region=330212", Some(&county))
+        .await
+        .unwrap();
+    assert_eq!(activities.status(), 200);
+    assert!(activities.bytes().await.unwrap().starts_with(b"PK\x03\x04"));
     assert_eq!(
-        get("/export/activities.xlsx?region=330212", Some(&county))
+        get("/export/reports.xlsx?region=330212", Some(&county))
             .await
             .unwrap()
             .status(),
@@ -302,5 +307,5 @@ async fn exports_go_to_staff_in_scope_and_templates_to_anyone() {
         .count(server.test_db.db.reader())
         .await
         .unwrap();
-    assert_eq!(recorded, 1);
+    assert_eq!(recorded, 2);
 }
