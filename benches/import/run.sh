@@ -5,12 +5,12 @@
 #
 # 1. builds xieshang (release);
 # 2. exports the demo data of the whole province with `xieshang export <kind> --region 330000`:
-#    members (25,733 rows), lounges (110) and memberships (761), one XLSX file each;
+#    members (25,733 rows), lounges (110), memberships (761), activities and consultations
+#    (with their linked sheets), one XLSX file each;
 # 3. per round and engine: a fresh database holding the divisions only (`seed --no-demo`),
-#    then `xieshang import <kind> FILE --region 330000` for the three files in order, timed
-#    together (wall clock, three processes), then the same three imports again (every row
-#    unchanged) timed;
-# 4. prints the medians.
+#    then `xieshang import <kind> FILE --region 330000` for the five files in order, each timed
+#    (wall clock, one process each), then the same five imports again (every row unchanged);
+# 4. prints the medians per kind, and of the rounds' totals.
 #
 # PostgreSQL is a throwaway cluster with default durability (run as the `xieshang-pg` user
 # when this runs as root); everything started is stopped and removed on exit. Not part of
@@ -46,9 +46,9 @@ cleanup() {
 trap cleanup EXIT
 export XIESHANG_LOG=warn
 
-step "export the demo's members, lounges and memberships of 330000"
+step "export the demo's records of 330000"
 XIESHANG_SQLITE_PATH="$work/demo.db" "$xieshang" seed >/dev/null
-kinds=(members lounges memberships)
+kinds=(members lounges memberships activities consultations)
 for kind in "${kinds[@]}"; do
   XIESHANG_SQLITE_PATH="$work/demo.db" "$xieshang" export "$kind" --region 330000 \
     --output "$work/$kind.xlsx" >&2
@@ -62,24 +62,21 @@ run_pg "$pg_bin/pg_ctl" -D "$work/pg/data" -l "$work/pg/postgres.log" -w \
   -o "-p $pg_port -k $work/pg -c listen_addresses=127.0.0.1" start >/dev/null
 pg_url="postgres://xieshang@127.0.0.1:$pg_port"
 
-seconds() { python3 -c 'import sys,time; print(f"{time.time():.3f}")'; }
-# Times the three imports, in order, with the environment given as arguments.
+seconds() { python3 -c 'import time; print(f"{time.time():.3f}")'; }
+# Imports the five files in order with the environment given as arguments; appends one line
+# "<engine> <pass> <kind> <seconds>" per kind to $work/times.
 timed() {
-  local start end kind
-  start=$(seconds)
+  local engine=$1 pass=$2 start end kind
+  shift 2
   for kind in "${kinds[@]}"; do
-    "$@" "$xieshang" import "$kind" "$work/$kind.xlsx" --region 330000 >/dev/null
+    start=$(seconds)
+    "$@" "$xieshang" import "$kind" "$work/$kind.xlsx" --region 330000 >"$work/last.out" 2>&1 ||
+      { cat "$work/last.out" >&2; exit 1; }
+    end=$(seconds)
+    python3 -c "print('$engine $pass $kind', f'{$end - $start:.2f}')" | tee -a "$work/times" >&2
   done
-  end=$(seconds)
-  python3 -c "print(f'{$end - $start:.2f}')"
 }
-median() { python3 -c 'import sys,statistics; print(f"{statistics.median(map(float,sys.argv[1:])):.2f}")' "$@"; }
 
-declare -A first second
-for engine in sqlite postgres; do
-  first[$engine]=""
-  second[$engine]=""
-done
 for ((round = 1; round <= rounds; round++)); do
   for engine in sqlite postgres; do
     if [ "$engine" = sqlite ]; then
@@ -90,16 +87,29 @@ for ((round = 1; round <= rounds; round++)); do
       env_vars=(env DATABASE_URL="$pg_url/bench" XIESHANG_JWT_SECRET=import-bench-secret-import-bench-secret)
     fi
     "${env_vars[@]}" "$xieshang" seed --no-demo >/dev/null
-    a=$(timed "${env_vars[@]}")
-    b=$(timed "${env_vars[@]}")
-    first[$engine]+=" $a"
-    second[$engine]+=" $b"
-    printf 'round %d %-8s import %6ss   again (unchanged) %6ss\n' "$round" "$engine" "$a" "$b" >&2
+    step "round $round, $engine"
+    timed "$engine" import "${env_vars[@]}"
+    timed "$engine" again "${env_vars[@]}"
   done
 done
-printf '\n25,733 members, 110 lounges, 761 memberships (XLSX files of %s bytes), release build; medians of %d rounds\n' \
-  "$(cat "$work"/*.xlsx | wc -c)" "$rounds"
-for engine in sqlite postgres; do
-  # shellcheck disable=SC2086
-  printf '%-9s import %6ss   again (unchanged) %6ss\n' "$engine" "$(median ${first[$engine]})" "$(median ${second[$engine]})"
-done
+printf '\nXLSX files: %s; release build; medians of %d rounds\n' \
+  "$(cd "$work" && for kind in "${kinds[@]}"; do printf '%s %s bytes  ' "$kind" "$(wc -c <"$kind.xlsx")"; done)" "$rounds"
+python3 - "$work/times" "$rounds" "${kinds[@]}" <<'SUMMARY'
+import statistics, sys
+path, rounds, kinds = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
+times = {}
+for line in open(path):
+    engine, phase, kind, seconds = line.split()
+    times.setdefault((engine, phase, kind), []).append(float(seconds))
+print(f"{'kind':<14}" + "".join(f"{e + ' ' + p:>20}" for e in ("sqlite", "postgres") for p in ("import", "again")))
+for kind in kinds + ["total"]:
+    cells = []
+    for engine in ("sqlite", "postgres"):
+        for phase in ("import", "again"):
+            if kind == "total":
+                totals = [sum(times[(engine, phase, k)][r] for k in kinds) for r in range(rounds)]
+                cells.append(statistics.median(totals))
+            else:
+                cells.append(statistics.median(times[(engine, phase, kind)]))
+    print(f"{kind:<14}" + "".join(f"{c:>19.2f}s" for c in cells))
+SUMMARY
