@@ -36,10 +36,13 @@ impl Kind {
         }
     }
 
-    /// Whether this version imports and exports the kind (members, lounges and memberships so
-    /// far; activities and consultations follow).
+    /// Whether this version imports and exports the kind (members, lounges, memberships and
+    /// consultations so far; activities follow).
     pub fn is_supported(self) -> bool {
-        matches!(self, Kind::Members | Kind::Lounges | Kind::Memberships)
+        matches!(
+            self,
+            Kind::Members | Kind::Lounges | Kind::Memberships | Kind::Consultations
+        )
     }
 
     /// Parses the command-line word.

@@ -496,7 +496,7 @@ pub(super) fn status_change(
 }
 
 /// The organizing unit a consultation has when none is named: the committee itself
-/// (`宁波市鄞州区政协`), as `proposeConsultation` and imports default it.
+/// (`鄞州区政协`), as `proposeConsultation` and imports default it.
 pub fn default_organizer(committee_name: &str) -> String {
     format!("{committee_name}政协")
 }
