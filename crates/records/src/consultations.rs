@@ -19,6 +19,7 @@ use std::collections::{HashMap, HashSet};
 use chrono::{DateTime, NaiveDate, Utc};
 use domain::{
     Actor, Db,
+    limits::MAX_CONSULTATION_PARTICIPANTS,
     regions::Region,
     write::consultations::default_organizer,
     write::consultations_import::{
@@ -1167,6 +1168,14 @@ impl<'a> Planner<'a> {
                     key.record_number
                 );
                 errors.add(row, P_POSITION, ErrorCode::DuplicateKey, message);
+                continue;
+            }
+            // As `recordConsultationHeld` bounds its list (序号 run on without gaps).
+            if position > MAX_CONSULTATION_PARTICIPANTS {
+                let message = format!(
+                    "一次协商最多 {MAX_CONSULTATION_PARTICIPANTS} 名参与人员（序号 {position}）"
+                );
+                errors.add(row, P_POSITION, ErrorCode::InvalidValue, message);
                 continue;
             }
             let fields = ParticipantFields {
