@@ -28,15 +28,12 @@ const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.
 
 /// The kind of a `<kind>.xlsx` path segment, if this version exports it.
 fn kind_of(file: &str) -> Option<Kind> {
-    file.strip_suffix(".xlsx")
-        .and_then(Kind::parse)
-        .filter(|kind| kind.is_supported())
+    file.strip_suffix(".xlsx").and_then(Kind::parse)
 }
 
 fn no_such_file(file: &str) -> Response {
     let known: Vec<String> = Kind::ALL
         .iter()
-        .filter(|kind| kind.is_supported())
         .map(|kind| format!("{kind}.xlsx"))
         .collect();
     (

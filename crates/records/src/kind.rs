@@ -36,15 +36,6 @@ impl Kind {
         }
     }
 
-    /// Whether this version imports and exports the kind (members, lounges and memberships so
-    /// far; activities and consultations follow).
-    pub fn is_supported(self) -> bool {
-        matches!(
-            self,
-            Kind::Members | Kind::Lounges | Kind::Memberships | Kind::Activities
-        )
-    }
-
     /// Parses the command-line word.
     pub fn parse(text: &str) -> Option<Self> {
         Self::ALL

@@ -7,7 +7,7 @@
 //! * [`cell`] turns typed cells into values: trimmed, NFKC only where it is safe (codes,
 //!   numbers, dates, phones, e-mail addresses), dates in the forms Excel users type, and
 //!   enumerations by code or Chinese label.
-//! * Each kind ([`members`]) maps its columns (Chinese headers first, English accepted), checks
+//! * Each kind ([`members`], [`lounges`], [`memberships`], [`consultations`]) maps its columns (Chinese headers first, English accepted), checks
 //!   every row with the same field checks as the mutations, plans creates and updates by the
 //!   kind's key, and writes through the domain in one transaction — or writes nothing and
 //!   returns a [`Report`] whose errors point to the cell.
@@ -16,6 +16,7 @@
 pub mod activities;
 pub mod cell;
 mod columns;
+pub mod consultations;
 pub mod kind;
 pub mod lounges;
 pub mod members;
@@ -82,7 +83,7 @@ async fn import_source(
         Kind::Lounges => lounges::import(db, actor, source, options, progress).await,
         Kind::Memberships => memberships::import(db, actor, source, options, progress).await,
         Kind::Activities => activities::import(db, actor, source, options, progress).await,
-        other => Err(FileError::UnsupportedKind(other)),
+        Kind::Consultations => consultations::import(db, actor, source, options, progress).await,
     }
 }
 
@@ -99,7 +100,7 @@ pub async fn export(
         Kind::Lounges => lounges::export(db, actor, region_code).await,
         Kind::Memberships => memberships::export(db, actor, region_code).await,
         Kind::Activities => activities::export(db, actor, region_code).await,
-        other => Err(FileError::UnsupportedKind(other)),
+        Kind::Consultations => consultations::export(db, actor, region_code).await,
     }
 }
 
@@ -110,6 +111,6 @@ pub fn template(kind: Kind) -> Result<Vec<u8>, FileError> {
         Kind::Lounges => lounges::template(),
         Kind::Memberships => memberships::template(),
         Kind::Activities => activities::template(),
-        other => Err(FileError::UnsupportedKind(other)),
+        Kind::Consultations => consultations::template(),
     }
 }

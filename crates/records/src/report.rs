@@ -2,8 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::Kind;
-
 /// The most errors a report lists; [`Report::error_count`] gives the total.
 pub const MAX_LISTED_ERRORS: usize = 1_000;
 
@@ -185,9 +183,6 @@ pub enum FileError {
     /// A caller without credentials.
     #[error("请先登录 (sign in first)")]
     Unauthenticated,
-    /// This kind is not importable yet.
-    #[error("尚不支持导入/导出“{0}” (the kind {0} is not supported yet)")]
-    UnsupportedKind(Kind),
     /// Storage failed.
     #[error("数据库错误 (storage error): {0}")]
     Storage(String),
@@ -207,7 +202,6 @@ impl FileError {
             FileError::UnknownRegion(_) => "UNKNOWN_REGION",
             FileError::Forbidden => "FORBIDDEN",
             FileError::Unauthenticated => "UNAUTHENTICATED",
-            FileError::UnsupportedKind(_) => "UNSUPPORTED_KIND",
             FileError::Storage(_) => "INTERNAL",
         }
     }

@@ -299,3 +299,40 @@ pub async fn status_history(
     }
     Ok(grouped)
 }
+
+/// Every consultation of these committees, whatever its state, by committee and 协商编号: what
+/// record imports compare against and exports write (a province holds a few thousand).
+pub async fn of_regions(db: &Db, region_ids: &[i64]) -> Result<Vec<Consultation>, DomainError> {
+    let mut rows = Vec::new();
+    // Bounded IN lists: SQLite limits bound parameters per statement.
+    for chunk in region_ids.chunks(500) {
+        rows.extend(
+            consultation::Entity::find()
+                .filter(consultation::Column::RegionId.is_in(chunk.iter().copied()))
+                .all(db.reader())
+                .await?,
+        );
+    }
+    rows.sort_by(|a, b| (a.region_id, &a.record_number).cmp(&(b.region_id, &b.record_number)));
+    Ok(rows)
+}
+
+/// The participants of each of these consultations in id order — the order that numbers them
+/// (序号) in record imports and exports — read in bounded batches however many are asked for.
+pub async fn participants_of(
+    db: &Db,
+    consultation_ids: &[i64],
+) -> Result<HashMap<i64, Vec<consultation_participant::Model>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<consultation_participant::Model>> = HashMap::new();
+    for chunk in consultation_ids.chunks(500) {
+        let rows = consultation_participant::Entity::find()
+            .filter(consultation_participant::Column::ConsultationId.is_in(chunk.iter().copied()))
+            .order_by_asc(consultation_participant::Column::Id)
+            .all(db.reader())
+            .await?;
+        for row in rows {
+            grouped.entry(row.consultation_id).or_default().push(row);
+        }
+    }
+    Ok(grouped)
+}

@@ -85,3 +85,43 @@ pub async fn follow_ups(
     }
     Ok(grouped)
 }
+
+/// The suggestions of each of these consultations in id order — the order that numbers them
+/// (序号) in record imports and exports — read in bounded batches however many are asked for.
+pub async fn of_consultations(
+    db: &Db,
+    consultation_ids: &[i64],
+) -> Result<HashMap<i64, Vec<Suggestion>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<Suggestion>> = HashMap::new();
+    for chunk in consultation_ids.chunks(500) {
+        let rows = suggestion::Entity::find()
+            .filter(suggestion::Column::ConsultationId.is_in(chunk.iter().copied()))
+            .order_by_asc(suggestion::Column::Id)
+            .all(db.reader())
+            .await?;
+        for row in rows {
+            grouped.entry(row.consultation_id).or_default().push(row);
+        }
+    }
+    Ok(grouped)
+}
+
+/// The follow-ups of each of these suggestions in id order (their 序号 in record files), read
+/// in bounded batches.
+pub async fn follow_ups_in_id_order(
+    db: &Db,
+    suggestion_ids: &[i64],
+) -> Result<HashMap<i64, Vec<suggestion_follow_up::Model>>, DomainError> {
+    let mut grouped: HashMap<i64, Vec<suggestion_follow_up::Model>> = HashMap::new();
+    for chunk in suggestion_ids.chunks(500) {
+        let rows = suggestion_follow_up::Entity::find()
+            .filter(suggestion_follow_up::Column::SuggestionId.is_in(chunk.iter().copied()))
+            .order_by_asc(suggestion_follow_up::Column::Id)
+            .all(db.reader())
+            .await?;
+        for row in rows {
+            grouped.entry(row.suggestion_id).or_default().push(row);
+        }
+    }
+    Ok(grouped)
+}

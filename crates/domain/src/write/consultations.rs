@@ -22,19 +22,19 @@ use crate::{
     policy,
 };
 
-const TITLE: Field = Field {
+pub(super) const TITLE: Field = Field {
     name: "title",
     max_chars: crate::limits::TITLE_CHARS,
 };
-const TOPIC: Field = Field {
+pub(super) const TOPIC: Field = Field {
     name: "topic",
     max_chars: crate::limits::LONG_TEXT_CHARS,
 };
-const ORGANIZER: Field = Field {
+pub(super) const ORGANIZER: Field = Field {
     name: "organizerName",
     max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
-const VENUE: Field = Field {
+pub(super) const VENUE: Field = Field {
     name: "venue",
     max_chars: crate::limits::VENUE_CHARS,
 };
@@ -42,11 +42,11 @@ const NOTE: Field = Field {
     name: "note",
     max_chars: crate::limits::LONG_TEXT_CHARS,
 };
-const REASON: Field = Field {
+pub(super) const REASON: Field = Field {
     name: "reason",
     max_chars: crate::limits::LONG_TEXT_CHARS,
 };
-const PARTICIPANT_NAME: Field = Field {
+pub(super) const PARTICIPANT_NAME: Field = Field {
     name: "participants.name",
     max_chars: crate::limits::PERSON_NAME_CHARS,
 };
@@ -175,7 +175,7 @@ pub async fn propose(db: &Db, actor: &Actor, input: Propose) -> Result<Consultat
     let topic = text(TOPIC, &input.topic)?;
     let organizer_name = match input.organizer_name {
         Some(name) => text(ORGANIZER, &name)?,
-        None => format!("{}政协", region.name),
+        None => default_organizer(&region.name),
     };
     let now = Utc::now();
     let transaction = db.begin_write().await?;
@@ -470,6 +470,19 @@ pub(super) async fn record_change(
     actor: &Actor,
     note: Option<String>,
 ) -> Result<(), DomainError> {
+    status_change(consultation, from, actor, note)
+        .insert(transaction)
+        .await?;
+    Ok(())
+}
+
+/// The status-history row [`record_change`] inserts, for callers that insert many at once.
+pub(super) fn status_change(
+    consultation: &Consultation,
+    from: Option<ConsultationStatus>,
+    actor: &Actor,
+    note: Option<String>,
+) -> consultation_status_change::ActiveModel {
     consultation_status_change::ActiveModel {
         consultation_id: Set(consultation.id),
         from_status: Set(from),
@@ -480,9 +493,12 @@ pub(super) async fn record_change(
         actor_region_id: Set(actor.principal().map(|principal| principal.region_id)),
         ..Default::default()
     }
-    .insert(transaction)
-    .await?;
-    Ok(())
+}
+
+/// The organizing unit a consultation has when none is named: the committee itself
+/// (`鄞州区政协`), as `proposeConsultation` and imports default it.
+pub fn default_organizer(committee_name: &str) -> String {
+    format!("{committee_name}政协")
 }
 
 /// The outbox event of a change: the committee and, for a hosted session, the host lounge's
@@ -493,14 +509,31 @@ pub(super) async fn emit(
     event_type: EventType,
     actor: &Actor,
 ) -> Result<(), DomainError> {
-    let mut region_ids = vec![consultation.region_id];
-    if let Some(lounge_id) = consultation.lounge_id
-        && let Some(lounge) = lounge::Entity::find_by_id(lounge_id)
+    let lounge_region_id = match consultation.lounge_id {
+        Some(lounge_id) => lounge::Entity::find_by_id(lounge_id)
             .one(transaction)
             .await?
-    {
-        region_ids.push(lounge.region_id);
-    }
+            .map(|lounge| lounge.region_id),
+        None => None,
+    };
+    outbox::append(
+        transaction,
+        event(consultation, lounge_region_id, event_type, actor),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The event [`emit`] appends, for callers that append many at once (imports): the committee
+/// and the host lounge's committee (`lounge_region_id`), a snapshot without personal data.
+pub(super) fn event(
+    consultation: &Consultation,
+    lounge_region_id: Option<i64>,
+    event_type: EventType,
+    actor: &Actor,
+) -> NewEvent {
+    let mut region_ids = vec![consultation.region_id];
+    region_ids.extend(lounge_region_id);
     let snapshot = json!({
         "id": consultation.id,
         "title": consultation.title,
@@ -516,19 +549,14 @@ pub(super) async fn emit(
         "cancelReason": consultation.cancel_reason,
         "version": consultation.version,
     });
-    outbox::append(
-        transaction,
-        NewEvent {
-            event_type,
-            entity_type: "Consultation",
-            entity_id: consultation.id,
-            region_ids,
-            snapshot,
-            actor: actor.name(),
-        },
-    )
-    .await?;
-    Ok(())
+    NewEvent {
+        event_type,
+        entity_type: "Consultation",
+        entity_id: consultation.id,
+        region_ids,
+        snapshot,
+        actor: actor.name(),
+    }
 }
 
 /// `submitPublicTopic` (社会征题): a topic from the public, open to anonymous callers.
@@ -546,11 +574,11 @@ pub struct PublicTopic {
     pub submitter_contact: String,
 }
 
-const SUBMITTER_NAME: Field = Field {
+pub(super) const SUBMITTER_NAME: Field = Field {
     name: "submitterName",
     max_chars: crate::limits::SUBMITTER_NAME_CHARS,
 };
-const SUBMITTER_CONTACT: Field = Field {
+pub(super) const SUBMITTER_CONTACT: Field = Field {
     name: "submitterContact",
     max_chars: crate::limits::CONTACT_CHARS,
 };
@@ -602,7 +630,7 @@ pub async fn submit_public_topic(
         status: Set(ConsultationStatus::Submitted),
         receipt_hash: Set(Some(receipt.hash.clone())),
         organizer_kind: Set(OrganizerKind::Committee),
-        organizer_name: Set(format!("{}政协", region.name)),
+        organizer_name: Set(default_organizer(&region.name)),
         submitter_name: Set(Some(submitter_name)),
         submitter_contact: Set(Some(submitter_contact)),
         version: Set(0),

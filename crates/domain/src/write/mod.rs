@@ -5,6 +5,7 @@
 pub mod activities_import;
 pub mod activity_hosts;
 pub mod consultations;
+pub mod consultations_import;
 pub mod lounges;
 pub mod lounges_import;
 pub mod members;

@@ -69,3 +69,10 @@ pub async fn next_record_number(
         .unwrap_or(0);
     Ok(record_number(record, committee_code, highest + 1))
 }
+
+/// A record number as imports bring it: the committee's key of a record, so short and on one
+/// line like the defaults (`330212-XS-0001`).
+pub(crate) const RECORD_NUMBER: super::Field = super::Field {
+    name: "recordNumber",
+    max_chars: 50,
+};

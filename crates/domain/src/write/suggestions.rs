@@ -17,25 +17,25 @@ use crate::{
     policy,
 };
 
-const CONTENT: Field = Field {
+pub(super) const CONTENT: Field = Field {
     name: "content",
     max_chars: crate::limits::STATEMENT_CHARS,
 };
-const DEPARTMENT: Field = Field {
+pub(super) const DEPARTMENT: Field = Field {
     name: "responsibleDepartment",
     max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
 };
-const PROPOSER: Field = Field {
+pub(super) const PROPOSER: Field = Field {
     name: "proposerName",
     max_chars: crate::limits::PERSON_NAME_CHARS,
 };
-const NOTE: Field = Field {
+pub(super) const NOTE: Field = Field {
     name: "note",
     max_chars: crate::limits::LONG_TEXT_CHARS,
 };
 
 /// The optimistic-concurrency columns of `suggestions`.
-const VERSIONED: Versioned<suggestion::Entity> = Versioned {
+pub(super) const VERSIONED: Versioned<suggestion::Entity> = Versioned {
     what: "suggestion",
     id: suggestion::Column::Id,
     version: suggestion::Column::Version,
@@ -146,32 +146,7 @@ pub async fn set_status(
     note: Option<String>,
 ) -> Result<Suggestion, DomainError> {
     let note = note.map(|note| text(NOTE, &note)).transpose()?;
-    let grade = match (status, grade) {
-        (
-            SuggestionStatus::Implemented,
-            Some(grade @ (SuggestionGrade::A | SuggestionGrade::B)),
-        ) => Some(grade),
-        (SuggestionStatus::Implemented, _) => {
-            return Err(DomainError::invalid(
-                "grade",
-                "an implemented suggestion needs grade A (solved) or B (partly solved or scheduled)",
-            ));
-        }
-        (SuggestionStatus::Rejected, None | Some(SuggestionGrade::C)) => Some(SuggestionGrade::C),
-        (SuggestionStatus::Rejected, Some(_)) => {
-            return Err(DomainError::invalid(
-                "grade",
-                "a rejected suggestion has grade C (not feasible)",
-            ));
-        }
-        (_, Some(_)) => {
-            return Err(DomainError::invalid(
-                "grade",
-                "the grade is set when a suggestion is IMPLEMENTED or REJECTED",
-            ));
-        }
-        (_, None) => None,
-    };
+    let grade = grade_for(status, grade)?;
     let transaction = db.begin_write().await?;
     let (current, region_id) = load(&transaction, actor, id, expected_version).await?;
     lifecycle::check(current.status, status)?;
@@ -197,6 +172,37 @@ pub async fn set_status(
     Ok(updated)
 }
 
+/// The grade a suggestion in `status` keeps, given the `grade` asked for: A or B once
+/// IMPLEMENTED (required), C once REJECTED (the default there), none before — what
+/// `setSuggestionStatus` and imports enforce.
+pub(super) fn grade_for(
+    status: SuggestionStatus,
+    grade: Option<SuggestionGrade>,
+) -> Result<Option<SuggestionGrade>, DomainError> {
+    match (status, grade) {
+        (
+            SuggestionStatus::Implemented,
+            Some(grade @ (SuggestionGrade::A | SuggestionGrade::B)),
+        ) => Ok(Some(grade)),
+        (SuggestionStatus::Implemented, _) => Err(DomainError::invalid(
+            "grade",
+            "an implemented suggestion needs grade A (solved) or B (partly solved or scheduled)",
+        )),
+        (SuggestionStatus::Rejected, None | Some(SuggestionGrade::C)) => {
+            Ok(Some(SuggestionGrade::C))
+        }
+        (SuggestionStatus::Rejected, Some(_)) => Err(DomainError::invalid(
+            "grade",
+            "a rejected suggestion has grade C (not feasible)",
+        )),
+        (_, Some(_)) => Err(DomainError::invalid(
+            "grade",
+            "the grade is set when a suggestion is IMPLEMENTED or REJECTED",
+        )),
+        (_, None) => Ok(None),
+    }
+}
+
 /// `addSuggestionFollowUp`.
 #[derive(Clone, Debug)]
 pub struct NewFollowUp {
@@ -216,28 +222,13 @@ pub async fn add_follow_up(
     input: NewFollowUp,
 ) -> Result<(Suggestion, FollowUp), DomainError> {
     let note = text(NOTE, &input.note)?;
-    if !(0..=100).contains(&input.progress) {
-        return Err(DomainError::invalid(
-            "progress",
-            "a percentage from 0 to 100",
-        ));
-    }
+    progress(input.progress)?;
     if input.date > crate::read::today() {
         return Err(DomainError::invalid("date", "must not be in the future"));
     }
     let transaction = db.begin_write().await?;
     let (current, region_id) = load(&transaction, actor, suggestion_id, None).await?;
-    if !matches!(
-        current.status,
-        SuggestionStatus::Accepted | SuggestionStatus::InProgress | SuggestionStatus::Implemented
-    ) {
-        return Err(DomainError::InvalidTransition {
-            current: current.status.as_str().to_owned(),
-            requested: "a follow-up".to_owned(),
-            allowed: "follow-ups are recorded for ACCEPTED, IN_PROGRESS or IMPLEMENTED suggestions"
-                .to_owned(),
-        });
-    }
+    may_follow_up(current.status)?;
     if input.date < current.created_at.date_naive() {
         return Err(DomainError::invalid(
             "date",
@@ -255,7 +246,7 @@ pub async fn add_follow_up(
     }
     .insert(&transaction)
     .await?;
-    let detail = json!({ "date": follow_up.followed_on, "progress": follow_up.progress, "note": follow_up.note });
+    let detail = follow_up_detail(follow_up.followed_on, follow_up.progress, &follow_up.note);
     emit(
         &transaction,
         &current,
@@ -267,6 +258,34 @@ pub async fn add_follow_up(
     .await?;
     db.commit(transaction).await?;
     Ok((current, follow_up))
+}
+
+/// A follow-up's progress: a percentage from 0 to 100.
+pub(super) fn progress(value: i32) -> Result<i32, DomainError> {
+    if !(0..=100).contains(&value) {
+        return Err(DomainError::invalid(
+            "progress",
+            "a percentage from 0 to 100",
+        ));
+    }
+    Ok(value)
+}
+
+/// Follow-ups are recorded for suggestions that were accepted (or further), not for ones
+/// still undecided or rejected.
+pub(super) fn may_follow_up(status: SuggestionStatus) -> Result<(), DomainError> {
+    if matches!(
+        status,
+        SuggestionStatus::Accepted | SuggestionStatus::InProgress | SuggestionStatus::Implemented
+    ) {
+        return Ok(());
+    }
+    Err(DomainError::InvalidTransition {
+        current: status.as_str().to_owned(),
+        requested: "a follow-up".to_owned(),
+        allowed: "follow-ups are recorded for ACCEPTED, IN_PROGRESS or IMPLEMENTED suggestions"
+            .to_owned(),
+    })
 }
 
 /// The suggestion and its consultation's committee, with the caller's scope and the version
@@ -295,6 +314,19 @@ async fn record_change(
     actor: &Actor,
     note: Option<String>,
 ) -> Result<(), DomainError> {
+    status_change(suggestion, from, actor, note)
+        .insert(transaction)
+        .await?;
+    Ok(())
+}
+
+/// The status-history row [`record_change`] inserts, for callers that insert many at once.
+pub(super) fn status_change(
+    suggestion: &Suggestion,
+    from: Option<SuggestionStatus>,
+    actor: &Actor,
+    note: Option<String>,
+) -> suggestion_status_change::ActiveModel {
     suggestion_status_change::ActiveModel {
         suggestion_id: Set(suggestion.id),
         from_status: Set(from),
@@ -304,9 +336,6 @@ async fn record_change(
         changed_at: Set(Utc::now()),
         ..Default::default()
     }
-    .insert(transaction)
-    .await?;
-    Ok(())
 }
 
 async fn emit(
@@ -317,6 +346,23 @@ async fn emit(
     actor: &Actor,
     follow_up: serde_json::Value,
 ) -> Result<(), DomainError> {
+    outbox::append(
+        transaction,
+        event(suggestion, region_id, event_type, actor, follow_up),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The event [`emit`] appends, for callers that append many at once (imports): the
+/// consultation's committee, and a snapshot that names the proposer only as a member reference.
+pub(super) fn event(
+    suggestion: &Suggestion,
+    region_id: i64,
+    event_type: EventType,
+    actor: &Actor,
+    follow_up: serde_json::Value,
+) -> NewEvent {
     // The proposer is named in the snapshot only as a member reference: names of people who
     // are not members are personal data.
     let snapshot = json!({
@@ -330,17 +376,17 @@ async fn emit(
         "version": suggestion.version,
         "followUp": follow_up,
     });
-    outbox::append(
-        transaction,
-        NewEvent {
-            event_type,
-            entity_type: "Suggestion",
-            entity_id: suggestion.id,
-            region_ids: vec![region_id],
-            snapshot,
-            actor: actor.name(),
-        },
-    )
-    .await?;
-    Ok(())
+    NewEvent {
+        event_type,
+        entity_type: "Suggestion",
+        entity_id: suggestion.id,
+        region_ids: vec![region_id],
+        snapshot,
+        actor: actor.name(),
+    }
+}
+
+/// What a follow-up event carries of the follow-up (`SUGGESTION_FOLLOWED_UP`).
+pub(super) fn follow_up_detail(date: NaiveDate, progress: i32, note: &str) -> serde_json::Value {
+    json!({ "date": date, "progress": progress, "note": note })
 }

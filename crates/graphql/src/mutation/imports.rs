@@ -14,7 +14,7 @@ use domain::{
     import_jobs::{self, Ending, NewJob},
 };
 
-use super::user_error::{UserError, UserErrorCode, outcome};
+use super::user_error::{UserError, outcome};
 use crate::{
     error::Result,
     types::import_job::{ImportJob, ImportKind},
@@ -60,16 +60,6 @@ impl ImportMutation {
         let db = ctx.data::<Db>()?;
         let actor = ctx.data::<Actor>()?;
         let kind = records::Kind::from(input.kind);
-        if !kind.is_supported() {
-            return Ok(ImportRecordsPayload {
-                job: None,
-                user_errors: vec![UserError {
-                    field: Some(vec!["kind".to_owned()]),
-                    message: format!("importing {kind} is not supported yet"),
-                    code: UserErrorCode::Invalid,
-                }],
-            });
-        }
         let upload = input.file.value(ctx).map_err(|error| {
             crate::ErrorCode::BadUserInput.error(format!("the uploaded file: {error}"))
         })?;

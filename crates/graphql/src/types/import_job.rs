@@ -25,9 +25,11 @@ pub enum ImportKind {
     Lounges,
     /// Lead and team members of lounges, keyed by (lounge, member, 起始日期).
     Memberships,
-    /// 客厅活动: lounge activities (not importable yet).
+    /// 客厅活动: lounge activities with their host lounges and participants, keyed by
+    /// (committee of the first host lounge, 活动编号).
     Activities,
-    /// Past 协商 sessions (not importable yet).
+    /// Past 协商 sessions with their participants, suggestions and follow-ups, keyed by
+    /// (committee, 协商编号).
     Consultations,
 }
 
@@ -169,7 +171,7 @@ impl ImportJob {
 #[derive(SimpleObject)]
 pub struct ImportFailure {
     /// A stable code: NOT_A_SPREADSHEET, ENCRYPTED_WORKBOOK, FILE_TOO_LARGE, EMPTY_SHEET,
-    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION, UNSUPPORTED_KIND,
+    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION,
     /// UNAUTHENTICATED, FORBIDDEN, INTERNAL.
     pub code: String,
     /// In words (Chinese, then English).
