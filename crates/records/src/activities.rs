@@ -541,6 +541,19 @@ pub(crate) async fn import(
                 }
             }
         };
+        // Checked before the lookup: an error never tells whether another committee has a
+        // member of that number.
+        if !scope.allows(actor, member_region.id) {
+            fail(
+                P_MEMBER_REGION,
+                ErrorCode::OutOfScope,
+                format!(
+                    "{}（{}）不在你的管辖范围或本次导入的区域内",
+                    member_region.name, member_region.code
+                ),
+            );
+            continue;
+        }
         let number = cell::normalized(&row.cells[P_MEMBER]);
         let Some(member) = member_by_number
             .get(&(member_region.id, number.as_str()))

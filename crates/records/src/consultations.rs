@@ -834,26 +834,40 @@ fn committee_of(
 }
 
 /// The committee an optional code cell names, `default` when blank; `None` (and an error) for
-/// an unknown code.
+/// an unknown code or one outside the caller's scope. A linked lounge or member must lie in the
+/// caller's scope like the rows themselves; the check comes before any lookup, so that an error
+/// never tells whether another committee has a lounge of that name or a member of that number.
 fn region_or(
     cells: &mut Cells<'_>,
     index: usize,
     regions: &HashMap<String, Region>,
     default: &Region,
+    (scope, actor): (&ImportScope, &Actor),
 ) -> Option<Region> {
     let code = cells.code(index);
     if code.is_empty() {
         return Some(default.clone());
     }
-    let region = regions.get(&code).cloned();
-    if region.is_none() {
+    let Some(region) = regions.get(&code).cloned() else {
         cells.fail(
             index,
             ErrorCode::UnknownRegion,
             format!("没有代码为 '{code}' 的行政区"),
         );
+        return None;
+    };
+    if !scope.allows(actor, region.id) {
+        cells.fail(
+            index,
+            ErrorCode::OutOfScope,
+            format!(
+                "{}（{}）不在你的管辖范围或本次导入的区域内",
+                region.name, region.code
+            ),
+        );
+        return None;
     }
-    region
+    Some(region)
 }
 
 /// The member a 委员编号 cell names within `region`; `Ok(None)` when blank.
@@ -1063,6 +1077,7 @@ impl<'a> Planner<'a> {
                     }
                     plan.consultations.push(ImportedConsultation {
                         id: stored.map(|stored| stored.id),
+                        version: stored.map_or(0, |stored| stored.version),
                         region_id: region.id,
                         lounge_id,
                         fields,
@@ -1078,7 +1093,13 @@ impl<'a> Planner<'a> {
     /// session's); `None` when blank or unknown (with an error).
     fn lounge(&self, cells: &mut Cells<'_>, region: &Region) -> Option<i64> {
         let name = cells.optional(LOUNGE)?;
-        let lounge_region = region_or(cells, LOUNGE_REGION, self.regions, region)?;
+        let lounge_region = region_or(
+            cells,
+            LOUNGE_REGION,
+            self.regions,
+            region,
+            (self.scope, self.actor),
+        )?;
         let found = self
             .stored
             .lounges
@@ -1158,8 +1179,13 @@ impl<'a> Planner<'a> {
                 errors.cells(cells);
                 continue;
             };
-            let member_region =
-                region_or(&mut cells, P_MEMBER_REGION, self.regions, &session.region);
+            let member_region = region_or(
+                &mut cells,
+                P_MEMBER_REGION,
+                self.regions,
+                &session.region,
+                (self.scope, self.actor),
+            );
             let member_id = member_of(&mut cells, P_MEMBER, member_region.as_ref(), self.stored);
             if !errors.cells(cells) {
                 continue;
@@ -1269,8 +1295,13 @@ impl<'a> Planner<'a> {
                 continue;
             }
             seen.insert((key.clone(), position), None);
-            let proposer_region =
-                region_or(&mut cells, S_PROPOSER_REGION, self.regions, &session.region);
+            let proposer_region = region_or(
+                &mut cells,
+                S_PROPOSER_REGION,
+                self.regions,
+                &session.region,
+                (self.scope, self.actor),
+            );
             let proposer_member_id = member_of(
                 &mut cells,
                 S_PROPOSER_NUMBER,
@@ -1309,6 +1340,7 @@ impl<'a> Planner<'a> {
                 .map_or(&[][..], Vec::as_slice);
             let planned = ImportedSuggestion {
                 id: None,
+                version: 0,
                 consultation: key.clone(),
                 position,
                 proposer_member_id,
@@ -1320,6 +1352,7 @@ impl<'a> Planner<'a> {
                     report.updated += 1;
                     plan.suggestions.push(ImportedSuggestion {
                         id: Some(stored.id),
+                        version: stored.version,
                         ..planned
                     });
                 }
@@ -1366,7 +1399,7 @@ impl<'a> Planner<'a> {
             let date = cells.date(F_DATE);
             let note = cells.text(F_NOTE);
             let progress = cells.integer(F_PROGRESS);
-            let actor = cells.optional(F_ACTOR).unwrap_or_else(|| self.actor.name());
+            let typed_actor = cells.optional(F_ACTOR);
             let (Some((key, session)), Some(suggestion), Some(position)) =
                 (found, suggestion, position)
             else {
@@ -1406,6 +1439,18 @@ impl<'a> Planner<'a> {
                 errors.add(row, F_POSITION, ErrorCode::DuplicateKey, message);
                 continue;
             }
+            let existing = stored_suggestion
+                .and_then(|stored| self.stored.follow_ups.get(&stored.id))
+                .map_or(&[][..], Vec::as_slice);
+            // A blank 跟踪人 keeps the stored one (so that anyone's re-import changes nothing);
+            // a new follow-up's is the importer.
+            let actor = typed_actor
+                .or_else(|| {
+                    existing
+                        .get(position - 1)
+                        .map(|stored| stored.actor.clone())
+                })
+                .unwrap_or_else(|| self.actor.name());
             let fields = FollowUpFields {
                 followed_on: date,
                 note,
@@ -1419,9 +1464,6 @@ impl<'a> Planner<'a> {
                     continue;
                 }
             };
-            let existing = stored_suggestion
-                .and_then(|stored| self.stored.follow_ups.get(&stored.id))
-                .map_or(&[][..], Vec::as_slice);
             stored_counts.insert((key.clone(), suggestion), existing.len());
             let planned = ImportedFollowUp {
                 id: None,

@@ -174,6 +174,19 @@ pub(crate) async fn import(
             }
             None => lounge_region.clone(),
         };
+        // Checked before the lookup: an error never tells whether another committee has a
+        // member of that number.
+        if !scope.allows(actor, member_region.id) {
+            fail(
+                MEMBER_REGION,
+                ErrorCode::OutOfScope,
+                format!(
+                    "{}（{}）不在你的管辖范围或本次导入的区域内",
+                    member_region.name, member_region.code
+                ),
+            );
+            continue;
+        }
         let name = cell::text(&row.cells[LOUNGE]);
         let Some(lounge) = lounge_by_name
             .get(&(lounge_region.id, name.as_str()))

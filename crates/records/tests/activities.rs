@@ -28,6 +28,7 @@ const MAIN: [&str; 11] = [
 ];
 const HOSTS: [&str; 4] = ["活动编号", "客厅名称", "主办状态", "客厅委员会代码"];
 const PARTICIPANTS: [&str; 2] = ["活动编号", "委员编号"];
+const PARTICIPANTS_WITH_REGION: [&str; 3] = ["活动编号", "委员编号", "委员委员会代码"];
 
 /// A sheet: its name, header row and data rows.
 type Sheet<'a> = (&'a str, &'a [&'a str], Vec<Vec<String>>);
@@ -237,8 +238,11 @@ async fn bad_cells_on_any_sheet_write_nothing_and_are_named() {
         ),
         (
             "参与委员",
-            &PARTICIPANTS,
-            vec![row(&["N-1", "330212-9999"])],
+            &PARTICIPANTS_WITH_REGION,
+            vec![
+                row(&["N-1", "330212-9999", ""]),
+                row(&["N-1", "330109-0001", "330109"]),
+            ],
         ),
     ]);
     let report = import(&test.db, &county, "bad.xlsx", &file, false)
@@ -263,6 +267,8 @@ async fn bad_cells_on_any_sheet_write_nothing_and_are_named() {
             ("主办客厅!D4".to_owned(), ErrorCode::OutOfScope),
             ("主办客厅!C5".to_owned(), ErrorCode::InvalidEnum),
             ("参与委员!B2".to_owned(), ErrorCode::UnknownMember),
+            // Checked before the lookup: no telling whether 330109 has that member.
+            ("参与委员!C3".to_owned(), ErrorCode::OutOfScope),
             ("活动!A4".to_owned(), ErrorCode::Required),
             ("活动!A5".to_owned(), ErrorCode::Required),
         ],

@@ -574,6 +574,39 @@ async fn links_sequences_and_scope_are_checked() {
     assert!(!report.written);
     assert_eq!(count::<consultation::Entity>(&test.db).await, 0);
 
+    // Links to another county's lounge and members are out of scope too, and said so before
+    // any lookup: the errors never tell whether 330109 has such a lounge or member.
+    let file = one_session(|sheets| {
+        sheets[0].1[1][8] = "任意客厅".into();
+        sheets[0].1[1][9] = "330109".into();
+        sheets[1].1[1][5] = "330109-0001".into();
+        sheets[1].1[1][6] = "330109".into();
+        sheets[2].1[1][7] = "330109-0001".into();
+        sheets[2].1[1][8] = "330109".into();
+    });
+    let report = import(
+        &test.db,
+        &county,
+        Kind::Consultations,
+        &file,
+        Some("330212"),
+        false,
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        codes(&report),
+        [
+            ("协商!J2".to_owned(), ErrorCode::OutOfScope),
+            ("参与人员!G2".to_owned(), ErrorCode::OutOfScope),
+            // 序号 2 cannot follow a refused 序号 1.
+            ("参与人员!B3".to_owned(), ErrorCode::InvalidValue),
+            ("建议!I2".to_owned(), ErrorCode::OutOfScope),
+            ("建议!B3".to_owned(), ErrorCode::InvalidValue),
+        ]
+    );
+    assert!(!report.written);
+
     // A dry run of a good file writes nothing.
     let good = one_session(|_| {});
     let dry = import(
@@ -730,7 +763,7 @@ async fn a_changed_file_updates_with_history_and_events() {
             EventType::SuggestionCreated,
             EventType::SuggestionCreated,
             EventType::SuggestionFollowedUp,
-            EventType::ConsultationUpdated,
+            EventType::ConsultationStatusChanged,
             EventType::SuggestionStatusChanged,
             EventType::SuggestionFollowedUp,
         ]

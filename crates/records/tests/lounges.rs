@@ -61,11 +61,12 @@ async fn lounge_and_membership_rows_are_checked_cell_by_cell() {
         .expect("a lounge in 330212");
     let before = lounge.established_on - chrono::Duration::days(1);
     let memberships = csv(&format!(
-        "客厅名称,委员编号,角色,起始日期,结束日期\n\
-         不存在的客厅,330212-0001,牵头委员,2020-06-01,\n\
-         {name},330212-9999,团队委员,2020-06-01,\n\
-         {name},330212-0001,主任,2020-06-01,\n\
-         {name},330212-0002,团队委员,{before},\n",
+        "客厅名称,委员编号,角色,起始日期,结束日期,委员委员会代码\n\
+         不存在的客厅,330212-0001,牵头委员,2020-06-01,,\n\
+         {name},330212-9999,团队委员,2020-06-01,,\n\
+         {name},330212-0001,主任,2020-06-01,,\n\
+         {name},330212-0002,团队委员,{before},,\n\
+         {name},330109-0001,团队委员,2020-06-01,,330109\n",
         name = lounge.name
     ));
     let path = dir.path().join("m.csv");
@@ -89,6 +90,8 @@ async fn lounge_and_membership_rows_are_checked_cell_by_cell() {
             ErrorCode::UnknownMember,
             ErrorCode::InvalidEnum,
             ErrorCode::InvalidValue,
+            // Another county's member: refused before any lookup.
+            ErrorCode::OutOfScope,
         ],
         "{:?}",
         report.errors

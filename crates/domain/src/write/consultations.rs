@@ -50,6 +50,12 @@ pub(super) const PARTICIPANT_NAME: Field = Field {
     name: "participants.name",
     max_chars: crate::limits::PERSON_NAME_CHARS,
 };
+/// The organization a participant represents, bounded like the names of organizing units
+/// (`recordConsultationHeld` and imports alike).
+pub(super) const PARTICIPANT_ORGANIZATION: Field = Field {
+    name: "participants.organization",
+    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
+};
 
 /// A consultation as stored.
 pub type Consultation = consultation::Model;
@@ -333,14 +339,24 @@ pub async fn record_held(
                 )
             })?,
         };
+        let organization = match participant
+            .organization
+            .filter(|value| !value.trim().is_empty())
+        {
+            Some(value) => Some(text(PARTICIPANT_ORGANIZATION, &value).map_err(|error| {
+                DomainError::invalid(
+                    format!("participants.{index}.organization"),
+                    error.to_string(),
+                )
+            })?),
+            None => None,
+        };
         participants.push(consultation_participant::ActiveModel {
             consultation_id: Set(id),
             role: Set(participant.role),
             member_id: Set(participant.member_id),
             name: Set(name),
-            organization: Set(participant
-                .organization
-                .filter(|text| !text.trim().is_empty())),
+            organization: Set(organization),
             ..Default::default()
         });
     }

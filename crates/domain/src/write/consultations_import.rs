@@ -37,13 +37,6 @@ use crate::{Actor, Db, DomainError, outbox::NewEvent, policy};
 /// The note of every status-history row an import writes.
 pub const IMPORTED_NOTE: &str = "导入 (imported)";
 
-/// The organization a participant represents: `recordConsultationHeld` stores it as given, an
-/// import bounds it like the names of organizing units.
-const PARTICIPANT_ORGANIZATION: Field = Field {
-    name: "participants.organization",
-    max_chars: crate::limits::ORGANIZATION_NAME_CHARS,
-};
-
 /// Who recorded a follow-up: the importer's name (`ROLE:subject`) or a name the file gives.
 const FOLLOW_UP_ACTOR: Field = Field {
     name: "actor",
@@ -234,7 +227,11 @@ impl ParticipantFields {
     pub fn checked(self) -> Result<Self, Vec<DomainError>> {
         let mut errors = Vec::new();
         let name = required(PARTICIPANT_NAME, &self.name, &mut errors);
-        let organization = optional(PARTICIPANT_ORGANIZATION, self.organization, &mut errors);
+        let organization = optional(
+            consultations::PARTICIPANT_ORGANIZATION,
+            self.organization,
+            &mut errors,
+        );
         if !errors.is_empty() {
             return Err(errors);
         }
@@ -371,6 +368,9 @@ impl FollowUpFields {
 pub struct ImportedConsultation {
     /// The session to update; `None` creates one with the fields' 协商编号.
     pub id: Option<i64>,
+    /// The stored version the update was planned against: a session changed meanwhile is a
+    /// `CONFLICT`, never overwritten (ignored when creating).
+    pub version: i32,
     /// The holding committee.
     pub region_id: i64,
     /// The host lounge, if any.
@@ -410,6 +410,8 @@ pub struct ImportedParticipant {
 pub struct ImportedSuggestion {
     /// The suggestion to update; `None` creates one.
     pub id: Option<i64>,
+    /// The stored version the update was planned against (see [`ImportedConsultation`]).
+    pub version: i32,
     /// Its session, stored or in the same import.
     pub consultation: RecordKey,
     /// Its 序号 within the session.
@@ -527,6 +529,12 @@ pub async fn import_consultations(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("consultation {id}")))?;
+                if current.version != row.version {
+                    return Err(DomainError::Conflict(format!(
+                        "协商 {} changed while the import was being checked; import the file again",
+                        current.record_number
+                    )));
+                }
                 let mut change = consultation::ActiveModel::from(current.clone());
                 change.title = Set(fields.title);
                 change.topic = Set(fields.topic);
@@ -551,7 +559,13 @@ pub async fn import_consultations(
                         Some(IMPORTED_NOTE.to_owned()),
                     ));
                 }
-                session_events.push((key, EventType::ConsultationUpdated));
+                // As the mutations do: a move to another status is a status change.
+                let event_type = if updated.status == current.status {
+                    EventType::ConsultationUpdated
+                } else {
+                    EventType::ConsultationStatusChanged
+                };
+                session_events.push((key, event_type));
                 written.updated += 1;
             }
         }
@@ -684,7 +698,7 @@ pub async fn import_consultations(
                 change.grade = Set(fields.grade);
                 change.created_at = Set(fields.created_at);
                 let updated = suggestions::VERSIONED
-                    .save(&transaction, id, current.version, change)
+                    .save(&transaction, id, row.version, change)
                     .await?;
                 if updated.status != current.status {
                     history.push(suggestions::status_change(

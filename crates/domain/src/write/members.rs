@@ -403,11 +403,15 @@ async fn next_number(
     ))
 }
 
+/// The advisory lock class that serialises member numbering (see `record_numbers`).
+const MEMBER_NUMBERING: i32 = 1;
+
 /// One past the highest position of a `<code>-NNNN` number the committee has given.
 async fn next_position(
     transaction: &DatabaseTransaction,
     region: &region::Model,
 ) -> Result<usize, DomainError> {
+    super::record_numbers::lock_numbering(transaction, MEMBER_NUMBERING, region.id).await?;
     let prefix = format!("{}-", region.code);
     let numbers: Vec<String> = member::Entity::find()
         .select_only()

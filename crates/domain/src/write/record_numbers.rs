@@ -4,7 +4,9 @@
 //! own.
 
 use entity::{consultation, lounge_activity};
-use sea_orm::{ColumnTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect,
+};
 
 use crate::DomainError;
 
@@ -18,6 +20,14 @@ pub enum NumberedRecord {
 }
 
 impl NumberedRecord {
+    /// The first key of the advisory lock that serialises numbering (members use 1).
+    fn lock_class(self) -> i32 {
+        match self {
+            NumberedRecord::Consultation => 2,
+            NumberedRecord::Activity => 3,
+        }
+    }
+
     fn infix(self) -> &'static str {
         match self {
             NumberedRecord::Consultation => "XS",
@@ -39,6 +49,7 @@ pub async fn next_record_number(
     region_id: i64,
     committee_code: &str,
 ) -> Result<String, DomainError> {
+    lock_numbering(transaction, record.lock_class(), region_id).await?;
     let prefix = format!("{committee_code}-{}-", record.infix());
     let numbers: Vec<String> = match record {
         NumberedRecord::Consultation => {
@@ -76,3 +87,26 @@ pub(crate) const RECORD_NUMBER: super::Field = super::Field {
     name: "recordNumber",
     max_chars: 50,
 };
+
+/// Serialises the numbering of one committee's records of one class until the transaction
+/// ends. On PostgreSQL two transactions could otherwise read the same highest number and both
+/// take the next one (the unique index would refuse the second); SQLite has one writer anyway.
+pub(crate) async fn lock_numbering(
+    transaction: &DatabaseTransaction,
+    class: i32,
+    region_id: i64,
+) -> Result<(), DomainError> {
+    let backend = transaction.get_database_backend();
+    if backend == sea_orm::DbBackend::Postgres {
+        // The two-key form takes int4 keys; region ids beyond that share a lock, which only
+        // serialises more than needed.
+        let key = i32::try_from(region_id.rem_euclid(i64::from(i32::MAX))).unwrap_or_default();
+        transaction
+            .execute_raw(sea_orm::Statement::from_string(
+                backend,
+                format!("SELECT pg_advisory_xact_lock({class}, {key})"),
+            ))
+            .await?;
+    }
+    Ok(())
+}
