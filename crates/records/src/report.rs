@@ -183,6 +183,10 @@ pub enum FileError {
     /// A caller without credentials.
     #[error("请先登录 (sign in first)")]
     Unauthenticated,
+    /// A record the import updates changed while the file was being checked: nothing was
+    /// written; importing the file again plans against the new state.
+    #[error("导入期间数据已被修改，请重新导入 (changed meanwhile; import again): {0}")]
+    Conflict(String),
     /// Storage failed.
     #[error("数据库错误 (storage error): {0}")]
     Storage(String),
@@ -202,6 +206,7 @@ impl FileError {
             FileError::UnknownRegion(_) => "UNKNOWN_REGION",
             FileError::Forbidden => "FORBIDDEN",
             FileError::Unauthenticated => "UNAUTHENTICATED",
+            FileError::Conflict(_) => "CONFLICT",
             FileError::Storage(_) => "INTERNAL",
         }
     }
@@ -213,6 +218,7 @@ impl From<domain::DomainError> for FileError {
             domain::DomainError::Forbidden(_) => FileError::Forbidden,
             domain::DomainError::Unauthenticated => FileError::Unauthenticated,
             domain::DomainError::Busy => FileError::Storage("the database is busy".into()),
+            domain::DomainError::Conflict(message) => FileError::Conflict(message),
             other => FileError::Storage(other.to_string()),
         }
     }

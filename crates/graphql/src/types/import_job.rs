@@ -171,7 +171,7 @@ impl ImportJob {
 #[derive(SimpleObject)]
 pub struct ImportFailure {
     /// A stable code: NOT_A_SPREADSHEET, ENCRYPTED_WORKBOOK, FILE_TOO_LARGE, EMPTY_SHEET,
-    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION,
+    /// MISSING_COLUMNS, TOO_MANY_ROWS, UNREADABLE_FILE, UNKNOWN_REGION, CONFLICT,
     /// UNAUTHENTICATED, FORBIDDEN, INTERNAL.
     pub code: String,
     /// In words (Chinese, then English).
