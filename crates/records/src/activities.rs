@@ -361,6 +361,17 @@ pub(crate) async fn import(
             fail(NUMBER, ErrorCode::Required, "活动编号 不能为空".to_owned());
             continue;
         }
+        let number = match domain::write::record_numbers::checked_record_number(&number) {
+            Ok(number) => number,
+            Err(error) => {
+                fail(
+                    NUMBER,
+                    ErrorCode::InvalidValue,
+                    format!("活动编号：{error}"),
+                );
+                continue;
+            }
+        };
         let fields = activity_fields(row, &mut fail);
         if by_key.contains_key(&(region.id, number.clone())) {
             fail(

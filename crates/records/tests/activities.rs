@@ -224,6 +224,7 @@ async fn bad_cells_on_any_sheet_write_nothing_and_are_named() {
                 activity("N-2", "线下", "", "明天"),
                 activity("N-3", "线下", "", "2020-07-01 19:00"),
                 activity("N-4", "线下", "", "2020-07-01 19:00"),
+                activity(&"N".repeat(51), "线下", "", "2020-07-01 19:00"),
             ],
         ),
         (
@@ -263,6 +264,7 @@ async fn bad_cells_on_any_sheet_write_nothing_and_are_named() {
         [
             ("活动!F2".to_owned(), ErrorCode::InvalidValue),
             ("活动!G3".to_owned(), ErrorCode::InvalidDate),
+            ("活动!A6".to_owned(), ErrorCode::InvalidValue),
             ("主办客厅!A3".to_owned(), ErrorCode::UnknownRecord),
             ("主办客厅!D4".to_owned(), ErrorCode::OutOfScope),
             ("主办客厅!C5".to_owned(), ErrorCode::InvalidEnum),

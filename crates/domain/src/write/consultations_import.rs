@@ -29,7 +29,7 @@ use super::consultations::{
     SUBMITTER_NAME, TITLE, TOPIC, VENUE,
 };
 use super::members::Written;
-use super::record_numbers::RECORD_NUMBER;
+use super::record_numbers::checked_record_number;
 use super::suggestions::{self as suggestions, CONTENT, DEPARTMENT, NOTE, PROPOSER};
 use super::validate::{Field, text};
 use crate::{Actor, Db, DomainError, outbox::NewEvent, policy};
@@ -124,7 +124,10 @@ impl ConsultationFields {
     /// REJECTED), a scheduled session has its time. Returns every failing field's error.
     pub fn checked(self) -> Result<Self, Vec<DomainError>> {
         let mut errors = Vec::new();
-        let record_number = required(RECORD_NUMBER, &self.record_number, &mut errors);
+        let record_number = checked_record_number(&self.record_number).unwrap_or_else(|error| {
+            errors.push(error);
+            String::new()
+        });
         let title = required(TITLE, &self.title, &mut errors);
         let topic = required(TOPIC, &self.topic, &mut errors);
         let organizer_name = required(ORGANIZER, &self.organizer_name, &mut errors);

@@ -83,10 +83,22 @@ pub async fn next_record_number(
 
 /// A record number as imports bring it: the committee's key of a record, so short and on one
 /// line like the defaults (`330212-XS-0001`).
-pub(crate) const RECORD_NUMBER: super::Field = super::Field {
+const RECORD_NUMBER: super::Field = super::Field {
     name: "recordNumber",
     max_chars: 50,
 };
+
+/// A record number from a file, checked: not empty, at most 50 characters, one line.
+pub fn checked_record_number(value: &str) -> Result<String, DomainError> {
+    let number = super::text(RECORD_NUMBER, value)?;
+    if number.contains(['\n', '\r', '\t']) {
+        return Err(DomainError::invalid(
+            RECORD_NUMBER.name,
+            "must be on one line, without tabs",
+        ));
+    }
+    Ok(number)
+}
 
 /// Serialises the numbering of one committee's records of one class until the transaction
 /// ends. On PostgreSQL two transactions could otherwise read the same highest number and both
