@@ -432,32 +432,13 @@ pub(crate) async fn import(
         };
         let draft = &drafts[index];
         let code = cell::normalized(&row.cells[H_LOUNGE_REGION]);
-        let lounge_region = if code.is_empty() {
-            draft.region.clone()
-        } else {
-            match regions.get(&code) {
-                Some(region) => region.clone(),
-                None => {
-                    fail(
-                        H_LOUNGE_REGION,
-                        ErrorCode::UnknownRegion,
-                        format!("没有代码为 '{code}' 的行政区"),
-                    );
-                    continue;
-                }
+        let lounge_region = match scope.linked(actor, &code, &regions, &draft.region) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(H_LOUNGE_REGION, code, message);
+                continue;
             }
         };
-        if !scope.allows(actor, lounge_region.id) {
-            fail(
-                H_LOUNGE_REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    lounge_region.name, lounge_region.code
-                ),
-            );
-            continue;
-        }
         let name = cell::text(&row.cells[H_LOUNGE]);
         let Some(lounge) = lounge_by_name
             .get(&(lounge_region.id, name.as_str()))
@@ -537,34 +518,13 @@ pub(crate) async fn import(
             }
         };
         let code = cell::normalized(&row.cells[P_MEMBER_REGION]);
-        let member_region = if code.is_empty() {
-            drafts[index].region.clone()
-        } else {
-            match regions.get(&code) {
-                Some(region) => region.clone(),
-                None => {
-                    fail(
-                        P_MEMBER_REGION,
-                        ErrorCode::UnknownRegion,
-                        format!("没有代码为 '{code}' 的行政区"),
-                    );
-                    continue;
-                }
+        let member_region = match scope.linked(actor, &code, &regions, &drafts[index].region) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(P_MEMBER_REGION, code, message);
+                continue;
             }
         };
-        // Checked before the lookup: an error never tells whether another committee has a
-        // member of that number.
-        if !scope.allows(actor, member_region.id) {
-            fail(
-                P_MEMBER_REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    member_region.name, member_region.code
-                ),
-            );
-            continue;
-        }
         let number = cell::normalized(&row.cells[P_MEMBER]);
         let Some(member) = member_by_number
             .get(&(member_region.id, number.as_str()))

@@ -833,10 +833,9 @@ fn committee_of(
     scope.committee(actor, &code, regions, cells.header(index))
 }
 
-/// The committee an optional code cell names, `default` when blank; `None` (and an error) for
-/// an unknown code or one outside the caller's scope. A linked lounge or member must lie in the
-/// caller's scope like the rows themselves; the check comes before any lookup, so that an error
-/// never tells whether another committee has a lounge of that name or a member of that number.
+/// The committee of a lounge or member an optional code cell names (`default` when blank),
+/// which must lie in the caller's scope ([`ImportScope::linked`]); `None` after reporting why
+/// not.
 fn region_or(
     cells: &mut Cells<'_>,
     index: usize,
@@ -845,32 +844,16 @@ fn region_or(
     (scope, actor): (&ImportScope, &Actor),
 ) -> Option<Region> {
     let code = cells.code(index);
-    if code.is_empty() {
-        return Some(default.clone());
+    match scope.linked(actor, &code, regions, default) {
+        Ok(region) => Some(region),
+        Err((code, message)) => {
+            cells.fail(index, code, message);
+            None
+        }
     }
-    let Some(region) = regions.get(&code).cloned() else {
-        cells.fail(
-            index,
-            ErrorCode::UnknownRegion,
-            format!("没有代码为 '{code}' 的行政区"),
-        );
-        return None;
-    };
-    if !scope.allows(actor, region.id) {
-        cells.fail(
-            index,
-            ErrorCode::OutOfScope,
-            format!(
-                "{}（{}）不在你的管辖范围或本次导入的区域内",
-                region.name, region.code
-            ),
-        );
-        return None;
-    }
-    Some(region)
 }
 
-/// The member a 委员编号 cell names within `region`; `Ok(None)` when blank.
+/// The member a 委员编号 cell names within `region`; `None` when blank (or unknown, reported).
 fn member_of(
     cells: &mut Cells<'_>,
     index: usize,

@@ -158,35 +158,14 @@ pub(crate) async fn import(
                 continue;
             }
         };
-        let region_of = |column: usize| {
-            let code = cell::normalized(&row.cells[column]);
-            (!code.is_empty()).then(|| (regions.get(&code).cloned(), code))
-        };
-        let member_region = match region_of(MEMBER_REGION) {
-            Some((Some(region), _)) => region,
-            Some((None, code)) => {
-                fail(
-                    MEMBER_REGION,
-                    ErrorCode::UnknownRegion,
-                    format!("没有代码为 '{code}' 的行政区"),
-                );
+        let code = cell::normalized(&row.cells[MEMBER_REGION]);
+        let member_region = match scope.linked(actor, &code, &regions, &lounge_region) {
+            Ok(region) => region,
+            Err((code, message)) => {
+                fail(MEMBER_REGION, code, message);
                 continue;
             }
-            None => lounge_region.clone(),
         };
-        // Checked before the lookup: an error never tells whether another committee has a
-        // member of that number.
-        if !scope.allows(actor, member_region.id) {
-            fail(
-                MEMBER_REGION,
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    member_region.name, member_region.code
-                ),
-            );
-            continue;
-        }
         let name = cell::text(&row.cells[LOUNGE]);
         let Some(lounge) = lounge_by_name
             .get(&(lounge_region.id, name.as_str()))

@@ -97,13 +97,33 @@ impl ImportScope {
             })?
         };
         if !self.allows(actor, region.id) {
-            return Err((
-                ErrorCode::OutOfScope,
-                format!(
-                    "{}（{}）不在你的管辖范围或本次导入的区域内",
-                    region.name, region.code
-                ),
-            ));
+            return Err(out_of_scope(&region));
+        }
+        Ok(region)
+    }
+
+    /// The committee of a lounge or member a row links to, named by a (normalised) optional
+    /// `code` — blank means `default`, the row's own committee. It must lie in the caller's scope
+    /// like the rows themselves, and this is checked before anything is looked up in it, so that
+    /// an error never tells what another committee holds (a lounge's name, a member's number).
+    pub(crate) fn linked(
+        &self,
+        actor: &Actor,
+        code: &str,
+        regions: &HashMap<String, Region>,
+        default: &Region,
+    ) -> Result<Region, (ErrorCode, String)> {
+        if code.is_empty() {
+            return Ok(default.clone());
+        }
+        let region = regions.get(code).cloned().ok_or_else(|| {
+            (
+                ErrorCode::UnknownRegion,
+                format!("没有代码为 '{code}' 的行政区"),
+            )
+        })?;
+        if !self.allows(actor, region.id) {
+            return Err(out_of_scope(&region));
         }
         Ok(region)
     }
@@ -115,4 +135,15 @@ impl ImportScope {
             .is_none_or(|ids| ids.contains(&region_id))
             && actor.is_staff_covering(region_id)
     }
+}
+
+/// The error of a row or link outside the caller's scope or the import's region.
+fn out_of_scope(region: &Region) -> (ErrorCode, String) {
+    (
+        ErrorCode::OutOfScope,
+        format!(
+            "{}（{}）不在你的管辖范围或本次导入的区域内",
+            region.name, region.code
+        ),
+    )
 }

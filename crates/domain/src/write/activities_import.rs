@@ -86,6 +86,30 @@ impl ActivityFields {
     }
 }
 
+/// A new activity of the numbering committee `region_id`, numbered `record_number`, with
+/// checked `fields`: the row `recordLoungeActivity` and imports insert.
+pub(super) fn new_activity(
+    region_id: i64,
+    record_number: String,
+    fields: ActivityFields,
+) -> lounge_activity::ActiveModel {
+    lounge_activity::ActiveModel {
+        region_id: Set(region_id),
+        record_number: Set(record_number),
+        title: Set(fields.title),
+        kind: Set(fields.kind),
+        format: Set(fields.format),
+        channel: Set(fields.channel),
+        platform: Set(fields.platform),
+        starts_at: Set(fields.starts_at),
+        ends_at: Set(fields.ends_at),
+        public_attendance: Set(fields.public_attendance),
+        summary: Set(fields.summary),
+        created_at: Set(Utc::now()),
+        ..Default::default()
+    }
+}
+
 /// One host lounge of an imported activity.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ImportedHost {
@@ -143,23 +167,9 @@ pub async fn import_activities(
         let stored = match row.id {
             None => {
                 written.created += 1;
-                lounge_activity::ActiveModel {
-                    region_id: Set(row.region_id),
-                    record_number: Set(row.record_number),
-                    title: Set(fields.title),
-                    kind: Set(fields.kind),
-                    format: Set(fields.format),
-                    channel: Set(fields.channel),
-                    platform: Set(fields.platform),
-                    starts_at: Set(fields.starts_at),
-                    ends_at: Set(fields.ends_at),
-                    public_attendance: Set(fields.public_attendance),
-                    summary: Set(fields.summary),
-                    created_at: Set(Utc::now()),
-                    ..Default::default()
-                }
-                .insert(&transaction)
-                .await?
+                new_activity(row.region_id, row.record_number, fields)
+                    .insert(&transaction)
+                    .await?
             }
             Some(id) => {
                 written.updated += 1;

@@ -23,7 +23,7 @@ use sea_orm::{
 };
 use serde_json::json;
 
-use super::activities_import::ActivityFields;
+use super::activities_import::{ActivityFields, new_activity};
 use super::activity_hosts;
 use super::record_numbers::{NumberedRecord, next_record_number};
 use super::validate::{Field, text};
@@ -546,23 +546,9 @@ pub async fn record_activity(
         &numbering.code,
     )
     .await?;
-    let created = lounge_activity::ActiveModel {
-        region_id: Set(numbering.id),
-        record_number: Set(record_number),
-        title: Set(fields.title),
-        kind: Set(fields.kind),
-        format: Set(fields.format),
-        channel: Set(fields.channel),
-        platform: Set(fields.platform),
-        starts_at: Set(fields.starts_at),
-        ends_at: Set(fields.ends_at),
-        public_attendance: Set(fields.public_attendance),
-        summary: Set(fields.summary),
-        created_at: Set(Utc::now()),
-        ..Default::default()
-    }
-    .insert(&transaction)
-    .await?;
+    let created = new_activity(numbering.id, record_number, fields)
+        .insert(&transaction)
+        .await?;
     lounge_activity_host::Entity::insert_many(input.lounge_ids.iter().zip(&statuses).map(
         |(lounge_id, status)| lounge_activity_host::ActiveModel {
             activity_id: Set(created.id),
