@@ -1,14 +1,21 @@
 //! The write half of a consultations import, on both engines: an update planned against a
 //! version that has moved on meanwhile is a `CONFLICT` and writes nothing; planned against the
-//! current version it writes the change with its event.
+//! current version it writes the change with its event. A suggestion added to a session after
+//! the file was checked would shift the planned 序号: also a `CONFLICT`, nothing written.
 
 use domain::{
     Db, DomainError, Role,
     write::consultations_import::{
-        ConsultationFields, ConsultationImport, ImportedConsultation, import_consultations,
+        ConsultationFields, ConsultationImport, ImportedConsultation, ImportedSuggestion,
+        RecordKey, SuggestionFields, import_consultations,
     },
 };
-use entity::{consultation, enums::EventType, event};
+use entity::{
+    consultation,
+    enums::{ConsultationStatus, EventType, SuggestionStatus},
+    event, suggestion,
+};
+use sea_orm::{ActiveModelTrait, Set};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use testing::{Template, TestDb, staff};
 
@@ -96,4 +103,77 @@ async fn an_update_planned_against_an_old_version_is_a_conflict_and_writes_nothi
         .expect("an event");
     assert_eq!(last.r#type, EventType::ConsultationUpdated);
     assert_eq!(event_count(db).await, events_before + 1);
+}
+
+#[tokio::test]
+async fn a_suggestion_added_meanwhile_is_a_conflict_and_nothing_is_written() {
+    let test = TestDb::new(Template::Demo).await.expect("the demo");
+    let db = &test.db;
+    let county = staff(db, Role::CountyStaff, "330212")
+        .await
+        .expect("county staff");
+    let region = testing::region_id(db, "330212").await.expect("330212");
+    let session = consultation::Entity::find()
+        .filter(consultation::Column::RegionId.eq(region))
+        .filter(consultation::Column::Status.eq(ConsultationStatus::FollowUp))
+        .order_by_asc(consultation::Column::Id)
+        .one(db.reader())
+        .await
+        .expect("a query")
+        .expect("a session of 330212 in follow-up");
+    let count_of = || async {
+        suggestion::Entity::find()
+            .filter(suggestion::Column::ConsultationId.eq(session.id))
+            .count(db.reader())
+            .await
+            .expect("a count")
+    };
+    let before = count_of().await;
+    let held_at = session.held_at.expect("held");
+    let plan = ConsultationImport {
+        suggestions: vec![ImportedSuggestion {
+            id: None,
+            version: 0,
+            consultation: RecordKey {
+                region_id: session.region_id,
+                record_number: session.record_number.clone(),
+            },
+            position: usize::try_from(before).expect("a count") + 1,
+            proposer_member_id: None,
+            fields: SuggestionFields {
+                content: "建议增设夜班公交".to_owned(),
+                status: SuggestionStatus::Submitted,
+                grade: None,
+                responsible_department: "区交通局".to_owned(),
+                proposer_name: "王委员".to_owned(),
+                created_at: held_at,
+            },
+        }],
+        ..ConsultationImport::default()
+    };
+    // Someone adds a suggestion between checking and writing.
+    let now = chrono::Utc::now();
+    suggestion::ActiveModel {
+        consultation_id: Set(session.id),
+        content: Set("另一条建议".to_owned()),
+        proposer_name: Set("李委员".to_owned()),
+        responsible_department: Set("区住建局".to_owned()),
+        status: Set(SuggestionStatus::Submitted),
+        version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+        ..Default::default()
+    }
+    .insert(db.writer())
+    .await
+    .expect("a concurrent suggestion");
+    let events_before = event_count(db).await;
+
+    let outcome = import_consultations(db, &county, plan).await;
+    assert!(
+        matches!(outcome, Err(DomainError::Conflict(_))),
+        "{outcome:?}"
+    );
+    assert_eq!(count_of().await, before + 1, "only the concurrent one");
+    assert_eq!(event_count(db).await, events_before);
 }

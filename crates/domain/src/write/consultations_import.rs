@@ -671,6 +671,7 @@ pub async fn import_consultations(
         let fields = row.fields;
         match row.id {
             None => {
+                created_positions.push((row.consultation, row.position, fields.content.clone()));
                 new_suggestions.push(suggestion::ActiveModel {
                     consultation_id: Set(parent.id),
                     content: Set(fields.content),
@@ -684,7 +685,6 @@ pub async fn import_consultations(
                     updated_at: Set(now),
                     ..Default::default()
                 });
-                created_positions.push((row.consultation, row.position));
                 written.created += 1;
             }
             Some(id) => {
@@ -725,7 +725,7 @@ pub async fn import_consultations(
     insert_batches::<suggestion::Entity, _>(&transaction, new_suggestions).await?;
     let parents: Vec<i64> = created_positions
         .iter()
-        .map(|(key, _)| key)
+        .map(|(key, _, _)| key)
         .chain(follow_ups.iter().map(|row| &row.consultation))
         .map(|key| session(&stored, key).map(|model| model.id))
         .collect::<Result<BTreeSet<i64>, DomainError>>()?
@@ -741,8 +741,20 @@ pub async fn import_consultations(
             ))
         })
     };
-    for (key, position) in &created_positions {
-        let created = numbered(key, *position)?;
+    for (key, position, content) in &created_positions {
+        // The 序号 the plan gave must hold the suggestion just written: a suggestion added to
+        // the session after the file was checked would shift them (and the follow-ups would
+        // attach to the wrong one), so that is a conflict, and the whole import rolls back.
+        let created = numbered(key, *position)
+            .ok()
+            .filter(|created| created.content == *content)
+            .ok_or_else(|| {
+                DomainError::Conflict(format!(
+                    "the suggestions of 协商 {} changed while the import was being checked; \
+                     import the file again",
+                    key.record_number
+                ))
+            })?;
         history.push(suggestions::status_change(
             created,
             None,
