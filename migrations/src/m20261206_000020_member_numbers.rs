@@ -31,12 +31,14 @@ impl MigrationTrait for Migration {
             sea_orm::DbBackend::Postgres => "lpad(ranked.position::text, 4, '0')",
             _ => "printf('%04d', ranked.position)",
         };
+        // One pass of the window function, joined by id (a correlated subquery would rank the
+        // whole table again for every member).
         let backfill = format!(
-            "UPDATE members SET member_number = (\
-               SELECT regions.code || '-' || {padded} \
-               FROM (SELECT id, region_id, ROW_NUMBER() OVER (PARTITION BY region_id ORDER BY id) AS position FROM members) AS ranked \
-               JOIN regions ON regions.id = ranked.region_id \
-               WHERE ranked.id = members.id)"
+            "UPDATE members SET member_number = numbered.member_number \
+             FROM (SELECT ranked.id, regions.code || '-' || {padded} AS member_number \
+                   FROM (SELECT id, region_id, ROW_NUMBER() OVER (PARTITION BY region_id ORDER BY id) AS position FROM members) AS ranked \
+                   JOIN regions ON regions.id = ranked.region_id) AS numbered \
+             WHERE numbered.id = members.id"
         );
         manager
             .get_connection()

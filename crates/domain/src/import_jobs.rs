@@ -176,8 +176,10 @@ pub async fn by_ids(
         .filter(|job| {
             let scope: Vec<i64> = serde_json::from_str(&job.actor_scope).unwrap_or_default();
             // Service tokens of different committees may share a subject: the starter is the
-            // same subject acting in the same committee.
-            let starter = job.actor_subject == principal.subject
+            // same subject acting in the same committee, and still staff (the report quotes
+            // cells, contact data among them).
+            let starter = principal.role.is_staff()
+                && job.actor_subject == principal.subject
                 && job.actor_issuer == principal.issuer
                 && scope.first() == Some(&principal.region_id);
             let staff =

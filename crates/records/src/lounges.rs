@@ -18,7 +18,7 @@ use crate::{
     columns::Column,
     scope::ImportScope,
     source::Source,
-    table,
+    table::{self, SheetOf},
     workbook::{self, SheetSpec},
 };
 
@@ -39,51 +39,65 @@ static COLUMNS: [Column; 8] = [
         chinese: "名称",
         english: "name",
         required: true,
+        personal: false,
         help: "客厅名称，每个政协内唯一；导入按 委员会代码+名称 更新已有客厅。",
     },
     Column {
         chinese: "主题",
         english: "theme",
         required: true,
+        personal: false,
         help: "客厅主题。",
     },
     Column {
         chinese: "地点",
         english: "venue",
         required: true,
+        personal: false,
         help: "依托场所，如 某法院、某实验室。",
     },
     Column {
         chinese: "地址",
         english: "address",
         required: true,
+        personal: false,
         help: "详细地址。",
     },
     Column {
         chinese: "设立日期",
         english: "establishedOn",
         required: true,
+        personal: false,
         help: "如 2020-06-01、2020/6/1、2020年6月1日。",
     },
     Column {
         chinese: "关闭日期",
         english: "closedOn",
         required: false,
+        personal: false,
         help: "仅状态为 关闭 时填写，不早于设立日期。",
     },
     Column {
         chinese: "状态",
         english: "status",
         required: false,
+        personal: false,
         help: "正常、暂停 或 关闭（也可填 ACTIVE / SUSPENDED / CLOSED）；留空为正常。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "客厅所属政协的六位行政区划代码；留空则为导入时指定的区域。",
     },
 ];
+
+/// The sheet, by its names.
+const SHEET_OF: SheetOf = SheetOf {
+    names: &[SHEET, "lounges", "Lounges"],
+    columns: &COLUMNS,
+};
 
 const STATUSES: &[(LoungeStatus, &str, &[&str])] = &[
     (LoungeStatus::Active, "ACTIVE", &["正常"]),
@@ -121,16 +135,9 @@ pub(crate) async fn import(
     progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table = table::read_off_runtime(
-        source,
-        &[SHEET, "lounges", "Lounges"],
-        &COLUMNS,
-        Arc::clone(progress),
-    )
-    .await?;
+    let mut table = table::read_one(source, SHEET_OF, Arc::clone(progress)).await?;
     let rows = std::mem::take(&mut table.rows);
-    let mut report = std::mem::take(&mut table.report);
-    progress.enter(Phase::Checking);
+    let mut report = Report::of_rows(rows.len());
     let (regions, region_ids) = scope
         .committees(db, rows.iter().map(|row| &row.cells[REGION]))
         .await?;
@@ -236,11 +243,13 @@ pub(crate) async fn import(
             Some(stored) if same(stored, &fields) => report.unchanged += 1,
             Some(stored) => planned.push(ImportedLounge {
                 id: Some(stored.id),
+                version: stored.version,
                 region_id: region.id,
                 fields,
             }),
             None => planned.push(ImportedLounge {
                 id: None,
+                version: 0,
                 region_id: region.id,
                 fields,
             }),

@@ -240,6 +240,9 @@ async fn what_people_type_is_read() {
     .unwrap();
     assert_eq!(report.created, 1, "{:?}", report.errors);
     assert_eq!(report.warnings[0].code, ErrorCode::NotMobile);
+    // The report names the cell but never quotes contact data: others than the importer read it.
+    assert_eq!(report.warnings[0].column_letter, "G");
+    assert_eq!(report.warnings[0].value, "");
 
     // Keyless rows are numbered on from the committee's highest number, one after another.
     let two = format!("{HEADER}\n,李四,男,经济界,企业家,12,,,\n,王五,女,经济界,企业家,12,,,\n");
@@ -438,4 +441,38 @@ async fn the_template_reads_back_with_its_example_row() {
     let workbook: calamine::Xlsx<_> = calamine::open_workbook(&path).expect("a workbook");
     use calamine::Reader as _;
     assert_eq!(workbook.sheet_names(), ["委员", "说明"]);
+}
+
+#[tokio::test]
+async fn a_row_without_a_number_never_takes_one_a_later_row_brings() {
+    let test = divisions_only().await;
+    let county = staff(&test.db, Role::CountyStaff, "330212").await.unwrap();
+    let csv = format!(
+        "{HEADER}\n,王晓红,女,教育界,中学教师,12,,,在任\n\
+         330212-0001,李建国,男,经济界,企业家,12,,,在任\n"
+    );
+    let report = import(
+        &test.db,
+        &county,
+        "m.csv",
+        csv.as_bytes(),
+        Some("330212"),
+        false,
+    )
+    .await
+    .expect("a report");
+    assert_eq!(report.error_count, 0, "{:?}", report.errors);
+    assert!(report.written);
+    let numbers: Vec<(String, String)> = members_of(&test.db, "330212")
+        .await
+        .into_iter()
+        .map(|member| (member.member_number, member.name))
+        .collect();
+    assert_eq!(
+        numbers,
+        [
+            ("330212-0001".to_owned(), "李建国".to_owned()),
+            ("330212-0002".to_owned(), "王晓红".to_owned()),
+        ]
+    );
 }

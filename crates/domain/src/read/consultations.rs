@@ -253,25 +253,23 @@ pub async fn by_ids(db: &Db, ids: &[i64]) -> Result<HashMap<i64, Consultation>, 
     Ok(rows.into_iter().map(|row| (row.id, row)).collect())
 }
 
-/// The participants of each consultation, in order of listing.
+/// The participants of each consultation, in order of listing (id order — the order that
+/// numbers them, 序号, in record imports and exports), read in bounded batches however many
+/// consultations are asked for.
 pub async fn participants(
     db: &Db,
     consultation_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<consultation_participant::Model>>, DomainError> {
     let mut grouped: HashMap<i64, Vec<consultation_participant::Model>> = HashMap::new();
-    if consultation_ids.is_empty() {
-        return Ok(grouped);
-    }
-    let rows = consultation_participant::Entity::find()
-        .filter(
-            consultation_participant::Column::ConsultationId
-                .is_in(consultation_ids.iter().copied()),
-        )
-        .order_by_asc(consultation_participant::Column::Id)
-        .all(db.reader())
-        .await?;
-    for row in rows {
-        grouped.entry(row.consultation_id).or_default().push(row);
+    for chunk in consultation_ids.chunks(500) {
+        let rows = consultation_participant::Entity::find()
+            .filter(consultation_participant::Column::ConsultationId.is_in(chunk.iter().copied()))
+            .order_by_asc(consultation_participant::Column::Id)
+            .all(db.reader())
+            .await?;
+        for row in rows {
+            grouped.entry(row.consultation_id).or_default().push(row);
+        }
     }
     Ok(grouped)
 }
@@ -315,24 +313,4 @@ pub async fn of_regions(db: &Db, region_ids: &[i64]) -> Result<Vec<Consultation>
     }
     rows.sort_by(|a, b| (a.region_id, &a.record_number).cmp(&(b.region_id, &b.record_number)));
     Ok(rows)
-}
-
-/// The participants of each of these consultations in id order — the order that numbers them
-/// (序号) in record imports and exports — read in bounded batches however many are asked for.
-pub async fn participants_of(
-    db: &Db,
-    consultation_ids: &[i64],
-) -> Result<HashMap<i64, Vec<consultation_participant::Model>>, DomainError> {
-    let mut grouped: HashMap<i64, Vec<consultation_participant::Model>> = HashMap::new();
-    for chunk in consultation_ids.chunks(500) {
-        let rows = consultation_participant::Entity::find()
-            .filter(consultation_participant::Column::ConsultationId.is_in(chunk.iter().copied()))
-            .order_by_asc(consultation_participant::Column::Id)
-            .all(db.reader())
-            .await?;
-        for row in rows {
-            grouped.entry(row.consultation_id).or_default().push(row);
-        }
-    }
-    Ok(grouped)
 }

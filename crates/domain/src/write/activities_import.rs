@@ -13,6 +13,7 @@ use sea_orm::{ActiveModelTrait, ColumnTrait, EntityTrait, QueryFilter, Set, sea_
 
 use super::lounges::{MAX_ATTENDANCE, SUMMARY_MAX_CHARS, TITLE, emit_activity};
 use super::members::Written;
+use super::record_numbers::{NumberedRecord, lock_record_numbers};
 use super::validate::text;
 use crate::{Actor, Db, DomainError, policy};
 
@@ -162,6 +163,14 @@ pub async fn import_activities(
     }
     let mut written = Written::default();
     let transaction = db.begin_write().await?;
+    lock_record_numbers(
+        &transaction,
+        NumberedRecord::Activity,
+        rows.iter()
+            .filter(|row| row.id.is_none())
+            .map(|row| row.region_id),
+    )
+    .await?;
     for row in rows {
         let fields = row.fields;
         let stored = match row.id {
@@ -177,6 +186,11 @@ pub async fn import_activities(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("activity {id}")))?;
+                if current.region_id != row.region_id {
+                    return Err(DomainError::Conflict(format!(
+                        "activity {id} no longer belongs where the import was planned; import the file again"
+                    )));
+                }
                 if row.fields_changed {
                     let mut change = lounge_activity::ActiveModel::from(current);
                     change.title = Set(fields.title);

@@ -29,7 +29,7 @@ use super::consultations::{
     SUBMITTER_NAME, TITLE, TOPIC, VENUE,
 };
 use super::members::Written;
-use super::record_numbers::checked_record_number;
+use super::record_numbers::{NumberedRecord, checked_record_number, lock_record_numbers};
 use super::suggestions::{self as suggestions, CONTENT, DEPARTMENT, NOTE, PROPOSER};
 use super::validate::{Field, text};
 use crate::{Actor, Db, DomainError, outbox::NewEvent, policy};
@@ -488,6 +488,15 @@ pub async fn import_consultations(
     }
     let mut written = Written::default();
     let transaction = db.begin_write().await?;
+    lock_record_numbers(
+        &transaction,
+        NumberedRecord::Consultation,
+        sessions
+            .iter()
+            .filter(|row| row.id.is_none())
+            .map(|row| row.region_id),
+    )
+    .await?;
     let mut history = Vec::new();
     let mut session_events: Vec<(RecordKey, EventType)> = Vec::new();
 
@@ -532,7 +541,7 @@ pub async fn import_consultations(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("consultation {id}")))?;
-                if current.version != row.version {
+                if current.version != row.version || current.region_id != row.region_id {
                     return Err(DomainError::Conflict(format!(
                         "协商 {} changed while the import was being checked; import the file again",
                         current.record_number
@@ -647,6 +656,11 @@ pub async fn import_consultations(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("participant {id}")))?;
+                if current.consultation_id != consultation_id {
+                    return Err(DomainError::Conflict(format!(
+                        "participant {id} no longer belongs where the import was planned; import the file again"
+                    )));
+                }
                 let mut change = consultation_participant::ActiveModel::from(current);
                 change.role = Set(fields.role);
                 change.member_id = Set(row.member_id);
@@ -692,6 +706,11 @@ pub async fn import_consultations(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("suggestion {id}")))?;
+                if current.consultation_id != parent.id {
+                    return Err(DomainError::Conflict(format!(
+                        "suggestion {id} no longer belongs where the import was planned; import the file again"
+                    )));
+                }
                 let mut change = suggestion::ActiveModel::from(current.clone());
                 change.content = Set(fields.content);
                 change.proposer_member_id = Set(row.proposer_member_id);
@@ -804,6 +823,11 @@ pub async fn import_consultations(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("follow-up {id}")))?;
+                if current.suggestion_id != parent.id {
+                    return Err(DomainError::Conflict(format!(
+                        "follow-up {id} no longer belongs where the import was planned; import the file again"
+                    )));
+                }
                 let mut change = suggestion_follow_up::ActiveModel::from(current);
                 change.followed_on = Set(fields.followed_on);
                 change.note = Set(fields.note);

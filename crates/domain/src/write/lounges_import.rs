@@ -92,6 +92,9 @@ impl LoungeFields {
 pub struct ImportedLounge {
     /// The lounge to update; `None` creates one.
     pub id: Option<i64>,
+    /// The stored version the update was planned against: a lounge changed meanwhile is a
+    /// `CONFLICT`, never overwritten (ignored when creating).
+    pub version: i32,
     /// The owning committee.
     pub region_id: i64,
     /// Its checked fields.
@@ -147,6 +150,12 @@ pub async fn import_lounges(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("lounge {id}")))?;
+                if current.version != row.version || current.region_id != row.region_id {
+                    return Err(DomainError::Conflict(format!(
+                        "lounge {} changed while the import was being checked; import the file again",
+                        current.name
+                    )));
+                }
                 let mut change = lounge::ActiveModel::from(current.clone());
                 change.theme = Set(fields.theme);
                 change.venue = Set(fields.venue);
@@ -155,14 +164,16 @@ pub async fn import_lounges(
                 change.established_on = Set(fields.established_on);
                 change.closed_on = Set(fields.closed_on);
                 let updated = save(&transaction, &current, change).await?;
-                emit(
-                    &transaction,
-                    &updated,
-                    EventType::LoungeUpdated,
-                    actor,
-                    json!({ "imported": true }),
-                )
-                .await?;
+                // As the mutations do: a move to another status is a status change.
+                let (event_type, extra) = if updated.status == current.status {
+                    (EventType::LoungeUpdated, json!({ "imported": true }))
+                } else {
+                    (
+                        EventType::LoungeStatusChanged,
+                        json!({ "imported": true, "previousStatus": current.status.as_str() }),
+                    )
+                };
+                emit(&transaction, &updated, event_type, actor, extra).await?;
                 written.updated += 1;
             }
         }
@@ -261,6 +272,11 @@ pub async fn import_memberships(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("membership {id}")))?;
+                if current.lounge_id != row.lounge.id {
+                    return Err(DomainError::Conflict(format!(
+                        "membership {id} no longer belongs where the import was planned; import the file again"
+                    )));
+                }
                 let mut change = lounge_membership::ActiveModel::from(current);
                 change.role = Set(row.fields.role);
                 change.until = Set(row.fields.until);

@@ -423,10 +423,15 @@ async fn next_position(
         .await?;
     let highest = numbers
         .iter()
-        .filter_map(|number| number.strip_prefix(&prefix)?.parse::<usize>().ok())
+        .filter_map(|number| position_of(&region.code, number))
         .max()
         .unwrap_or(0);
     Ok(highest + 1)
+}
+
+/// The position of a default-form number `<code>-NNNN` of the committee `code`.
+fn position_of(code: &str, number: &str) -> Option<usize> {
+    number.strip_prefix(code)?.strip_prefix('-')?.parse().ok()
 }
 
 /// One row of a roster import, checked and resolved: a new member of `region` (when `id` is
@@ -467,7 +472,32 @@ pub async fn import(
     let mut written = Written::default();
     let mut events = Vec::with_capacity(rows.len());
     let mut next: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    // Default-form numbers the file itself gives count too: a row without a number must never
+    // take one that a later row brings.
+    let mut given: std::collections::HashMap<i64, usize> = std::collections::HashMap::new();
+    for row in &rows {
+        if let Some(position) = row
+            .fields
+            .member_number
+            .as_deref()
+            .and_then(|number| position_of(&row.region.code, number))
+        {
+            let highest = given.entry(row.region.id).or_default();
+            *highest = (*highest).max(position);
+        }
+    }
     let transaction = db.begin_write().await?;
+    // Numbers the file gives are taken under the same lock as default ones.
+    let mut creating: Vec<i64> = rows
+        .iter()
+        .filter(|row| row.id.is_none())
+        .map(|row| row.region.id)
+        .collect();
+    creating.sort_unstable();
+    creating.dedup();
+    for region_id in creating {
+        super::record_numbers::lock_numbering(&transaction, MEMBER_NUMBERING, region_id).await?;
+    }
     for row in rows {
         let fields = row.fields;
         let (member, event_type) = match row.id {
@@ -477,7 +507,9 @@ pub async fn import(
                     None => {
                         let position = match next.get(&row.region.id) {
                             Some(position) => *position,
-                            None => next_position(&transaction, &row.region).await?,
+                            None => next_position(&transaction, &row.region)
+                                .await?
+                                .max(given.get(&row.region.id).map_or(1, |highest| highest + 1)),
                         };
                         next.insert(row.region.id, position + 1);
                         number(&row.region.code, position)
@@ -492,6 +524,12 @@ pub async fn import(
                     .one(&transaction)
                     .await?
                     .ok_or_else(|| DomainError::NotFound(format!("member {id}")))?;
+                // The policy was checked for the row's committee: it must be the member's.
+                if current.region_id != row.region.id {
+                    return Err(DomainError::Conflict(format!(
+                        "member {id} belongs to another committee than the row"
+                    )));
+                }
                 let mut change = member::ActiveModel::from(current);
                 change.name = Set(fields.name);
                 change.gender = Set(fields.gender);

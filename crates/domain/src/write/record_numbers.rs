@@ -122,3 +122,19 @@ pub(crate) async fn lock_numbering(
     }
     Ok(())
 }
+
+/// Takes the numbering lock of every committee in `region_ids` that gets new `record`s with
+/// numbers of their own (an import's), so that they cannot race a default number.
+pub(crate) async fn lock_record_numbers(
+    transaction: &DatabaseTransaction,
+    record: NumberedRecord,
+    region_ids: impl IntoIterator<Item = i64>,
+) -> Result<(), DomainError> {
+    let mut region_ids: Vec<i64> = region_ids.into_iter().collect();
+    region_ids.sort_unstable();
+    region_ids.dedup();
+    for region_id in region_ids {
+        lock_numbering(transaction, record.lock_class(), region_id).await?;
+    }
+    Ok(())
+}
