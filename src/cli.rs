@@ -98,8 +98,7 @@ pub enum Command {
     /// written in one transaction or, with any error, nothing. On the embedded SQLite database
     /// only while no server holds the file.
     Import {
-        /// What the file holds: members, lounges or memberships (activities and consultations
-        /// are not importable yet).
+        /// What the file holds: members, lounges, memberships, activities or consultations.
         kind: String,
         /// The .xlsx or .csv file.
         file: PathBuf,
@@ -112,7 +111,7 @@ pub enum Command {
     },
     /// Export the records of a region's subtree as an XLSX workbook that imports back unchanged.
     Export {
-        /// What to export: members, lounges or memberships.
+        /// What to export: members, lounges, memberships, activities or consultations.
         kind: String,
         /// GB/T 2260 code of the region, e.g. 330000.
         #[arg(long)]
@@ -123,7 +122,7 @@ pub enum Command {
     },
     /// Write the empty template of a kind: header row, instructions, drop-downs, an example.
     Template {
-        /// Which template: members, lounges or memberships.
+        /// Which template: members, lounges, memberships, activities or consultations.
         kind: String,
         /// The .xlsx file to write.
         #[arg(long)]

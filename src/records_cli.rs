@@ -8,7 +8,7 @@ use std::{io::Write as _, path::Path, sync::Arc};
 
 use anyhow::Context as _;
 use domain::{Actor, Db, Principal, Role, audit};
-use records::{ImportOptions, Kind, Limits, Report};
+use records::{ImportOptions, Kind, Report};
 
 use crate::{commands::connect, config::DatabaseConfig};
 
@@ -52,7 +52,7 @@ pub async fn import(
     let options = ImportOptions {
         region_code: region.clone(),
         dry_run,
-        limits: limits_from_env()?,
+        limits: crate::config::import_limits()?,
     };
     let file_name = file
         .file_name()
@@ -77,21 +77,14 @@ pub async fn import(
     )
     .await;
     let _ = shown.await;
-    let report = match imported {
-        Ok(report) => report,
-        Err(error) => {
-            db.close().await;
-            anyhow::bail!("{} ({})", error, error.code());
-        }
-    };
-    if !report.written {
-        // Nothing committed, so the commit did not record it: record the attempt on its own.
-        if report.error_count > 0 {
-            audit::within(Arc::clone(&scope), async { audit::note_user_errors() }).await;
-        }
-        let _ = audit::finish(&db, &scope, None).await;
+    if let Err(error) = records::record_unwritten(&db, &scope, &imported).await {
+        tracing::error!(%error, "could not record the import in the audit log");
     }
     db.close().await;
+    let report = match imported {
+        Ok(report) => report,
+        Err(error) => anyhow::bail!("{} ({})", error, error.code()),
+    };
     print_report(&report, dry_run)?;
     if report.error_count > 0 {
         anyhow::bail!(
@@ -165,32 +158,6 @@ async fn operator(db: &Db, region: Option<&str>) -> anyhow::Result<Actor> {
         }
     };
     Ok(Actor::Authenticated(principal))
-}
-
-/// `XIESHANG_IMPORT_MAX_ROWS` and `XIESHANG_IMPORT_MAX_UNPACKED_BYTES`, or their defaults.
-pub fn limits_from_env() -> anyhow::Result<Limits> {
-    let mut limits = Limits::default();
-    if let Ok(value) = std::env::var("XIESHANG_IMPORT_MAX_ROWS") {
-        limits.max_rows = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|rows| *rows > 0)
-            .with_context(|| {
-                format!("XIESHANG_IMPORT_MAX_ROWS={value:?}: expected a positive number")
-            })?;
-    }
-    if let Ok(value) = std::env::var("XIESHANG_IMPORT_MAX_UNPACKED_BYTES") {
-        limits.max_unpacked_bytes = value
-            .trim()
-            .parse()
-            .ok()
-            .filter(|bytes| *bytes > 0)
-            .with_context(|| {
-                format!("XIESHANG_IMPORT_MAX_UNPACKED_BYTES={value:?}: expected a positive number")
-            })?;
-    }
-    Ok(limits)
 }
 
 /// Shows an import's progress on standard error until it is done: a progress bar on a

@@ -231,6 +231,16 @@ async fn rows_outside_the_callers_scope_are_refused_and_nothing_is_written() {
     let job = server.finished(&county, &id).await;
     assert_eq!(job["status"], "FAILED");
     assert_eq!(job["failure"]["code"], "NOT_A_SPREADSHEET");
+    // A failed import is in the audit log too: both jobs, each as refused input.
+    let outcomes: Vec<String> = entity::audit_log::Entity::find()
+        .filter(entity::audit_log::Column::Operation.eq("importRecordsJob"))
+        .all(server.test_db.db.reader())
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|row| row.outcome)
+        .collect();
+    assert_eq!(outcomes, ["USER_ERRORS", "USER_ERRORS"]);
 }
 
 #[tokio::test]

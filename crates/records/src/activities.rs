@@ -33,7 +33,7 @@ use crate::{
     ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     members::label,
-    scope::ImportScope,
+    scope::{ImportScope, unknown_lounge, unknown_member},
     source::{Row, Source},
     table::{self, SheetOf, Table},
     workbook::{self, SheetSpec},
@@ -63,66 +63,77 @@ static COLUMNS: [Column; 11] = [
         chinese: "活动编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "活动在第一个主办客厅所属政协内的编号，如 330212-HD-0001；主办客厅、参与委员两表用它关联本表。",
     },
     Column {
         chinese: "标题",
         english: "title",
         required: true,
+        personal: false,
         help: "活动标题。",
     },
     Column {
         chinese: "类型",
         english: "kind",
         required: true,
+        personal: false,
         help: "4（规定活动）或 X（自选活动），也可填 PLANNED / FLEXIBLE。",
     },
     Column {
         chinese: "形式",
         english: "format",
         required: true,
+        personal: false,
         help: "活动形式。",
     },
     Column {
         chinese: "线上/线下",
         english: "channel",
         required: true,
+        personal: false,
         help: "线下 或 线上（也可填 OFFLINE / ONLINE）。",
     },
     Column {
         chinese: "平台",
         english: "platform",
         required: false,
+        personal: false,
         help: "仅线上活动填写。",
     },
     Column {
         chinese: "开始时间",
         english: "startsAt",
         required: true,
+        personal: false,
         help: "北京时间，如 2020-06-01 14:30、2020/6/1 14:30。",
     },
     Column {
         chinese: "结束时间",
         english: "endsAt",
         required: true,
+        personal: false,
         help: "北京时间，晚于开始时间。",
     },
     Column {
         chinese: "公众参与人数",
         english: "publicAttendance",
         required: false,
+        personal: false,
         help: "整数，留空为 0。",
     },
     Column {
         chinese: "摘要",
         english: "summary",
         required: false,
+        personal: false,
         help: "活动情况摘要，可留空。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "第一个主办客厅所属政协的六位代码（活动按它编号）；留空则为导入时指定的区域。",
     },
 ];
@@ -138,30 +149,35 @@ static HOST_COLUMNS: [Column; 5] = [
         chinese: "活动编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "“活动”表中的活动编号。",
     },
     Column {
         chinese: "客厅名称",
         english: "lounge",
         required: true,
+        personal: false,
         help: "已有客厅的名称（先导入客厅）。",
     },
     Column {
         chinese: "主办状态",
         english: "status",
         required: false,
+        personal: false,
         help: "已确认、已邀请 或 已拒绝（也可填 CONFIRMED / INVITED / DECLINED）；留空为已确认。只有已确认的客厅计入统计。",
     },
     Column {
         chinese: "客厅委员会代码",
         english: "loungeRegionCode",
         required: false,
+        personal: false,
         help: "客厅所属政协的代码；留空则与活动相同。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "活动的委员会代码（同“活动”表）；留空则为导入时指定的区域。",
     },
 ];
@@ -176,24 +192,28 @@ static PARTICIPANT_COLUMNS: [Column; 4] = [
         chinese: "活动编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "“活动”表中的活动编号。",
     },
     Column {
         chinese: "委员编号",
         english: "memberNumber",
         required: true,
+        personal: false,
         help: "已有委员的委员编号（先导入委员）。",
     },
     Column {
         chinese: "委员委员会代码",
         english: "memberRegionCode",
         required: false,
+        personal: false,
         help: "委员所在政协的代码；留空则与活动相同。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "活动的委员会代码（同“活动”表）；留空则为导入时指定的区域。",
     },
 ];
@@ -289,13 +309,11 @@ pub(crate) async fn import(
     progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let (mut table, linked) =
-        table::read_workbook(source, MAIN, LINKED, Arc::clone(progress)).await?;
+    let (table, linked) = table::read_workbook(source, MAIN, LINKED, Arc::clone(progress)).await?;
     let [hosts_table, participants_table] = <[Table; 2]>::try_from(linked)
         .map_err(|_| FileError::Unreadable("the activities workbook has three sheets".into()))?;
-    let mut report = std::mem::take(&mut table.report);
-    report.rows += hosts_table.rows.len() + participants_table.rows.len();
-    progress.enter(Phase::Checking);
+    let mut report =
+        Report::of_rows(table.rows.len() + hosts_table.rows.len() + participants_table.rows.len());
 
     let codes = table
         .rows
@@ -394,36 +412,37 @@ pub(crate) async fn import(
         });
     }
 
-    // The activity a linked row names: its committee code column (blank: the import's region)
-    // and its 活动编号, among the file's activities.
-    let find =
-        |row: &Row, number: usize, region: usize| -> Result<usize, (usize, ErrorCode, String)> {
-            let code = cell::normalized(&row.cells[region]);
-            let region_id = if code.is_empty() {
-                scope.within.as_ref().map(|region| region.id)
-            } else {
-                regions.get(&code).map(|region| region.id)
-            };
-            let number_text = cell::normalized(&row.cells[number]);
-            region_id
-                .and_then(|id| by_key.get(&(id, number_text.clone())).copied())
-                .ok_or_else(|| {
-                    (
-                        number,
-                        ErrorCode::UnknownRecord,
-                        format!("“活动”表中没有活动编号为 '{number_text}' 的活动"),
-                    )
-                })
-        };
+    // The activity a linked row names: its committee (checked as the activity rows' are) and
+    // its 活动编号, among the file's activities.
+    let find = |row: &Row,
+                number: usize,
+                region: usize,
+                columns: &[Column]|
+     -> Result<usize, (usize, ErrorCode, String)> {
+        let code = cell::normalized(&row.cells[region]);
+        let committee = scope
+            .committee(actor, &code, &regions, columns[region].chinese)
+            .map_err(|(code, message)| (region, code, message))?;
+        let number_text = cell::normalized(&row.cells[number]);
+        by_key
+            .get(&(committee.id, number_text.clone()))
+            .copied()
+            .ok_or_else(|| {
+                (
+                    number,
+                    ErrorCode::UnknownRecord,
+                    format!("“活动”表中没有活动编号为 '{number_text}' 的活动"),
+                )
+            })
+    };
 
     // The hosts.
     let mut seen_hosts: HashSet<(usize, i64)> = HashSet::new();
-    let mut host_rows: Vec<(usize, &Row, i64)> = Vec::new();
     for row in &hosts_table.rows {
         let mut fail = |column: usize, code: ErrorCode, message: String| {
             report.error(hosts_table.error(&HOST_COLUMNS, row, column, code, message));
         };
-        let index = match find(row, H_NUMBER, H_REGION) {
+        let index = match find(row, H_NUMBER, H_REGION, &HOST_COLUMNS) {
             Ok(index) => index,
             Err((column, code, message)) => {
                 fail(column, code, message);
@@ -444,14 +463,8 @@ pub(crate) async fn import(
             .get(&(lounge_region.id, name.as_str()))
             .copied()
         else {
-            fail(
-                H_LOUNGE,
-                ErrorCode::UnknownLounge,
-                format!(
-                    "{} 没有名为 '{name}' 的客厅（请先导入客厅）",
-                    lounge_region.name
-                ),
-            );
+            let (code, message) = unknown_lounge(&lounge_region, &name);
+            fail(H_LOUNGE, code, message);
             continue;
         };
         let status_text = cell::text(&row.cells[H_STATUS]);
@@ -493,13 +506,11 @@ pub(crate) async fn import(
             );
             continue;
         }
-        host_rows.push((index, row, lounge.id));
         drafts[index].hosts.push((lounge, status));
     }
 
     // The participants.
     let mut seen_participants: HashSet<(usize, i64)> = HashSet::new();
-    let mut participant_rows: Vec<(usize, i64)> = Vec::new();
     for row in &participants_table.rows {
         let mut fail = |column: usize, code: ErrorCode, message: String| {
             report.error(participants_table.error(
@@ -510,7 +521,7 @@ pub(crate) async fn import(
                 message,
             ));
         };
-        let index = match find(row, P_NUMBER, P_REGION) {
+        let index = match find(row, P_NUMBER, P_REGION, &PARTICIPANT_COLUMNS) {
             Ok(index) => index,
             Err((column, code, message)) => {
                 fail(column, code, message);
@@ -530,14 +541,8 @@ pub(crate) async fn import(
             .get(&(member_region.id, number.as_str()))
             .copied()
         else {
-            fail(
-                P_MEMBER,
-                ErrorCode::UnknownMember,
-                format!(
-                    "{} 没有委员编号为 '{number}' 的委员（请先导入委员）",
-                    member_region.name
-                ),
-            );
+            let (code, message) = unknown_member(&member_region, &number);
+            fail(P_MEMBER, code, message);
             continue;
         };
         if !seen_participants.insert((index, member.id)) {
@@ -548,7 +553,6 @@ pub(crate) async fn import(
             );
             continue;
         }
-        participant_rows.push((index, member.id));
         drafts[index].participants.push(member.id);
     }
 
@@ -737,7 +741,7 @@ fn activity_fields(
     } else {
         cell::choice(&platform_text, PLATFORMS).map(Some)
     };
-    let mut ok = kind.is_some();
+    let mut ok = true;
     for (column, typed, valid, labels) in [
         (KIND, &kind_text, kind.is_some(), cell::labels(KINDS)),
         (
@@ -957,7 +961,7 @@ pub(crate) async fn export(
             let member = members.get(&participant.member_id)?;
             let mut row = vec![String::new(); PARTICIPANT_COLUMNS.len()];
             row[P_NUMBER] = activity.record_number.clone();
-            row[P_MEMBER] = member.member_number.clone();
+            row[P_MEMBER] = crate::members::visible_number(actor, member);
             row[P_MEMBER_REGION] = code(member.region_id);
             row[P_REGION] = code(activity.region_id);
             Some(row)

@@ -128,12 +128,6 @@ pub fn format_datetime(at: DateTime<Utc>) -> String {
     }
 }
 
-/// The Excel serial number of `date` (what an export writes when it writes a date cell).
-pub fn to_serial(date: NaiveDate) -> f64 {
-    let base = NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default();
-    (date - base).num_days() as f64
-}
-
 /// An enumeration value by its code (`FEMALE`, any case) or one of its labels (`女`), as
 /// listed in the template.
 pub fn choice<T: Copy>(raw: &str, options: &[(T, &str, &[&str])]) -> Option<T> {
@@ -196,7 +190,6 @@ mod tests {
         assert_eq!(date("1900-01-01"), ymd(1900, 1, 1));
         assert_eq!(date("1"), ymd(1900, 1, 1));
         assert_eq!(date("61"), ymd(1900, 3, 1));
-        assert_eq!(to_serial(ymd(2020, 6, 1).unwrap()), 43983.0);
         for bad in ["", "2020-13-01", "六月一日", "2020-06", "-5"] {
             assert_eq!(date(bad), None, "{bad}");
         }

@@ -12,6 +12,9 @@ pub(crate) struct Column {
     /// Whether a file must have the column (its cells may still be blank where the kind
     /// allows, e.g. a new member's number).
     pub(crate) required: bool,
+    /// Contact data (a phone, an e-mail address, a public topic's submitter): an import's report
+    /// names the cell but never quotes it, since staff other than the one who imported read it.
+    pub(crate) personal: bool,
     /// What the instructions sheet says of it.
     pub(crate) help: &'static str,
 }

@@ -42,7 +42,7 @@ use crate::{
     ErrorCode, FileError, ImportOptions, Phase, Progress, Report, RowError, cell,
     columns::Column,
     members::label,
-    scope::ImportScope,
+    scope::{ImportScope, unknown_lounge, unknown_member},
     source::{Row, Source},
     table::{self, SheetOf, Table},
     workbook::{self, SheetSpec},
@@ -80,102 +80,119 @@ static COLUMNS: [Column; 17] = [
         chinese: "协商编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "每个政协内唯一，如 330212-XS-0001；导入按 委员会代码+协商编号 更新已有协商，否则以此编号新增。",
     },
     Column {
         chinese: "标题",
         english: "title",
         required: true,
+        personal: false,
         help: "1–200 个字符。",
     },
     Column {
         chinese: "议题",
         english: "topic",
         required: true,
+        personal: false,
         help: "协商的问题，1–2000 个字符。",
     },
     Column {
         chinese: "选题来源",
         english: "topicSource",
         required: true,
+        personal: false,
         help: "党政点题、委员荐题 或 社会征题（也可填 PARTY_GOVERNMENT / MEMBER / PUBLIC）。",
     },
     Column {
         chinese: "类型",
         english: "kind",
         required: true,
+        personal: false,
         help: "专题协商 或 微协商（也可填 MAIN / MICRO）。",
     },
     Column {
         chinese: "状态",
         english: "status",
         required: true,
+        personal: false,
         help: "协商所处的状态（也可填 PROPOSED、HELD 等英文代码）。",
     },
     Column {
         chinese: "组织单位类型",
         english: "organizerKind",
         required: false,
+        personal: false,
         help: "政协、专委会、界别 或 参加单位；留空为政协。",
     },
     Column {
         chinese: "组织单位名称",
         english: "organizerName",
         required: false,
+        personal: false,
         help: "留空为“<政协名称>政协”，如 鄞州区政协。",
     },
     Column {
         chinese: "承办客厅",
         english: "lounge",
         required: false,
+        personal: false,
         help: "已有委员会客厅的名称（先导入客厅）；无则留空。",
     },
     Column {
         chinese: "客厅委员会代码",
         english: "loungeRegionCode",
         required: false,
+        personal: false,
         help: "承办客厅所属政协的代码；留空则与协商相同。",
     },
     Column {
         chinese: "计划时间",
         english: "scheduledAt",
         required: false,
+        personal: false,
         help: "北京时间，如 2020-06-01 14:30；已排期的协商必填。",
     },
     Column {
         chinese: "召开时间",
         english: "heldAt",
         required: false,
+        personal: false,
         help: "北京时间，如 2020-06-01 14:30；已召开、跟踪落实、已办结的协商必填，其他状态不填。",
     },
     Column {
         chinese: "地点",
         english: "venue",
         required: false,
+        personal: false,
         help: "1–200 个字符。",
     },
     Column {
         chinese: "取消原因",
         english: "cancelReason",
         required: false,
+        personal: false,
         help: "仅状态为 已取消 时填写，且必填。",
     },
     Column {
         chinese: "征题人",
         english: "submitterName",
         required: false,
+        personal: true,
         help: "个人信息。仅 社会征题 填写，且必填。",
     },
     Column {
         chinese: "征题人联系方式",
         english: "submitterContact",
         required: false,
+        personal: true,
         help: "个人信息。仅 社会征题 填写，且必填。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "协商所属政协的六位行政区划代码；留空则为导入时指定的区域。",
     },
 ];
@@ -194,48 +211,56 @@ static PARTICIPANT_COLUMNS: [Column; 8] = [
         chinese: "协商编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "工作表“协商”中的协商编号。",
     },
     Column {
         chinese: "序号",
         english: "position",
         required: true,
+        personal: false,
         help: "在该协商中的序号（1、2、3…）：已有的序号更新该人员，新序号须接着已有的连续编号。",
     },
     Column {
         chinese: "角色",
         english: "role",
         required: true,
+        personal: false,
         help: "参与协商的身份。",
     },
     Column {
         chinese: "姓名",
         english: "name",
         required: true,
+        personal: false,
         help: "1–100 个字符。",
     },
     Column {
         chinese: "单位",
         english: "organization",
         required: false,
+        personal: false,
         help: "所代表的单位。",
     },
     Column {
         chinese: "委员编号",
         english: "memberNumber",
         required: false,
+        personal: false,
         help: "参与人是委员时填写已有委员的委员编号（先导入委员）。",
     },
     Column {
         chinese: "委员委员会代码",
         english: "memberRegionCode",
         required: false,
+        personal: false,
         help: "委员所在政协的代码；留空则与协商相同。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "协商所属政协的代码；留空则为导入时指定的区域。",
     },
 ];
@@ -257,66 +282,77 @@ static SUGGESTION_COLUMNS: [Column; 11] = [
         chinese: "协商编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "工作表“协商”中的协商编号；只有已召开、跟踪落实、已办结的协商有建议。",
     },
     Column {
         chinese: "序号",
         english: "position",
         required: true,
+        personal: false,
         help: "在该协商中的序号（1、2、3…）：已有的序号更新该建议，新序号须接着已有的连续编号。",
     },
     Column {
         chinese: "内容",
         english: "content",
         required: true,
+        personal: false,
         help: "1–5000 个字符。",
     },
     Column {
         chinese: "状态",
         english: "status",
         required: true,
+        personal: false,
         help: "建议的办理状态。",
     },
     Column {
         chinese: "等级",
         english: "grade",
         required: false,
+        personal: false,
         help: "已落实 的建议填 A 或 B；未采纳 的为 C（可留空）；其他状态不填。",
     },
     Column {
         chinese: "责任单位",
         english: "responsibleDepartment",
         required: true,
+        personal: false,
         help: "负责办理的部门，1–200 个字符。",
     },
     Column {
         chinese: "提出人",
         english: "proposer",
         required: true,
+        personal: false,
         help: "1–100 个字符。",
     },
     Column {
         chinese: "提出人委员编号",
         english: "proposerMemberNumber",
         required: false,
+        personal: false,
         help: "提出人是委员时填写已有委员的委员编号。",
     },
     Column {
         chinese: "提出人委员会代码",
         english: "proposerRegionCode",
         required: false,
+        personal: false,
         help: "提出人所在政协的代码；留空则与协商相同。",
     },
     Column {
         chinese: "提出时间",
         english: "createdAt",
         required: true,
+        personal: false,
         help: "北京时间，如 2020-06-01 16:00；统计按此时间计入年度。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "协商所属政协的代码；留空则为导入时指定的区域。",
     },
 ];
@@ -335,48 +371,56 @@ static FOLLOW_UP_COLUMNS: [Column; 8] = [
         chinese: "协商编号",
         english: "recordNumber",
         required: true,
+        personal: false,
         help: "工作表“协商”中的协商编号。",
     },
     Column {
         chinese: "建议序号",
         english: "suggestion",
         required: true,
+        personal: false,
         help: "该协商中建议的序号（已有的，或工作表“建议”中的）；已采纳、落实中、已落实的建议才有跟踪。",
     },
     Column {
         chinese: "序号",
         english: "position",
         required: true,
+        personal: false,
         help: "在该建议中的序号（1、2、3…）：已有的序号更新该跟踪，新序号须接着已有的连续编号。",
     },
     Column {
         chinese: "日期",
         english: "followedOn",
         required: true,
+        personal: false,
         help: "如 2020-07-01；不早于建议提出之日，不晚于今天。",
     },
     Column {
         chinese: "情况",
         english: "note",
         required: true,
+        personal: false,
         help: "跟踪了解到的情况，1–2000 个字符。",
     },
     Column {
         chinese: "进度",
         english: "progress",
         required: true,
+        personal: false,
         help: "0–100 的整数（百分比）。",
     },
     Column {
         chinese: "跟踪人",
         english: "actor",
         required: false,
+        personal: false,
         help: "留空则为导入人。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "协商所属政协的代码；留空则为导入时指定的区域。",
     },
 ];
@@ -735,7 +779,7 @@ impl Stored {
     async fn load(db: &Db, region_ids: &[i64]) -> Result<Self, FileError> {
         let sessions = domain::read::consultations::of_regions(db, region_ids).await?;
         let ids: Vec<i64> = sessions.iter().map(|session| session.id).collect();
-        let participants = domain::read::consultations::participants_of(db, &ids).await?;
+        let participants = domain::read::consultations::participants(db, &ids).await?;
         let suggestions = domain::read::suggestions::of_consultations(db, &ids).await?;
         let suggestion_ids: Vec<i64> = suggestions.values().flatten().map(|row| row.id).collect();
         let follow_ups =
@@ -867,14 +911,8 @@ fn member_of(
     }
     let found = stored.members.get(&(region.id, number.clone())).copied();
     if found.is_none() {
-        cells.fail(
-            index,
-            ErrorCode::UnknownMember,
-            format!(
-                "{} 没有委员编号为 '{number}' 的委员（请先导入委员）",
-                region.name
-            ),
-        );
+        let (code, message) = unknown_member(region, &number);
+        cells.fail(index, code, message);
     }
     found
 }
@@ -892,11 +930,9 @@ pub(crate) async fn import(
     let [people, proposals, follow_ups]: [Table; 3] = linked
         .try_into()
         .map_err(|_| FileError::Unreadable("the workbook's linked sheets".to_owned()))?;
-    let mut report = Report {
-        rows: main.rows.len() + people.rows.len() + proposals.rows.len() + follow_ups.rows.len(),
-        ..Report::default()
-    };
-    progress.enter(Phase::Checking);
+    let mut report = Report::of_rows(
+        main.rows.len() + people.rows.len() + proposals.rows.len() + follow_ups.rows.len(),
+    );
     let codes = main
         .rows
         .iter()
@@ -1089,14 +1125,8 @@ impl<'a> Planner<'a> {
             .get(&(lounge_region.id, name.clone()))
             .copied();
         if found.is_none() {
-            cells.fail(
-                LOUNGE,
-                ErrorCode::UnknownLounge,
-                format!(
-                    "{} 没有名为 '{name}' 的客厅（请先导入客厅）",
-                    lounge_region.name
-                ),
-            );
+            let (code, message) = unknown_lounge(&lounge_region, &name);
+            cells.fail(LOUNGE, code, message);
         }
         found
     }
@@ -1542,7 +1572,7 @@ pub(crate) async fn export(
     let (ids, mut regions) = crate::members::subtree(db, actor, region_code).await?;
     let mut sessions = domain::read::consultations::of_regions(db, &ids).await?;
     let session_ids: Vec<i64> = sessions.iter().map(|session| session.id).collect();
-    let participants = domain::read::consultations::participants_of(db, &session_ids).await?;
+    let participants = domain::read::consultations::participants(db, &session_ids).await?;
     let proposals = domain::read::suggestions::of_consultations(db, &session_ids).await?;
     let suggestion_ids: Vec<i64> = proposals.values().flatten().map(|row| row.id).collect();
     let follow_ups = domain::read::suggestions::follow_ups_in_id_order(db, &suggestion_ids).await?;
@@ -1593,7 +1623,12 @@ pub(crate) async fn export(
     let moment = |at: Option<DateTime<Utc>>| at.map(cell::format_datetime).unwrap_or_default();
     let member = |id: Option<i64>| {
         id.and_then(|id| members.get(&id))
-            .map(|member| (member.member_number.clone(), code(member.region_id)))
+            .map(|member| {
+                (
+                    crate::members::visible_number(actor, member),
+                    code(member.region_id),
+                )
+            })
             .unwrap_or_default()
     };
     let mut session_rows = Vec::with_capacity(sessions.len());

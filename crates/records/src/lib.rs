@@ -87,6 +87,33 @@ async fn import_source(
     }
 }
 
+/// Records in the audit log how an import of `scope` that wrote nothing ended (a write records
+/// itself, in its own transaction): a refused caller as FORBIDDEN or UNAUTHENTICATED; a file
+/// that could not be imported, or a report with errors, as USER_ERRORS; a dry run or a file that
+/// changed nothing as OK. The command line and the API jobs both end this way.
+pub async fn record_unwritten(
+    db: &Db,
+    scope: &Arc<domain::audit::Scope>,
+    outcome: &Result<Report, FileError>,
+) -> Result<(), domain::DomainError> {
+    use domain::audit::{self, Outcome};
+    let refused = match outcome {
+        Ok(report) if report.written => return Ok(()),
+        Ok(report) => report.error_count > 0,
+        Err(FileError::Forbidden) => {
+            return audit::finish(db, scope, Some(Outcome::Forbidden)).await;
+        }
+        Err(FileError::Unauthenticated) => {
+            return audit::finish(db, scope, Some(Outcome::Unauthenticated)).await;
+        }
+        Err(_) => true,
+    };
+    if refused {
+        audit::within(Arc::clone(scope), async { audit::note_user_errors() }).await;
+    }
+    audit::finish(db, scope, None).await
+}
+
 /// The export of `kind` for the subtree of `region_code`, as an XLSX workbook that imports
 /// back unchanged.
 pub async fn export(

@@ -25,7 +25,7 @@ use crate::{
     columns::Column,
     scope::ImportScope,
     source::{Row, Source},
-    table::{self, Table},
+    table::{self, SheetOf, Table},
     workbook::{self, SheetSpec},
 };
 
@@ -48,63 +48,79 @@ const COLUMNS: [Column; 10] = [
         chinese: "委员编号",
         english: "memberNumber",
         required: true,
+        personal: false,
         help: "每个政协内唯一；留空表示新增委员，由系统编号。导入只通过委员编号更新已有委员。",
     },
     Column {
         chinese: "姓名",
         english: "name",
         required: true,
+        personal: false,
         help: "1–100 个字符。",
     },
     Column {
         chinese: "性别",
         english: "gender",
         required: true,
+        personal: false,
         help: "男 或 女（也可填 MALE / FEMALE）。",
     },
     Column {
         chinese: "界别",
         english: "sector",
         required: true,
+        personal: false,
         help: "1–100 个字符，如 经济界。",
     },
     Column {
         chinese: "职业/工作单位及职务",
         english: "occupation",
         required: true,
+        personal: false,
         help: "1–200 个字符。",
     },
     Column {
         chinese: "届次",
         english: "term",
         required: true,
+        personal: false,
         help: "1–99 的整数，如 12。",
     },
     Column {
         chinese: "手机",
         english: "phone",
         required: false,
+        personal: true,
         help: "个人信息。数字、+、- 和空格，7–20 个字符；非大陆手机号会给出提示但可导入。",
     },
     Column {
         chinese: "邮箱",
         english: "email",
         required: false,
+        personal: true,
         help: "个人信息。形如 name@example.com。",
     },
     Column {
         chinese: "状态",
         english: "status",
         required: false,
+        personal: false,
         help: "在任 或 离任（也可填 ACTIVE / INACTIVE）；留空为在任。",
     },
     Column {
         chinese: "委员会代码",
         english: "regionCode",
         required: false,
+        personal: false,
         help: "委员所在政协的六位行政区划代码，如 330212；留空则为导入时指定的区域。",
     },
 ];
+
+/// The sheet, by its names.
+const SHEET_OF: SheetOf = SheetOf {
+    names: &[SHEET, "members", "Members"],
+    columns: &COLUMNS,
+};
 
 const GENDERS: &[(Gender, &str, &[&str])] = &[
     (Gender::Male, "MALE", &["男"]),
@@ -212,16 +228,9 @@ pub(crate) async fn import(
     progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table = table::read_off_runtime(
-        source,
-        &[SHEET, "members", "Members"],
-        &COLUMNS,
-        Arc::clone(progress),
-    )
-    .await?;
+    let mut table = table::read_one(source, SHEET_OF, Arc::clone(progress)).await?;
     let rows = std::mem::take(&mut table.rows);
-    let mut report = std::mem::take(&mut table.report);
-    progress.enter(Phase::Checking);
+    let mut report = Report::of_rows(rows.len());
     let plan = plan(db, actor, &scope, &table, &rows, &mut report).await?;
     report.created = plan.iter().filter(|row| row.id.is_none()).count();
     report.updated = plan.len() - report.created;
@@ -394,17 +403,24 @@ pub(crate) async fn subtree(
     actor: &Actor,
     region_code: &str,
 ) -> Result<(Vec<i64>, HashMap<i64, Region>), FileError> {
-    let region = domain::regions::by_code(db, region_code)
-        .await
-        .ok()
-        .flatten()
-        .ok_or_else(|| FileError::UnknownRegion(region_code.to_owned()))?;
+    let region = crate::scope::region_named(db, region_code).await?;
     if !actor.is_staff_covering(region.id) {
         return Err(FileError::Forbidden);
     }
     let ids = domain::regions::subtrees(db, &[region.id]).await?;
     let regions = domain::regions::by_ids(db, &ids).await?;
     Ok((ids, regions))
+}
+
+/// A linked member's 委员编号 as an export writes it: only for staff covering the member's
+/// committee, as `Member.memberNumber` shows it; blank otherwise (the member's committee code
+/// still says whose member it is).
+pub(crate) fn visible_number(actor: &Actor, member: &domain::read::members::Member) -> String {
+    if actor.is_staff_covering(member.region_id) {
+        member.member_number.clone()
+    } else {
+        String::new()
+    }
 }
 
 /// The empty template, with one example row.

@@ -19,9 +19,9 @@ use crate::{
     ErrorCode, FileError, ImportOptions, Phase, Progress, Report, cell,
     columns::Column,
     lounges::date_cell,
-    scope::ImportScope,
+    scope::{ImportScope, unknown_lounge, unknown_member},
     source::Source,
-    table,
+    table::{self, SheetOf},
     workbook::{self, SheetSpec},
 };
 
@@ -41,45 +41,58 @@ static COLUMNS: [Column; 7] = [
         chinese: "客厅名称",
         english: "lounge",
         required: true,
+        personal: false,
         help: "已有客厅的名称（先导入客厅）。",
     },
     Column {
         chinese: "委员编号",
         english: "memberNumber",
         required: true,
+        personal: false,
         help: "已有委员的委员编号（先导入委员）。",
     },
     Column {
         chinese: "角色",
         english: "role",
         required: true,
+        personal: false,
         help: "牵头委员 或 团队委员（也可填 LEAD / TEAM）。",
     },
     Column {
         chinese: "起始日期",
         english: "since",
         required: true,
+        personal: false,
         help: "不早于客厅设立日期；与客厅、委员一起构成这一行的键。",
     },
     Column {
         chinese: "结束日期",
         english: "until",
         required: false,
+        personal: false,
         help: "任期最后一天；仍在任则留空。",
     },
     Column {
         chinese: "客厅委员会代码",
         english: "loungeRegionCode",
         required: false,
+        personal: false,
         help: "客厅所属政协的代码；留空则为导入时指定的区域。",
     },
     Column {
         chinese: "委员委员会代码",
         english: "memberRegionCode",
         required: false,
+        personal: false,
         help: "委员所在政协的代码；留空则与客厅相同。",
     },
 ];
+
+/// The sheet, by its names.
+const SHEET_OF: SheetOf = SheetOf {
+    names: &[SHEET, "memberships", "Memberships"],
+    columns: &COLUMNS,
+};
 
 const ROLES: &[(LoungeRole, &str, &[&str])] = &[
     (LoungeRole::Lead, "LEAD", &["牵头委员"]),
@@ -108,16 +121,9 @@ pub(crate) async fn import(
     progress: &Arc<Progress>,
 ) -> Result<Report, FileError> {
     let scope = ImportScope::resolve(db, actor, options).await?;
-    let mut table = table::read_off_runtime(
-        source,
-        &[SHEET, "memberships", "Memberships"],
-        &COLUMNS,
-        Arc::clone(progress),
-    )
-    .await?;
+    let mut table = table::read_one(source, SHEET_OF, Arc::clone(progress)).await?;
     let rows = std::mem::take(&mut table.rows);
-    let mut report = std::mem::take(&mut table.report);
-    progress.enter(Phase::Checking);
+    let mut report = Report::of_rows(rows.len());
     let codes = rows
         .iter()
         .flat_map(|row| [&row.cells[LOUNGE_REGION], &row.cells[MEMBER_REGION]]);
@@ -171,14 +177,8 @@ pub(crate) async fn import(
             .get(&(lounge_region.id, name.as_str()))
             .copied()
         else {
-            fail(
-                LOUNGE,
-                ErrorCode::UnknownLounge,
-                format!(
-                    "{} 没有名为 '{name}' 的客厅（请先导入客厅）",
-                    lounge_region.name
-                ),
-            );
+            let (code, message) = unknown_lounge(&lounge_region, &name);
+            fail(LOUNGE, code, message);
             continue;
         };
         let number = cell::normalized(&row.cells[NUMBER]);
@@ -186,14 +186,8 @@ pub(crate) async fn import(
             .get(&(member_region.id, number.as_str()))
             .copied()
         else {
-            fail(
-                NUMBER,
-                ErrorCode::UnknownMember,
-                format!(
-                    "{} 没有委员编号为 '{number}' 的委员（请先导入委员）",
-                    member_region.name
-                ),
-            );
+            let (code, message) = unknown_member(&member_region, &number);
+            fail(NUMBER, code, message);
             continue;
         };
         let role_text = cell::text(&row.cells[ROLE]);
@@ -353,7 +347,7 @@ pub(crate) async fn export(
             let member = members.get(&membership.member_id)?;
             let mut row = vec![String::new(); COLUMNS.len()];
             row[LOUNGE] = lounge.name.clone();
-            row[NUMBER] = member.member_number.clone();
+            row[NUMBER] = crate::members::visible_number(actor, member);
             row[ROLE] = crate::members::label(ROLES, membership.role);
             row[SINCE] = membership.since.to_string();
             row[UNTIL] = membership

@@ -31,6 +31,14 @@ pub struct Report {
 }
 
 impl Report {
+    /// The report of a file of `rows` data rows, before any is checked.
+    pub fn of_rows(rows: usize) -> Self {
+        Self {
+            rows,
+            ..Self::default()
+        }
+    }
+
     /// Records an error (listed while under the cap, always counted).
     pub fn error(&mut self, error: RowError) {
         self.error_count += 1;

@@ -31,11 +31,7 @@ impl ImportScope {
                 allowed: None,
             });
         };
-        let region = domain::regions::by_code(db, code)
-            .await
-            .ok()
-            .flatten()
-            .ok_or_else(|| FileError::UnknownRegion(code.clone()))?;
+        let region = region_named(db, code).await?;
         if !actor.is_staff_covering(region.id) {
             return Err(FileError::Forbidden);
         }
@@ -146,4 +142,35 @@ fn out_of_scope(region: &Region) -> (ErrorCode, String) {
             region.name, region.code
         ),
     )
+}
+
+/// The error of a lounge name its committee does not have (lounges are imported first).
+pub(crate) fn unknown_lounge(region: &Region, name: &str) -> (ErrorCode, String) {
+    (
+        ErrorCode::UnknownLounge,
+        format!("{} 没有名为 '{name}' 的客厅（请先导入客厅）", region.name),
+    )
+}
+
+/// The error of a 委员编号 its committee does not have (members are imported first).
+pub(crate) fn unknown_member(region: &Region, number: &str) -> (ErrorCode, String) {
+    (
+        ErrorCode::UnknownMember,
+        format!(
+            "{} 没有委员编号为 '{number}' 的委员（请先导入委员）",
+            region.name
+        ),
+    )
+}
+
+/// The region with `code`: `UNKNOWN_REGION` for a code that names none (or is no code at all);
+/// a database failure stays one.
+pub(crate) async fn region_named(db: &Db, code: &str) -> Result<Region, FileError> {
+    match domain::regions::by_code(db, code).await {
+        Ok(Some(region)) => Ok(region),
+        Ok(None) | Err(domain::DomainError::Invalid { .. }) => {
+            Err(FileError::UnknownRegion(code.to_owned()))
+        }
+        Err(other) => Err(other.into()),
+    }
 }

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use crate::{
-    ErrorCode, FileError, Progress, Report, RowError,
+    ErrorCode, FileError, Phase, Progress, RowError,
     columns::{Column, Header},
     source::{Row, Source},
 };
@@ -16,8 +16,6 @@ pub(crate) struct Table {
     pub(crate) header: Header,
     /// The data rows.
     pub(crate) rows: Vec<Row>,
-    /// `rows` counted.
-    pub(crate) report: Report,
 }
 
 /// One sheet of a kind's workbook: the names it goes by and its columns.
@@ -30,7 +28,7 @@ pub(crate) struct SheetOf {
 }
 
 /// Reads the sheet called one of `names` (blocking file work: run it off the runtime).
-pub(crate) fn read(
+fn read(
     source: &Source,
     names: &[&str],
     columns: &'static [Column],
@@ -77,21 +75,16 @@ fn read_sheet(
     let header = header.ok_or_else(|| FileError::EmptySheet {
         sheet: sheet.clone(),
     })?;
-    let report = Report {
-        rows: rows.len(),
-        ..Report::default()
-    };
     Ok(Some(Table {
         sheet,
         header,
         rows,
-        report,
     }))
 }
 
 /// Reads a kind's workbook off the runtime: its `main` sheet (as [`read`] does) and each of
 /// its `linked` sheets, found by name only; a workbook without a linked sheet (and every CSV
-/// file) reads it as empty.
+/// file) reads it as empty. Reading done, `progress` moves on to checking.
 pub(crate) async fn read_workbook(
     source: Source,
     main: SheetOf,
@@ -107,13 +100,22 @@ pub(crate) async fn read_workbook(
                 sheet: sheet.names.first().copied().unwrap_or_default().to_owned(),
                 header: Header::absent(sheet.columns),
                 rows: Vec::new(),
-                report: Report::default(),
             }));
         }
+        progress.enter(Phase::Checking);
         Ok((table, others))
     })
     .await
     .map_err(|error| FileError::Unreadable(error.to_string()))?
+}
+
+/// Reads the single sheet of a one-sheet kind (see [`read_workbook`]).
+pub(crate) async fn read_one(
+    source: Source,
+    sheet: SheetOf,
+    progress: Arc<Progress>,
+) -> Result<Table, FileError> {
+    Ok(read_workbook(source, sheet, &[], progress).await?.0)
 }
 
 impl Table {
@@ -136,7 +138,11 @@ impl Table {
                 name
             },
             column_letter: letter,
-            value: row.cells.get(column).cloned().unwrap_or_default(),
+            value: if columns[column].personal {
+                String::new()
+            } else {
+                row.cells.get(column).cloned().unwrap_or_default()
+            },
             message,
             code,
         }
@@ -153,16 +159,4 @@ pub(crate) fn invalid_fields(errors: Vec<domain::DomainError>) -> Vec<(String, S
             other => ("input".to_owned(), other.to_string()),
         })
         .collect()
-}
-
-/// Reads `source` off the async runtime.
-pub(crate) async fn read_off_runtime(
-    source: Source,
-    names: &'static [&'static str],
-    columns: &'static [Column],
-    progress: Arc<Progress>,
-) -> Result<Table, FileError> {
-    tokio::task::spawn_blocking(move || read(&source, names, columns, &progress))
-        .await
-        .map_err(|error| FileError::Unreadable(error.to_string()))?
 }

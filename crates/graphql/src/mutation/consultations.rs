@@ -254,7 +254,7 @@ pub struct ConsultationParticipantInput {
     pub member_id: Option<ID>,
     /// A guest's name (ignored for members).
     pub name: Option<String>,
-    /// The organization a guest represents, e.g. a department.
+    /// The organization a guest represents, e.g. a department (at most 200 characters).
     pub organization: Option<String>,
 }
 

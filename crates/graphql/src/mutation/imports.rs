@@ -17,6 +17,7 @@ use domain::{
 use super::user_error::{UserError, outcome};
 use crate::{
     error::Result,
+    generation::Sibling,
     types::import_job::{ImportJob, ImportKind},
 };
 
@@ -155,20 +156,20 @@ impl Run {
         // cannot mark a finished job RUNNING again.
         ticker.abort();
         let _ = ticker.await;
+        if let Err(error) = records::record_unwritten(&self.db, &scope, &imported).await {
+            tracing::error!(%error, "could not record an import in the audit log");
+        }
         let ending = match imported {
-            Ok(report) => {
-                if !report.written {
-                    if report.error_count > 0 {
-                        audit::within(Arc::clone(&scope), async { audit::note_user_errors() })
-                            .await;
-                    }
-                    if let Err(error) = audit::finish(&self.db, &scope, None).await {
-                        tracing::error!(%error, "could not record an import in the audit log");
-                    }
-                }
-                Ending::Report {
-                    json: serde_json::to_string(&report).unwrap_or_default(),
-                    rows: report.rows.max(progress.rows_read()),
+            Ok(report) => Ending::Report {
+                json: serde_json::to_string(&report).unwrap_or_default(),
+                rows: report.rows,
+            },
+            // What went wrong inside stays in the log; the job says only that it did.
+            Err(records::FileError::Storage(detail)) => {
+                tracing::error!(job = self.job, %detail, "an import job failed");
+                Ending::Failure {
+                    code: "INTERNAL".to_owned(),
+                    message: "internal error".to_owned(),
                 }
             }
             Err(error) => Ending::Failure {

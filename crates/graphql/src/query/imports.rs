@@ -3,7 +3,9 @@
 use async_graphql::{Context, ID, Object};
 use domain::{Actor, Db};
 
-use crate::{error::Result, mutation::database_id, types::import_job::ImportJob};
+use crate::{
+    error::Result, generation::Sibling, mutation::database_id, types::import_job::ImportJob,
+};
 
 /// Import jobs.
 #[derive(Default)]

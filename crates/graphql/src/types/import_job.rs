@@ -89,11 +89,6 @@ impl ImportJob {
     fn row(&self) -> &JobRow {
         self.generation.row(self.index)
     }
-
-    /// The job of `row` alone.
-    pub(crate) fn single(row: JobRow) -> Self {
-        Self::at(0, Generation::new(vec![row]))
-    }
 }
 
 /// A roster import running in the background: poll it with `importJob(id:)` until its status
